@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startVictoriaMetrics, type VictoriaMetricsServer } from "./start-victoria-metrics.ts";
+import { existsSync } from "node:fs";
+
+describe("startVictoriaMetrics", () => {
+  let vm: VictoriaMetricsServer;
+  beforeAll(async () => {
+    vm = await startVictoriaMetrics();
+  });
+  afterAll(async () => {
+    await vm?.stop();
+  });
+
+  it("serves /health on a loopback port", async () => {
+    expect(vm.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await vm.request("/health");
+    expect(res.status).toBe(200);
+  });
+
+  it("imports a line and exports it back exactly", async () => {
+    await vm.importLines('{"metric":{"__name__":"t_roundtrip","a":"x"},"values":[1.5,2],"timestamps":[1732406400000,1732406460000]}\n');
+    const series = await vm.exportSeries('{__name__="t_roundtrip"}');
+    expect(series).toEqual([{ metric: { __name__: "t_roundtrip", a: "x" }, values: [1.5, 2], timestamps: [1732406400000, 1732406460000] }]);
+  });
+
+  it("keeps data across a graceful restart on the same port", async () => {
+    await vm.importLines('{"metric":{"__name__":"t_restart"},"values":[7],"timestamps":[1732406400000]}\n');
+    const port = vm.port;
+    await vm.restart();
+    expect(vm.port).toBe(port);
+    const series = await vm.exportSeries('{__name__="t_restart"}');
+    expect(series.map((s) => s.values)).toEqual([[7]]);
+  });
+
+  it("comes back after SIGKILL", async () => {
+    const pid = vm.pid;
+    vm.signal("SIGKILL");
+    await vm.restart();
+    expect(vm.pid).not.toBe(pid);
+    expect((await vm.request("/health")).status).toBe(200);
+  });
+
+  it("removes its temporary directory on stop", async () => {
+    const other = await startVictoriaMetrics();
+    expect(existsSync(other.dataDir)).toBe(true);
+    await other.stop();
+    expect(existsSync(other.workDir)).toBe(false);
+  });
+
+  it("names the install command when the binary is missing", async () => {
+    await expect(startVictoriaMetrics({ binary: "victoria-metrics-nope" })).rejects.toThrow(
+      "victoria-metrics-nope not found on PATH: install it with `apt-get install victoria-metrics`",
+    );
+  });
+});
