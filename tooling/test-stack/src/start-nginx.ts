@@ -1,0 +1,159 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findBinary, freePort, trackChild, untrackChild } from "@anomaly-writer/local-vm";
+import { waitForPort } from "./wait-for-port.ts";
+
+export interface StartNginxOptions {
+  /** Where requests go, e.g. a VictoriaMetrics URL `http://127.0.0.1:8428`. */
+  upstream: string;
+  /**
+   * Emulate a cluster vminsert: `/insert/A:P/prometheus/...` adds `vm_account_id`/`vm_project_id`
+   * labels, `/insert/A/prometheus/...` means `A:0`, `/insert/multitenant/prometheus/...` passes
+   * labels through; other paths but `/health` and `/metrics` answer 400 like vminsert.
+   */
+  cluster?: boolean;
+  /** Serve everything below this path prefix (e.g. `/vm`), as a reverse proxy would. */
+  pathPrefix?: string;
+  /** Demand HTTP basic auth. */
+  basicAuth?: { username: string; password: string };
+  /** Serve HTTPS with this certificate. */
+  tls?: { certFile: string; keyFile: string };
+  /** mTLS: demand a client certificate signed by this CA (`ssl_verify_client on`). */
+  clientCaFile?: string;
+  /** Raw directives placed in `server {}` before the generated locations (fault injection). */
+  extraServerConfig?: string;
+  /** Raw directives placed in `http {}`. */
+  extraHttpConfig?: string;
+}
+
+/** A running nginx. */
+export interface NginxServer {
+  /** Base URL including the path prefix, without trailing slash. */
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** Access log lines: `METHOD URI STATUS REQUEST_BYTES CONTENT_ENCODING`. */
+  accessLog(): string[];
+  errorLogTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT = "apt-get install nginx-light";
+
+/** Start nginx on a free loopback port in a temporary directory, in the foreground. */
+export async function startNginx(options: StartNginxOptions): Promise<NginxServer> {
+  const binary = findBinary("nginx", INSTALL_HINT);
+  const dir = await mkdtemp(join(tmpdir(), "anomaly-writer-nginx-"));
+  const port = await freePort();
+  const prefix = (options.pathPrefix ?? "").replace(/\/+$/, "");
+  const upstream = new URL(options.upstream);
+  const scheme = options.tls ? "https" : "http";
+
+  if (options.basicAuth) {
+    // nginx reads `{PLAIN}` passwords; fine for a throw-away test server.
+    await writeFile(join(dir, "htpasswd"), `${options.basicAuth.username}:{PLAIN}${options.basicAuth.password}\n`, { mode: 0o600 });
+  }
+  const escapedPrefix = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const proxy = `proxy_pass ${upstream.protocol}//upstream_vm; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_request_buffering off;`;
+  const locations = options.cluster
+    ? `
+    location ~ ^${escapedPrefix}/insert/(?<acc>\\d+):(?<proj>\\d+)/prometheus/(?<rest>.*)$ {
+      rewrite ^ /$rest?extra_label=vm_account_id=$acc&extra_label=vm_project_id=$proj break;
+      ${proxy}
+    }
+    location ~ ^${escapedPrefix}/insert/(?<acc>\\d+)/prometheus/(?<rest>.*)$ {
+      rewrite ^ /$rest?extra_label=vm_account_id=$acc&extra_label=vm_project_id=0 break;
+      ${proxy}
+    }
+    location ~ ^${escapedPrefix}/insert/multitenant/prometheus/(?<rest>.*)$ {
+      rewrite ^ /$rest break;
+      ${proxy}
+    }
+    location ~ ^${escapedPrefix}/(?<rest>health|metrics)$ {
+      rewrite ^ /$rest break;
+      ${proxy}
+    }
+    location / {
+      return 400 "unsupported path requested: $uri\\n";
+    }`
+    : `
+    location ${prefix}/ {
+      ${prefix ? "rewrite ^" + escapedPrefix + "/(.*)$ /$1 break;" : ""}
+      ${proxy}
+    }`;
+
+  const config = `
+${process.getuid?.() === 0 ? "user root;" : ""}
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 512; }
+http {
+  log_format aw '$request_method $request_uri $status $request_length "$http_content_encoding"';
+  access_log ${dir}/access.log aw;
+  client_body_temp_path ${dir}/client_body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  client_max_body_size 0;
+  default_type text/plain;
+  upstream upstream_vm { server ${upstream.host}; keepalive 8; }
+  ${options.extraHttpConfig ?? ""}
+  server {
+    listen 127.0.0.1:${port}${options.tls ? " ssl" : ""};
+    ${options.tls ? `ssl_certificate ${options.tls.certFile}; ssl_certificate_key ${options.tls.keyFile};` : ""}
+    ${options.clientCaFile ? `ssl_client_certificate ${options.clientCaFile}; ssl_verify_client on;` : ""}
+    ${options.basicAuth ? `auth_basic "anomaly-writer test"; auth_basic_user_file ${dir}/htpasswd;` : ""}
+    ${options.extraServerConfig ?? ""}
+    ${locations}
+  }
+}
+`;
+  const configFile = join(dir, "nginx.conf");
+  await writeFile(configFile, config);
+  const child: ChildProcess = spawn(binary, ["-p", dir, "-c", configFile, "-e", join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"] });
+  trackChild(child);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => { untrackChild(child); resolve(); }));
+  const errorLogTail = (lines = 20): string => {
+    try {
+      return readFileSync(join(dir, "error.log"), "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "";
+    }
+  };
+  const up = await waitForPort("127.0.0.1", port, 10_000, () => child.exitCode === null);
+  if (!up) {
+    child.kill("SIGKILL");
+    await exited;
+    throw new Error(`[test-stack] nginx did not start on 127.0.0.1:${port}: ${stderr.trim()} ${errorLogTail(5)}`);
+  }
+  return {
+    url: `${scheme}://127.0.0.1:${port}${prefix}`,
+    port,
+    dir,
+    accessLog() {
+      try {
+        return readFileSync(join(dir, "access.log"), "utf8").split("\n").filter(Boolean);
+      } catch {
+        return [];
+      }
+    },
+    errorLogTail,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGQUIT");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
