@@ -1,1 +1,15 @@
-export {};
+export { createIngestHandler, summarizeForResponse } from "./create-ingest-handler.ts";
+export type { IngestHandler, IngestHandlerOptions } from "./create-ingest-handler.ts";
+export { createVmWriter } from "./create-vm-writer.ts";
+export type { CreateVmWriterOptions, VmWriter, WriteProgress } from "./create-vm-writer.ts";
+export { WriterError } from "./errors.ts";
+export { atPosition, isPositionedRecord, unreadable } from "./positioned-record.ts";
+export type { PositionedRecord } from "./positioned-record.ts";
+export { parseRecordsText, readJsonLines } from "./read-json-lines.ts";
+export type { ReadJsonLinesOptions } from "./read-json-lines.ts";
+export { resolveTransportOptions, resolveWriterEndpoints } from "./resolve-writer-options.ts";
+export type { ResolvedWriterEndpoints } from "./resolve-writer-options.ts";
+export { formatWriteSummary } from "./write-result.ts";
+export type { DroppedDatapoints, RecordProblem, SendFailure, WriteResult } from "./write-result.ts";
+export { silentLogger } from "./writer-logger.ts";
+export type { WriterLogger } from "./writer-logger.ts";

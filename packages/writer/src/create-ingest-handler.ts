@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createGunzip } from "node:zlib";
+import { parseRecordsText } from "./read-json-lines.ts";
+import type { VmWriter } from "./create-vm-writer.ts";
+import type { WriteResult } from "./write-result.ts";
+import { silentLogger, type WriterLogger } from "./writer-logger.ts";
+
+export interface IngestHandlerOptions {
+  logger?: WriterLogger;
+  /** Largest accepted request body (after gunzip). Default 32 MiB; larger bodies get 413. */
+  maxBodyBytes?: number;
+  /** Extra health detail; default: the writer answers "OK". */
+  health?: () => Promise<{ ok: boolean; detail: string }>;
+}
+
+/** A node:http request handler with a promise that settles when all requests in flight are done. */
+export interface IngestHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Resolves when no request is being handled. */
+  idle(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
+  const stream = encoding === "gzip" ? req.pipe(createGunzip()) : req;
+  if (encoding !== "gzip" && encoding !== "identity") throw new TypeError(`unsupported Content-Encoding ${encoding}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new BodyTooLarge(`body is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** The response body of POST /api/v1/outputs. */
+export function summarizeForResponse(result: WriteResult) {
+  return {
+    written: { records: result.records.written, series: result.series, datapoints: result.datapoints },
+    invalid: result.records.invalid,
+    empty: result.records.empty,
+    dropped: result.dropped,
+    errors: result.recordProblems.map((p) => ({ position: p.position, message: p.message })),
+    failures: result.failures.map((f) => ({ query_key: f.queryKey, code: f.code, message: f.message, datapoints: f.datapoints })),
+  };
+}
+
+const TRANSIENT = new Set(["connection_error", "timeout", "io_error", "ssl_error", "429"]);
+
+/**
+ * The HTTP ingest API of `anomaly-writer serve`: `POST /api/v1/outputs` (one record, a JSON
+ * array or JSON lines), `GET /metrics`, `GET /health`. Mount it in any node:http server.
+ */
+export function createIngestHandler(writer: VmWriter, options: IngestHandlerOptions = {}): IngestHandler {
+  const logger = options.logger ?? silentLogger;
+  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  let active = 0;
+  let waiters: (() => void)[] = [];
+  const done = () => {
+    active--;
+    if (active === 0) {
+      for (const resolve of waiters) resolve();
+      waiters = [];
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/health") {
+      if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET" });
+      const health = options.health ? await options.health() : { ok: true, detail: "OK" };
+      res.writeHead(health.ok ? 200 : 503, { "content-type": "text/plain" });
+      res.end(`${health.detail}\n`);
+      return;
+    }
+    if (path === "/metrics") {
+      if (req.method !== "GET") return sendJson(res, 405, { error: "use GET" }, { allow: "GET" });
+      const text = await writer.metrics.registry.metrics();
+      res.writeHead(200, { "content-type": writer.metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    if (path !== "/api/v1/outputs") return sendJson(res, 404, { error: `no route ${path}; POST model outputs to /api/v1/outputs` });
+    if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
+    let text: string;
+    try {
+      text = await readBody(req, maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return sendJson(res, 413, { error: error.message }, { connection: "close" });
+      return sendJson(res, 400, { error: `cannot read the body: ${(error as Error).message}` });
+    }
+    const records = parseRecordsText(text);
+    if (records.length === 0) return sendJson(res, 400, { error: "the body holds no records" });
+    const result = await writer.write(records);
+    const body = summarizeForResponse(result);
+    if (result.failures.length > 0) {
+      const transient = result.failures.some((f) => TRANSIENT.has(f.code) || f.code.startsWith("5"));
+      logger.warn(`POST /api/v1/outputs: ${result.failures.length} requests to VictoriaMetrics failed`);
+      return sendJson(res, transient ? 503 : 502, body, transient ? { "retry-after": "5" } : {});
+    }
+    return sendJson(res, result.records.invalid > 0 ? 400 : 200, body);
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    handle(req, res)
+      .catch((error: unknown) => {
+        logger.error(`ingest handler failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+        else res.destroy();
+      })
+      .finally(done);
+  }) as IngestHandler;
+  handler.idle = () => (active === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)));
+  return handler;
+}

@@ -1,0 +1,335 @@
+import type { ResolvedConfig } from "@anomaly-writer/config";
+import { createWriterMetrics, probeHealth, probeWrite, type ProbeResult, type WriterMetricLabels, type WriterMetrics } from "@anomaly-writer/healthcheck";
+import { createRecordEncoder, safeParseRecord } from "@anomaly-writer/metric-format";
+import { createTenancyChecker } from "@anomaly-writer/tenancy";
+import { createTransport, redactUrl, TransportError, type Transport } from "@anomaly-writer/transport";
+import { WriterError } from "./errors.ts";
+import { isPositionedRecord } from "./positioned-record.ts";
+import { resolveTransportOptions, resolveWriterEndpoints } from "./resolve-writer-options.ts";
+import type { DroppedDatapoints, RecordProblem, SendFailure, WriteResult } from "./write-result.ts";
+import { silentLogger, type WriterLogger } from "./writer-logger.ts";
+
+export interface CreateVmWriterOptions {
+  logger?: WriterLogger;
+  /** Self-monitoring metrics; default a new registry. */
+  metrics?: WriterMetrics;
+  /** A transport to use instead of one made from the config (it is not closed by close()). */
+  transport?: Transport;
+  /** Upper bound of one request body, uncompressed. Default 4 MiB. */
+  maxRequestBytes?: number;
+  /** Requests in flight at once. Default 4. */
+  maxInFlight?: number;
+  /** gzip request bodies (level 1). Default false. */
+  gzip?: boolean;
+  /** Called after each request completes. */
+  onProgress?: (progress: WriteProgress) => void;
+}
+
+/** Progress of a running write. */
+export interface WriteProgress {
+  readonly records: number;
+  readonly datapoints: number;
+  readonly requests: number;
+}
+
+/** The writer: validates, formats, checks tenancy, batches and sends model outputs. */
+export interface VmWriter {
+  /** The import URL (credentials redacted), or undefined for `class: noop`. */
+  readonly importUrl: string | undefined;
+  readonly healthUrl: string | undefined;
+  readonly metrics: WriterMetrics;
+  /**
+   * Write records: raw objects (spec §2) or positioned ones from `readJsonLines`. Bad records are
+   * reported with their position and never stop good ones.
+   */
+  write(records: Iterable<unknown> | AsyncIterable<unknown>): Promise<WriteResult>;
+  /** Probe the health path and the import URL (an empty import request). */
+  probe(): Promise<{ readonly health: ProbeResult; readonly write: ProbeResult }>;
+  close(): Promise<void>;
+}
+
+interface Batch {
+  readonly groupKey: string;
+  readonly queryKey: string;
+  readonly context: Readonly<Record<string, string>>;
+  lines: string[];
+  bytes: number;
+  series: number;
+  datapoints: number;
+  serializeSeconds: number;
+  records: number[];
+}
+
+const MAX_PROBLEMS_KEPT = 1000;
+
+/** Create a writer from a parsed config (`@anomaly-writer/config`). */
+export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOptions = {}): VmWriter {
+  const writerConfig = config.writer;
+  const logger = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? createWriterMetrics();
+  const noop = writerConfig.class === "noop";
+  const maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+
+  if (!noop && !writerConfig.datasourceUrl) {
+    throw new WriterError("WRITER_CONFIG", "writer.datasource_url is required for class vm");
+  }
+  const endpoints = noop ? undefined : resolveWriterEndpoints(writerConfig);
+  const importUrl = endpoints?.importUrl;
+  const printableImportUrl = importUrl === undefined ? "noop" : redactUrl(importUrl);
+  const ownsTransport = options.transport === undefined && !noop;
+  const transport: Transport | undefined =
+    options.transport ??
+    (noop
+      ? undefined
+      : createTransport({
+          ...resolveTransportOptions(writerConfig),
+          retry: { attempts: writerConfig.connectionRetryAttempts },
+          ...(options.gzip ? { gzip: true } : {}),
+          hooks: { onAttempt: (info) => metrics.onAttempt(info) },
+        }));
+
+  const encoder = createRecordEncoder({
+    metricFormat: writerConfig.metricFormat,
+    onLabelWarning: (warning) => logger.warn(warning.message),
+  });
+  const tenancy = noop
+    ? undefined
+    : createTenancyChecker({
+        ...(writerConfig.tenantId !== undefined ? { tenantId: writerConfig.tenantId } : {}),
+        onWarning: (warning) => logger.warn(warning.message),
+      });
+  const knownQueryKeys = config.queryKeys ? new Set(config.queryKeys) : undefined;
+  const warnedQueryKeys = new Set<string>();
+  let closed = false;
+
+  const labelsOf = (batch: Batch): WriterMetricLabels => ({
+    url: printableImportUrl,
+    query_key: batch.queryKey,
+    scheduler_alias: batch.context.scheduler_alias ?? "",
+    preset: batch.context.preset ?? "",
+  });
+
+  async function write(input: Iterable<unknown> | AsyncIterable<unknown>): Promise<WriteResult> {
+    if (closed) throw new WriterError("WRITER_CLOSED", "write() after close()");
+    const startedAt = performance.now();
+    const dropped: DroppedDatapoints = { nan: 0, inf: 0, invalid_record: 0, permanent_error: 0 };
+    const problems: RecordProblem[] = [];
+    const failures: SendFailure[] = [];
+    const failedRecords = new Set<number>();
+    const emptyByQuery = new Map<string, number>();
+    const totals = { records: 0, invalid: 0, empty: 0, withData: 0, series: 0, datapoints: 0, requests: 0, bytes: 0 };
+    const groups = new Map<string, Batch>();
+    const inFlight = new Set<Promise<void>>();
+
+    const reportInvalid = (position: string, message: string, issues: RecordProblem["issues"], points: number) => {
+      totals.invalid++;
+      dropped.invalid_record += points;
+      if (points > 0) metrics.recordDropped("invalid_record", points);
+      if (problems.length < MAX_PROBLEMS_KEPT) problems.push({ position, message, issues });
+      logger.warn(`invalid record at ${position}: ${message}`);
+    };
+
+    const send = async (batch: Batch): Promise<void> => {
+      totals.requests++;
+      const labels = labelsOf(batch);
+      metrics.observeSerialize(labels, batch.serializeSeconds);
+      if (noop || transport === undefined || importUrl === undefined) {
+        totals.series += batch.series;
+        totals.datapoints += batch.datapoints;
+        totals.bytes += batch.bytes;
+        logger.debug(`noop: would POST ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
+        return;
+      }
+      const body = batch.lines.join("");
+      batch.lines = [];
+      logger.debug(`POST ${printableImportUrl} with ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
+      try {
+        const response = await transport.post(importUrl, body, { contentType: "application/json", context: batch.context });
+        metrics.recordSuccess(labels, { bytes: response.bytesSent, datapoints: batch.datapoints, timeseries: batch.series });
+        totals.series += batch.series;
+        totals.datapoints += batch.datapoints;
+        totals.bytes += response.bytesSent;
+      } catch (error) {
+        const te = error instanceof TransportError ? error : undefined;
+        const code = te?.outcome ?? "io_error";
+        const message = error instanceof Error ? error.message : String(error);
+        failures.push({
+          queryKey: batch.queryKey,
+          code,
+          ...(te?.status !== undefined ? { status: te.status } : {}),
+          credentialError: te?.credentialError ?? false,
+          message,
+          series: batch.series,
+          datapoints: batch.datapoints,
+          records: batch.records.length,
+        });
+        dropped.permanent_error += batch.datapoints;
+        metrics.recordDropped("permanent_error", batch.datapoints, labels);
+        for (const r of batch.records) failedRecords.add(r);
+        const hint = te?.credentialError ? " (check user/password or bearer token)" : "";
+        logger.error(`cannot write ${batch.datapoints} datapoints for ${batch.queryKey} to ${printableImportUrl}: code ${code}${hint}: ${message}`);
+      } finally {
+        options.onProgress?.({ records: totals.records, datapoints: totals.datapoints, requests: totals.requests });
+      }
+    };
+
+    const dispatch = async (batch: Batch): Promise<void> => {
+      if (batch.lines.length === 0) return;
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      const pending: Promise<void> = send(batch).finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+    };
+
+    const newBatch = (template: Batch): Batch => ({ ...template, lines: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] });
+
+    for await (const item of input) {
+      totals.records++;
+      const index = totals.records;
+      const entry = isPositionedRecord(item) ? item : { position: `record ${index}`, value: item, parseError: undefined };
+      if (entry.parseError !== undefined) {
+        reportInvalid(entry.position, entry.parseError, [], 0);
+        continue;
+      }
+      const parsed = safeParseRecord(entry.value);
+      if (!parsed.success) {
+        const message = parsed.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+        reportInvalid(entry.position, message, parsed.issues, countRawPoints(entry.value));
+        continue;
+      }
+      const record = parsed.output;
+      if (knownQueryKeys && !knownQueryKeys.has(record.query_key) && !warnedQueryKeys.has(record.query_key)) {
+        warnedQueryKeys.add(record.query_key);
+        logger.warn(`query_key "${record.query_key}" is not one of reader.queries (${[...knownQueryKeys].join(", ")})`);
+      }
+      const t0 = performance.now();
+      const encoded = encoder.encode(record);
+      const serializeSeconds = (performance.now() - t0) / 1000;
+      const context: Record<string, string> = { query_key: record.query_key, scheduler_alias: record.scheduler_alias ?? "", preset: record.preset ?? "" };
+      if (encoded.dropped.nan > 0) {
+        dropped.nan += encoded.dropped.nan;
+        metrics.recordDropped("nan", encoded.dropped.nan, { url: printableImportUrl, ...context });
+      }
+      if (encoded.dropped.inf > 0) {
+        dropped.inf += encoded.dropped.inf;
+        metrics.recordDropped("inf", encoded.dropped.inf, { url: printableImportUrl, ...context });
+      }
+      if (encoded.lines.length === 0) {
+        totals.empty++;
+        emptyByQuery.set(record.query_key, (emptyByQuery.get(record.query_key) ?? 0) + 1);
+        logger.debug(`no valid datapoints for ${record.query_key} at ${entry.position}`);
+        continue;
+      }
+      totals.withData++;
+      if (tenancy) for (const labels of encoded.labelSets) tenancy.check(labels, record.query_key);
+
+      const groupKey = `${context.query_key}\u0000${context.scheduler_alias}\u0000${context.preset}`;
+      let batch = groups.get(groupKey);
+      if (!batch) {
+        batch = { groupKey, queryKey: record.query_key, context, lines: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
+        groups.set(groupKey, batch);
+      }
+      let recordBytes = 0;
+      const lineBytes = encoded.lines.map((line) => {
+        const n = Buffer.byteLength(line);
+        recordBytes += n;
+        return n;
+      });
+      if (batch.bytes > 0 && batch.bytes + recordBytes > maxRequestBytes) {
+        await dispatch(batch);
+        batch = newBatch(batch);
+        groups.set(groupKey, batch);
+      }
+      if (recordBytes <= maxRequestBytes) {
+        batch.lines.push(...encoded.lines);
+        batch.bytes += recordBytes;
+        batch.series += encoded.series;
+        batch.datapoints += encoded.datapoints;
+        batch.serializeSeconds += serializeSeconds;
+        batch.records.push(index);
+        continue;
+      }
+      // A record larger than one request: split it along its lines, counting each part.
+      let part = newBatch(batch);
+      const flushPart = async () => {
+        part.series = countDistinctSeries(part.lines);
+        part.datapoints = part.lines.reduce((sum, line) => sum + countLinePoints(line), 0);
+        part.records = [index];
+        part.serializeSeconds = serializeSeconds * (part.bytes / recordBytes);
+        await dispatch(part);
+        part = newBatch(batch);
+      };
+      for (let i = 0; i < encoded.lines.length; i++) {
+        const n = lineBytes[i] ?? 0;
+        if (part.bytes > 0 && part.bytes + n > maxRequestBytes) await flushPart();
+        part.lines.push(encoded.lines[i] ?? "");
+        part.bytes += n;
+      }
+      await flushPart();
+    }
+    for (const batch of groups.values()) await dispatch(batch);
+    await Promise.all(inFlight);
+
+    for (const [queryKey, count] of emptyByQuery) logger.warn(`no valid datapoints to write for ${queryKey} (${count} records had only NaN/Inf values)`);
+    const failed = failedRecords.size;
+    return {
+      ok: totals.invalid === 0 && failures.length === 0,
+      noop,
+      records: { total: totals.records, written: totals.withData - failed, invalid: totals.invalid, empty: totals.empty, failed },
+      series: totals.series,
+      datapoints: totals.datapoints,
+      requests: totals.requests,
+      bytes: totals.bytes,
+      dropped,
+      recordProblems: problems,
+      failures,
+      durationMs: performance.now() - startedAt,
+    };
+  }
+
+  return {
+    importUrl: importUrl === undefined ? undefined : printableImportUrl,
+    healthUrl: endpoints ? redactUrl(endpoints.healthUrl) : undefined,
+    metrics,
+    write,
+    async probe() {
+      if (!transport || !endpoints) {
+        const skipped: ProbeResult = { ok: true, url: "noop", code: "noop", latencyMs: 0, reason: "class noop: nothing to probe" };
+        return { health: skipped, write: skipped };
+      }
+      const [health, writeProbe] = await Promise.all([probeHealth(transport, endpoints.healthUrl), probeWrite(transport, endpoints.importUrl)]);
+      return { health, write: writeProbe };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ownsTransport) await transport?.close();
+    },
+  };
+}
+
+/** Points in an unparseable-but-object record, for the invalid_record drop count. */
+function countRawPoints(value: unknown): number {
+  if (typeof value !== "object" || value === null) return 0;
+  const outputs = (value as { outputs?: unknown }).outputs;
+  if (typeof outputs !== "object" || outputs === null) return 0;
+  let n = 0;
+  for (const values of Object.values(outputs)) if (Array.isArray(values)) n += values.length;
+  return n;
+}
+
+/** Datapoints in one encoded line: its timestamps are integers, so commas + 1. */
+function countLinePoints(line: string): number {
+  const start = line.lastIndexOf('"timestamps":[');
+  if (start === -1) return 0;
+  let n = 1;
+  for (let i = start + 14; i < line.length && line.charCodeAt(i) !== 93; i++) if (line.charCodeAt(i) === 44) n++;
+  return n;
+}
+
+/** Distinct series among encoded lines: a split series repeats its `{"metric":...}` prefix. */
+function countDistinctSeries(lines: readonly string[]): number {
+  const prefixes = new Set<string>();
+  for (const line of lines) prefixes.add(line.slice(0, line.indexOf(',"values":[')));
+  return prefixes.size;
+}

@@ -1,0 +1,93 @@
+import { StringDecoder } from "node:string_decoder";
+import { atPosition, unreadable, type PositionedRecord } from "./positioned-record.ts";
+
+export interface ReadJsonLinesOptions {
+  /** A line longer than this is reported as unreadable and skipped. Default 64 MiB. */
+  maxLineBytes?: number;
+  /** Prefix of positions, e.g. the file name. Default "line". */
+  label?: string;
+}
+
+/**
+ * Read model-output records from a stream of JSON lines (a file, stdin, a request body).
+ * Each non-empty line becomes one positioned record ("line 7"); a line that is not JSON becomes
+ * an unreadable entry with the parser's reason, so the good lines around it still go through.
+ */
+export async function* readJsonLines(
+  source: AsyncIterable<string | Uint8Array>,
+  options: ReadJsonLinesOptions = {},
+): AsyncGenerator<PositionedRecord> {
+  const maxLineBytes = options.maxLineBytes ?? 64 * 1024 * 1024;
+  const label = options.label ?? "line";
+  const decoder = new StringDecoder("utf8");
+  let pending = "";
+  let lineNo = 0;
+  let skipping = false;
+  const emit = (line: string): PositionedRecord | undefined => {
+    lineNo++;
+    const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+    if (text.trim() === "") return undefined;
+    return parseLine(text, `${label} ${lineNo}`);
+  };
+  for await (const chunk of source) {
+    pending += typeof chunk === "string" ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    let start = 0;
+    for (let nl = pending.indexOf("\n", start); nl !== -1; nl = pending.indexOf("\n", start)) {
+      const line = pending.slice(start, nl);
+      start = nl + 1;
+      if (skipping) {
+        skipping = false;
+        lineNo++;
+        continue;
+      }
+      const record = emit(line);
+      if (record) yield record;
+    }
+    pending = pending.slice(start);
+    if (!skipping && pending.length > maxLineBytes) {
+      skipping = true;
+      pending = "";
+      yield unreadable(`${label} ${lineNo + 1}`, `line is longer than ${maxLineBytes} bytes`);
+    } else if (skipping) {
+      pending = "";
+    }
+  }
+  pending += decoder.end();
+  if (!skipping && pending !== "") {
+    const record = emit(pending);
+    if (record) yield record;
+  }
+}
+
+function parseLine(text: string, position: string): PositionedRecord {
+  try {
+    return atPosition(JSON.parse(text), position);
+  } catch (error) {
+    return unreadable(position, `not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Parse a request body holding one record, a JSON array of records, or JSON lines.
+ * Positions are "record N" for arrays and "line N" for JSON lines.
+ */
+export function parseRecordsText(text: string): PositionedRecord[] {
+  const trimmed = text.trim();
+  if (trimmed === "") return [];
+  try {
+    const whole: unknown = JSON.parse(trimmed);
+    if (Array.isArray(whole)) return whole.map((value, i) => atPosition(value, `record ${i + 1}`));
+    return [atPosition(whole, "record 1")];
+  } catch {
+    // not one JSON document: JSON lines
+  }
+  const out: PositionedRecord[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? "";
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (line.trim() === "") continue;
+    out.push(parseLine(line, `line ${i + 1}`));
+  }
+  return out;
+}
