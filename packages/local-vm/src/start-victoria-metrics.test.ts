@@ -53,3 +53,16 @@ describe("startVictoriaMetrics", () => {
     );
   });
 });
+
+describe("exportSeries", () => {
+  it("includes samples stamped now", async () => {
+    const vm = await startVictoriaMetrics();
+    try {
+      const now = Date.now();
+      await vm.importLines(`{"metric":{"__name__":"t_now"},"values":[3],"timestamps":[${now}]}\n`);
+      expect((await vm.exportSeries('{__name__="t_now"}')).map((s) => s.timestamps)).toEqual([[now]]);
+    } finally {
+      await vm.stop();
+    }
+  });
+});

@@ -184,7 +184,9 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
     async exportSeries(match = '{__name__=~".+"}') {
       await server.flush();
       const matches = typeof match === "string" ? [match] : match;
-      const body = matches.map((m) => `match[]=${encodeURIComponent(m)}`).join("&");
+      // Without `end`, VictoriaMetrics may leave out samples stamped "now" (e.g. pushed metrics).
+      const end = Math.floor(Date.now() / 1000) + 86_400;
+      const body = `${matches.map((m) => `match[]=${encodeURIComponent(m)}`).join("&")}&start=0&end=${end}`;
       const res = await request("/api/v1/export", {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
