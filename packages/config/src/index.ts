@@ -1,1 +1,12 @@
-export {};
+export { ConfigError, formatConfigIssue } from "./errors.ts";
+export type { ConfigIssue, ConfigWarning, ConfigWarningKind } from "./errors.ts";
+export type { HttpClientConfig } from "./http-client-schema.ts";
+export { loadConfig } from "./load-config.ts";
+export type { LoadConfigOptions } from "./load-config.ts";
+export type { MonitoringConfig, PullConfig, PushConfig } from "./monitoring-schema.ts";
+export { parseConfig, safeParseConfig } from "./parse-config.ts";
+export type { ParseConfigOptions, ResolvedConfig, SafeParseConfigResult } from "./parse-config.ts";
+export { parseDuration } from "./parse-duration.ts";
+export { redactConfig } from "./redact-config.ts";
+export { redactUrl } from "./redact-url.ts";
+export type { WriterConfig } from "./writer-schema.ts";

@@ -1,0 +1,59 @@
+/** One problem found in a config: the dotted key path, where it is in the file, and what is wrong. */
+export interface ConfigIssue {
+  /** Dotted key path such as `writer.tenant_id` or `monitoring.push.url`; `""` for the whole document. */
+  readonly path: string;
+  readonly message: string;
+  /** 1-based line in the text as the user wrote it (before `%{ENV}` expansion). */
+  readonly line?: number;
+  /** 1-based column in the text as the user wrote it. */
+  readonly column?: number;
+  /** The config file, when known (`loadConfig`, or `options.path`). */
+  readonly file?: string;
+}
+
+/** What a warning is about; stable strings a caller may filter on. */
+export type ConfigWarningKind =
+  | "unknown-key"
+  | "deprecated"
+  | "tenant-path-doubled"
+  | "insert-path-without-tenant"
+  | "password-without-user"
+  | "yaml";
+
+/** Something accepted but doubtful: an unknown key, a deprecated key, a probable mistake. */
+export interface ConfigWarning extends ConfigIssue {
+  readonly kind: ConfigWarningKind;
+}
+
+/** Formats an issue or warning as one line: `file:line:col path: message` or `path (line l:c): message`. */
+export function formatConfigIssue(issue: ConfigIssue): string {
+  const where = issue.line !== undefined && issue.column !== undefined ? `${issue.line}:${issue.column}` : undefined;
+  if (issue.file !== undefined) {
+    const location = where === undefined ? issue.file : `${issue.file}:${where}`;
+    return issue.path === "" ? `${location}: ${issue.message}` : `${location} ${issue.path}: ${issue.message}`;
+  }
+  const subject = issue.path === "" ? "" : issue.path;
+  if (where === undefined) return subject === "" ? issue.message : `${subject}: ${issue.message}`;
+  return subject === "" ? `line ${where}: ${issue.message}` : `${subject} (line ${where}): ${issue.message}`;
+}
+
+/** Raised by `parseConfig` / `loadConfig` / `parseDuration`: lists every problem, never a secret. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "CONFIG_INVALID";
+  readonly issues: readonly ConfigIssue[];
+  readonly warnings: readonly ConfigWarning[];
+
+  constructor(
+    issues: readonly ConfigIssue[],
+    options?: { cause?: unknown; warnings?: readonly ConfigWarning[] },
+  ) {
+    const lines = issues.map(formatConfigIssue);
+    super(
+      lines.length === 1 ? `[config] ${lines[0]}` : `[config] ${lines.length} problems in the config:\n${lines.join("\n")}`,
+      options,
+    );
+    this.issues = issues;
+    this.warnings = options?.warnings ?? [];
+  }
+}

@@ -1,0 +1,123 @@
+import * as v from "valibot";
+import { crossCheck } from "./cross-check.ts";
+import {
+  createHttpClientChecks,
+  createHttpClientEntries,
+  type HttpClientConfig,
+  resolveHttpClientConfig,
+} from "./http-client-schema.ts";
+import { HttpUrlSchema } from "./http-url-schema.ts";
+import { integerSchema, isMapping, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
+import type { SchemaContext } from "./schema-context.ts";
+import { LabelMapSchema } from "./label-map-schema.ts";
+import { TenantIdSchema } from "./tenant-id-schema.ts";
+import { warnAboutInsertPath } from "./warn-about-insert-path.ts";
+
+/** Writer classes: what the user may write → what we run. */
+const WRITER_CLASSES: Readonly<Record<string, WriterConfig["class"]>> = {
+  vm: "vm",
+  "writer.vm.VmWriter": "vm",
+  noop: "noop",
+  "writer.noop.NoOpWriter": "noop",
+};
+const ALLOWED_CLASSES = Object.keys(WRITER_CLASSES).map((name) => `"${name}"`).join(", ");
+
+export const DEFAULT_METRIC_FORMAT: Readonly<Record<string, string>> = Object.freeze({
+  __name__: "$VAR",
+  for: "$QUERY_KEY",
+});
+export const DEFAULT_HEALTH_PATH = "health";
+
+/** The resolved `writer:` section. */
+export interface WriterConfig extends HttpClientConfig {
+  /** `vm` (also written `writer.vm.VmWriter`) or `noop` (also `writer.noop.NoOpWriter`). */
+  readonly class: "vm" | "noop";
+  /** Base URL without trailing slash; always set for `vm`. */
+  readonly datasourceUrl?: string;
+  /** `"A:P"` or `"multitenant"`. */
+  readonly tenantId?: string;
+  /** Label name → template (`$VAR`, `$QUERY_KEY`); has `__name__` (with `$VAR`) and `for`. */
+  readonly metricFormat: Readonly<Record<string, string>>;
+  /** Deprecated (vmanomaly 1.19.2) but honoured: replaces the import path. */
+  readonly importJsonPath?: string;
+  /** Relative, absolute path or full URL; default `health`. */
+  readonly healthPath: string;
+  /** Attempts after connection-level failures; default 1. */
+  readonly connectionRetryAttempts: number;
+}
+
+const ClassSchema = scalarField((value, report): WriterConfig["class"] => {
+  const resolved = typeof value === "string" ? WRITER_CLASSES[value.trim()] : undefined;
+  if (resolved !== undefined) return resolved;
+  const shown = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+  report(`${shown} is not a supported writer class; allowed: ${ALLOWED_CLASSES}`);
+  return "vm";
+});
+
+const MetricFormatSchema = v.pipe(
+  LabelMapSchema,
+  v.rawCheck(({ dataset, addIssue }) => {
+    const format = dataset.value;
+    if (!isMapping(format)) return;
+    const at = (key: string) => [{ type: "object" as const, origin: "value" as const, input: format, key, value: format[key] }] as const;
+    const name = format["__name__"];
+    if (name === undefined) {
+      addIssue({ message: 'must have a __name__ key containing $VAR (e.g. __name__: "$VAR")', path: [...at("__name__")] });
+    } else if (typeof name === "string" && !name.includes("$VAR")) {
+      addIssue({ message: `must contain $VAR (one series per model output), got "${name}"`, path: [...at("__name__")] });
+    }
+    if (format["for"] === undefined) {
+      addIssue({ message: 'must have a for key (e.g. for: "$QUERY_KEY")', path: [...at("for")] });
+    }
+  }),
+);
+
+/** The `writer:` section. `context` resolves file paths and collects warnings. */
+export function createWriterSchema(context: SchemaContext) {
+  const entries = {
+    class: ClassSchema,
+    datasource_url: HttpUrlSchema,
+    tenant_id: TenantIdSchema,
+    metric_format: MetricFormatSchema,
+    import_json_path: TextSchema,
+    health_path: TextSchema,
+    connection_retry_attempts: integerSchema(1),
+    ...createHttpClientEntries(context),
+  };
+  type WriterInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
+  return v.pipe(
+    sectionGuard(),
+    v.object(entries, sectionMessage),
+    crossCheck<WriterInput>(["class", "datasource_url"], (w, report) => {
+      if ((w.class ?? "vm") === "vm" && w.datasource_url === undefined) {
+        report("datasource_url", 'is required for class "vm" (missing or empty): set the VictoriaMetrics URL to write to');
+      }
+    }),
+    ...createHttpClientChecks<WriterInput>(),
+    v.transform((w): WriterConfig => {
+      const writerClass = w.class ?? "vm";
+      if (w.import_json_path !== undefined) {
+        context.warn({
+          path: ["writer", "import_json_path"],
+          kind: "deprecated",
+          message: "is deprecated since vmanomaly 1.19.2; it is still honoured",
+          preferKey: true,
+        });
+      }
+      if (writerClass === "vm" && w.datasource_url !== undefined) {
+        warnAboutInsertPath(context, ["writer"], "datasource_url", w.datasource_url, w.tenant_id);
+      }
+      return {
+        class: writerClass,
+        ...(w.datasource_url !== undefined && { datasourceUrl: w.datasource_url }),
+        ...(w.tenant_id !== undefined && { tenantId: w.tenant_id }),
+        metricFormat: w.metric_format ?? { ...DEFAULT_METRIC_FORMAT },
+        ...(w.import_json_path !== undefined && { importJsonPath: w.import_json_path }),
+        healthPath: w.health_path ?? DEFAULT_HEALTH_PATH,
+        connectionRetryAttempts: w.connection_retry_attempts ?? 1,
+        ...resolveHttpClientConfig(w, context, ["writer"]),
+      };
+    }),
+  );
+}
+
