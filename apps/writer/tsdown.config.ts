@@ -7,7 +7,11 @@ export default defineConfig({
   target: "node20",
   outDir: "dist",
   clean: true,
-  // Workspace packages export TypeScript sources: bundle them; third-party packages stay external.
-  noExternal: [/^@anomaly-writer\//],
+  deps: {
+    // Workspace packages export TypeScript sources: bundle them. Third-party packages stay
+    // external (bundling undici's CommonJS breaks it) and are this app's own dependencies.
+    alwaysBundle: [/^@anomaly-writer\//],
+    neverBundle: [/^(?!@anomaly-writer\/)[a-z@]/],
+  },
   outExtensions: () => ({ js: ".mjs" }),
 });

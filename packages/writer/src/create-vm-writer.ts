@@ -84,13 +84,16 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       ? undefined
       : createTransport({
           ...resolveTransportOptions(writerConfig),
-          retry: { attempts: writerConfig.connectionRetryAttempts },
+          // connection_retry_attempts counts retries after the first attempt (vmanomaly 1.29.2).
+          retry: { attempts: writerConfig.connectionRetryAttempts + 1 },
           ...(options.gzip ? { gzip: true } : {}),
           hooks: { onAttempt: (info) => metrics.onAttempt(info) },
         }));
 
   const encoder = createRecordEncoder({
     metricFormat: writerConfig.metricFormat,
+    // No line may be larger than a request, so a long series is split to fit.
+    maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
     onLabelWarning: (warning) => logger.warn(warning.message),
   });
   const tenancy = noop
