@@ -1,1 +1,13 @@
-export {};
+export { createLabelLimitChecker } from "./create-label-limit-checker.ts";
+export type { LabelLimitChecker, LabelLimitCheckerOptions } from "./create-label-limit-checker.ts";
+export { createRecordEncoder } from "./create-record-encoder.ts";
+export type { EncodedRecord, RecordEncoder, RecordEncoderOptions } from "./create-record-encoder.ts";
+export { encodeSeriesLines } from "./encode-series-lines.ts";
+export type { EncodeSeriesLinesOptions } from "./encode-series-lines.ts";
+export { MetricFormatError, RecordError } from "./errors.ts";
+export { formatRecord } from "./format-record.ts";
+export type { FormatRecordOptions, FormattedRecord } from "./format-record.ts";
+export { parseRecord } from "./parse-record.ts";
+export { safeParseRecord } from "./safe-parse-record.ts";
+export type { SafeParseRecordResult } from "./safe-parse-record.ts";
+export type { DroppedPoints, FormattedSeries, LabelLimitWarning, ModelOutputRecord, RawValue, RecordIssue } from "./types.ts";

@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDurableQueue } from "./create-durable-queue.ts";
+import { createQueueSender, type FailureAction } from "./create-queue-sender.ts";
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+async function queueWith(bodies: string[], withMeta = true) {
+  const dir = await mkdtemp(join(tmpdir(), "aw-sender-test-"));
+  dirs.push(dir);
+  const queue = await createDurableQueue({ dir, maxBytes: 1 << 20, fsync: false });
+  await queue.append(bodies.map((body) => ({ meta: withMeta ? { body } : {}, body })));
+  return queue;
+}
+class Failure extends Error {
+  readonly action: FailureAction;
+  constructor(action: FailureAction) {
+    super(action);
+    this.action = action;
+  }
+}
+
+describe("createQueueSender", () => {
+  it("retries transient failures with a doubling backoff, then sends in order", async () => {
+    const queue = await queueWith(["a", "b"]);
+    const delays: number[] = [];
+    const sent: string[] = [];
+    let failuresLeft = 3;
+    const sender = createQueueSender({
+      queue,
+      send: async (entry) => {
+        if (failuresLeft-- > 0) throw new Failure("retry");
+        sent.push(entry.body.toString());
+      },
+      classify: (e) => (e as Failure).action,
+      deadLetter: async () => undefined,
+      sleep: async (ms) => void delays.push(ms),
+      random: () => 0,
+    });
+    const result = await sender.drain({ maxFailures: 10 });
+    expect(result).toEqual({ sent: 2, remaining: 0 });
+    expect(sent).toEqual(["a", "b"]);
+    expect(delays).toEqual([1000, 2000, 4000]);
+    await queue.close();
+  });
+
+  it("dead-letters permanent failures and goes on", async () => {
+    const queue = await queueWith(["good1", "bad", "good2"]);
+    const dead: string[] = [];
+    const sent: string[] = [];
+    const sender = createQueueSender({
+      queue,
+      send: async (entry) => {
+        if (entry.body.toString() === "bad") throw new Failure("dead");
+        sent.push(entry.body.toString());
+      },
+      classify: (e) => (e as Failure).action,
+      deadLetter: async (entry) => void dead.push(entry.body.toString()),
+      sleep: async () => undefined,
+    });
+    expect(await sender.drain()).toEqual({ sent: 2, remaining: 0 });
+    expect(dead).toEqual(["bad"]);
+    expect(sent).toEqual(["good1", "good2"]);
+    await queue.close();
+  });
+
+  it("keeps the entry and pauses when credentials are refused", async () => {
+    const queue = await queueWith(["a"]);
+    const pauses: number[] = [];
+    const sender = createQueueSender({
+      queue,
+      send: async () => {
+        throw new Failure("stop");
+      },
+      classify: (e) => (e as Failure).action,
+      deadLetter: async () => undefined,
+      stopPauseMs: 30_000,
+      sleep: async (ms) => void pauses.push(ms),
+    });
+    expect(await sender.drain({ maxFailures: 2 })).toEqual({ sent: 0, remaining: 1 });
+    expect(sender.credentialsRefused).toBe(true);
+    expect(pauses).toEqual([30_000, 30_000]);
+    await queue.close();
+  });
+
+  it("limits the catch-up rate", async () => {
+    const queue = await queueWith(Array.from({ length: 5 }, () => "x".repeat(1000)), false);
+    let clock = 0;
+    const waits: number[] = [];
+    const sender = createQueueSender({
+      queue,
+      send: async () => undefined,
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+      rateLimitBytesPerSecond: 2000,
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    });
+    await sender.drain();
+    // ~1 KB entries at 2 KB/s: after the first burst, about half a second per entry.
+    const total = waits.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(1500);
+    expect(total).toBeLessThan(3000);
+    await queue.close();
+  });
+
+  it("drains in the background as entries arrive and stops cleanly", async () => {
+    const queue = await queueWith([]);
+    const sent: string[] = [];
+    const sender = createQueueSender({ queue, send: async (e) => void sent.push(e.body.toString()), classify: () => "retry", deadLetter: async () => undefined });
+    sender.start();
+    await queue.append([{ meta: {}, body: "late" }]);
+    for (let i = 0; i < 100 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await sender.stop();
+    expect(sent).toEqual(["late"]);
+    await queue.close();
+  });
+});
