@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { createIngestServerSchema, type IngestServerConfig } from "./ingest-server-schema.ts";
 import { createMonitoringSchema, type MonitoringConfig } from "./monitoring-schema.ts";
 import { describeValue, isMapping, sectionGuard } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
@@ -9,6 +10,8 @@ import { createWriterSchema, type WriterConfig } from "./writer-schema.ts";
 export interface ResolvedSections {
   readonly writer: WriterConfig;
   readonly monitoring: MonitoringConfig;
+  /** `ingest_server:` (ours, for `anomaly-writer serve`); all defaults when the section is absent. */
+  readonly ingestServer: IngestServerConfig;
   readonly queryKeys?: readonly string[];
 }
 
@@ -23,7 +26,7 @@ function rootMessage(issue: v.LooseObjectIssue): string {
 }
 
 /**
- * The whole config file. `writer` and `monitoring` are validated; `reader.queries` keys are kept;
+ * The whole config file. `writer`, `monitoring` and `ingest_server` (ours) are validated; `reader.queries` keys are kept;
  * other top-level sections (reader, models, schedulers, settings, server, preset...) are ignored.
  * Sections are `v.object` (unknown keys warn); the root and `reader` are `v.looseObject` (no warnings).
  */
@@ -34,6 +37,7 @@ export function createConfigSchema(context: SchemaContext) {
       {
         writer: v.nullable(createWriterSchema(context), {}),
         monitoring: v.optional(v.nullable(createMonitoringSchema(context), {}), {}),
+        ingest_server: v.optional(v.nullable(createIngestServerSchema(context), {}), {}),
         reader: v.optional(v.unknown()),
       },
       rootMessage,
@@ -43,6 +47,7 @@ export function createConfigSchema(context: SchemaContext) {
       return {
         writer: root.writer,
         monitoring: root.monitoring,
+        ingestServer: root.ingest_server,
         ...(isMapping(queries) && { queryKeys: Object.keys(queries) }),
       };
     }),

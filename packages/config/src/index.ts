@@ -1,6 +1,8 @@
 export { ConfigError, formatConfigIssue } from "./errors.ts";
 export type { ConfigIssue, ConfigWarning, ConfigWarningKind } from "./errors.ts";
 export type { HttpClientConfig } from "./http-client-schema.ts";
+export type { IngestServerConfig, IngestServerUser } from "./ingest-server-schema.ts";
+export type { ListenAddress } from "./listen-address-schema.ts";
 export { loadConfig } from "./load-config.ts";
 export type { LoadConfigOptions } from "./load-config.ts";
 export type { MonitoringConfig, PullConfig, PushConfig } from "./monitoring-schema.ts";
@@ -9,4 +11,5 @@ export type { ParseConfigOptions, ResolvedConfig, SafeParseConfigResult } from "
 export { parseDuration } from "./parse-duration.ts";
 export { redactConfig } from "./redact-config.ts";
 export { redactUrl } from "./redact-url.ts";
+export type { QueueConfig } from "./queue-schema.ts";
 export type { WriterConfig } from "./writer-schema.ts";

@@ -10,6 +10,7 @@ import { HttpUrlSchema } from "./http-url-schema.ts";
 import { integerSchema, isMapping, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
 import { LabelMapSchema } from "./label-map-schema.ts";
+import { createQueueSchema, type QueueConfig } from "./queue-schema.ts";
 import { TenantIdSchema } from "./tenant-id-schema.ts";
 import { warnAboutInsertPath } from "./warn-about-insert-path.ts";
 
@@ -44,6 +45,8 @@ export interface WriterConfig extends HttpClientConfig {
   readonly healthPath: string;
   /** Attempts after connection-level failures; default 1. */
   readonly connectionRetryAttempts: number;
+  /** Ours: the durable queue (at-least-once delivery), when configured. */
+  readonly queue?: QueueConfig;
 }
 
 const ClassSchema = scalarField((value, report): WriterConfig["class"] => {
@@ -82,6 +85,7 @@ export function createWriterSchema(context: SchemaContext) {
     import_json_path: TextSchema,
     health_path: TextSchema,
     connection_retry_attempts: integerSchema(1),
+    queue: v.optional(createQueueSchema(context)),
     ...createHttpClientEntries(context),
   };
   type WriterInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
@@ -115,6 +119,7 @@ export function createWriterSchema(context: SchemaContext) {
         ...(w.import_json_path !== undefined && { importJsonPath: w.import_json_path }),
         healthPath: w.health_path ?? DEFAULT_HEALTH_PATH,
         connectionRetryAttempts: w.connection_retry_attempts ?? 1,
+        ...(w.queue !== undefined && { queue: w.queue }),
         ...resolveHttpClientConfig(w, context, ["writer"]),
       };
     }),

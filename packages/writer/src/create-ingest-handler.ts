@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createGunzip } from "node:zlib";
+import type { PositionedRecord } from "./positioned-record.ts";
 import { parseRecordsText } from "./read-json-lines.ts";
 import type { VmWriter } from "./create-vm-writer.ts";
+import { WriterError } from "./errors.ts";
 import type { WriteResult } from "./write-result.ts";
 import { silentLogger, type WriterLogger } from "./writer-logger.ts";
 
@@ -11,11 +13,27 @@ export interface IngestHandlerOptions {
   maxBodyBytes?: number;
   /** Extra health detail; default: the writer answers "OK". */
   health?: () => Promise<{ ok: boolean; detail: string }>;
+  /** Most records in one request; more get 413 and nothing of the request is written. Default unlimited. */
+  maxRecordsPerRequest?: number;
+  /** Most output series (records × output variables) in one request; more get 413. Default unlimited. */
+  maxSeriesPerRequest?: number;
+  /** Called when a request is refused for its size (to count it). */
+  onRejected?: (reason: IngestRejectReason) => void;
+}
+
+/** Why the ingest handler refused a request before writing anything. */
+export type IngestRejectReason = "body_too_large" | "too_many_records" | "too_many_series";
+
+/** Output series a record would make: one per `outputs` key (0 for anything that is not a record). */
+function countSeries(record: PositionedRecord): number {
+  const outputs: unknown = (record.value as { outputs?: unknown } | null | undefined)?.outputs;
+  return typeof outputs === "object" && outputs !== null ? Object.keys(outputs).length : 0;
 }
 
 /** A node:http request handler with a promise that settles when all requests in flight are done. */
 export interface IngestHandler {
-  (req: IncomingMessage, res: ServerResponse): void;
+  /** Handles one request; the promise settles when it is done (it never rejects). */
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Resolves when no request is being handled. */
   idle(): Promise<void>;
 }
@@ -98,12 +116,36 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
     try {
       text = await readBody(req, maxBodyBytes);
     } catch (error) {
-      if (error instanceof BodyTooLarge) return sendJson(res, 413, { error: error.message }, { connection: "close" });
+      if (error instanceof BodyTooLarge) {
+        options.onRejected?.("body_too_large");
+        return sendJson(res, 413, { error: error.message }, { connection: "close" });
+      }
       return sendJson(res, 400, { error: `cannot read the body: ${(error as Error).message}` });
     }
     const records = parseRecordsText(text);
     if (records.length === 0) return sendJson(res, 400, { error: "the body holds no records" });
-    const result = await writer.write(records);
+    if (options.maxRecordsPerRequest !== undefined && records.length > options.maxRecordsPerRequest) {
+      options.onRejected?.("too_many_records");
+      return sendJson(res, 413, { error: `${records.length} records in one request; the limit is ${options.maxRecordsPerRequest}: split the body` });
+    }
+    if (options.maxSeriesPerRequest !== undefined) {
+      const series = records.reduce((sum, record) => sum + countSeries(record), 0);
+      if (series > options.maxSeriesPerRequest) {
+        options.onRejected?.("too_many_series");
+        return sendJson(res, 413, { error: `${series} output series in one request; the limit is ${options.maxSeriesPerRequest}: split the body` });
+      }
+    }
+    let result: WriteResult;
+    try {
+      // With the durable queue, all or nothing: a 2xx means every good record is on disk.
+      result = await writer.write(records, { atomic: true });
+    } catch (error) {
+      if (error instanceof WriterError && error.code === "WRITER_QUEUE_FULL") {
+        logger.warn(`POST /api/v1/outputs refused: ${error.message}`);
+        return sendJson(res, 429, { error: "the durable queue is full; retry later" }, { "retry-after": "10" });
+      }
+      throw error;
+    }
     const body = summarizeForResponse(result);
     if (result.failures.length > 0) {
       const transient = result.failures.some((f) => TRANSIENT.has(f.code) || f.code.startsWith("5"));
@@ -115,7 +157,7 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
     active++;
-    handle(req, res)
+    return handle(req, res)
       .catch((error: unknown) => {
         logger.error(`ingest handler failed: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) sendJson(res, 500, { error: "internal error" });

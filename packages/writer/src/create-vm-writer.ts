@@ -1,8 +1,10 @@
 import type { ResolvedConfig } from "@anomaly-writer/config";
 import { createWriterMetrics, probeHealth, probeWrite, type ProbeResult, type WriterMetricLabels, type WriterMetrics } from "@anomaly-writer/healthcheck";
 import { createRecordEncoder, safeParseRecord } from "@anomaly-writer/metric-format";
+import { QueueError } from "@anomaly-writer/queue";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
 import { createTransport, redactUrl, TransportError, type Transport } from "@anomaly-writer/transport";
+import { createQueuedDelivery, toQueueItem, type QueuedDelivery } from "./create-queued-delivery.ts";
 import { WriterError } from "./errors.ts";
 import { isPositionedRecord } from "./positioned-record.ts";
 import { resolveTransportOptions, resolveWriterEndpoints } from "./resolve-writer-options.ts";
@@ -23,6 +25,22 @@ export interface CreateVmWriterOptions {
   gzip?: boolean;
   /** Called after each request completes. */
   onProgress?: (progress: WriteProgress) => void;
+  /**
+   * With `writer.queue`: send queued data in the background, retrying until written (default
+   * true, for `serve`). False for one-shot runs that call `drainQueue()` themselves.
+   */
+  backgroundSender?: boolean;
+  /** With `writer.queue`: how long a streaming write waits for room in a full queue. Default 30 s. */
+  queueFullWaitMs?: number;
+}
+
+/** Options of one `write()` call. */
+export interface WriteOptions {
+  /**
+   * With `writer.queue`: accept all or nothing. The call throws a WriterError with code
+   * `WRITER_QUEUE_FULL` (and nothing is queued) when the batch does not fit.
+   */
+  atomic?: boolean;
 }
 
 /** Progress of a running write. */
@@ -42,7 +60,16 @@ export interface VmWriter {
    * Write records: raw objects (spec §2) or positioned ones from `readJsonLines`. Bad records are
    * reported with their position and never stop good ones.
    */
-  write(records: Iterable<unknown> | AsyncIterable<unknown>): Promise<WriteResult>;
+  write(records: Iterable<unknown> | AsyncIterable<unknown>, options?: WriteOptions): Promise<WriteResult>;
+  /** Resolves once the writer is ready (the durable queue opened); rejects if it cannot be. */
+  ready(): Promise<void>;
+  /**
+   * With `writer.queue` and no background sender: send what is queued until it is empty or the
+   * target fails; what is left stays queued for the next run.
+   */
+  drainQueue(): Promise<{ readonly sent: number; readonly remaining: number; readonly remainingBytes: number }>;
+  /** Entries and bytes waiting in the durable queue (zero without one). */
+  queueStats(): { readonly pendingEntries: number; readonly pendingBytes: number };
   /** Probe the health path and the import URL (an empty import request). */
   probe(): Promise<{ readonly health: ProbeResult; readonly write: ProbeResult }>;
   close(): Promise<void>;
@@ -102,6 +129,24 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         ...(writerConfig.tenantId !== undefined ? { tenantId: writerConfig.tenantId } : {}),
         onWarning: (warning) => logger.warn(warning.message),
       });
+  const queueConfig = noop ? undefined : writerConfig.queue;
+  let delivery: QueuedDelivery | undefined;
+  const ready: Promise<void> =
+    queueConfig && transport && importUrl
+      ? createQueuedDelivery({
+          queue: queueConfig,
+          transport,
+          importUrl,
+          printableUrl: printableImportUrl,
+          metrics,
+          logger,
+          drainAttempts: writerConfig.connectionRetryAttempts + 1,
+        }).then((d) => {
+          delivery = d;
+          if (options.backgroundSender !== false) d.start();
+        })
+      : Promise.resolve();
+  ready.catch(() => undefined);
   const knownQueryKeys = config.queryKeys ? new Set(config.queryKeys) : undefined;
   const warnedQueryKeys = new Set<string>();
   let closed = false;
@@ -113,8 +158,10 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     preset: batch.context.preset ?? "",
   });
 
-  async function write(input: Iterable<unknown> | AsyncIterable<unknown>): Promise<WriteResult> {
+  async function write(input: Iterable<unknown> | AsyncIterable<unknown>, writeOptions: WriteOptions = {}): Promise<WriteResult> {
     if (closed) throw new WriterError("WRITER_CLOSED", "write() after close()");
+    await ready;
+    const atomicItems: { batch: Batch; body: string }[] | undefined = delivery && writeOptions.atomic ? [] : undefined;
     const startedAt = performance.now();
     const dropped: DroppedDatapoints = { nan: 0, inf: 0, invalid_record: 0, permanent_error: 0 };
     const problems: RecordProblem[] = [];
@@ -146,6 +193,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       }
       const body = batch.lines.join("");
       batch.lines = [];
+      if (delivery) return enqueue(delivery, batch, body);
       logger.debug(`POST ${printableImportUrl} with ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
       try {
         const response = await transport.post(importUrl, body, { contentType: "application/json", context: batch.context });
@@ -174,6 +222,47 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         logger.error(`cannot write ${batch.datapoints} datapoints for ${batch.queryKey} to ${printableImportUrl}: code ${code}${hint}: ${message}`);
       } finally {
         options.onProgress?.({ records: totals.records, datapoints: totals.datapoints, requests: totals.requests });
+      }
+    };
+
+    const accept = (batch: Batch, bytes: number) => {
+      totals.series += batch.series;
+      totals.datapoints += batch.datapoints;
+      totals.bytes += bytes;
+    };
+    const metaOf = (batch: Batch) => ({
+      query_key: batch.queryKey,
+      scheduler_alias: batch.context.scheduler_alias ?? "",
+      preset: batch.context.preset ?? "",
+      series: batch.series,
+      datapoints: batch.datapoints,
+    });
+    const enqueue = async (d: QueuedDelivery, batch: Batch, body: string): Promise<void> => {
+      if (atomicItems) {
+        atomicItems.push({ batch, body });
+        return;
+      }
+      const item = toQueueItem(metaOf(batch), body);
+      try {
+        try {
+          await d.queue.append([item]);
+        } catch (error) {
+          if (!(error instanceof QueueError) || error.code !== "QUEUE_FULL") throw error;
+          const signal = AbortSignal.timeout(options.queueFullWaitMs ?? 30_000);
+          await d.queue.waitForSpace(d.queue.sizeOf(item), signal);
+          await d.queue.append([item]);
+        }
+        accept(batch, Buffer.byteLength(body));
+        logger.debug(`queued ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
+      } catch (error) {
+        const full = error instanceof QueueError && error.code === "QUEUE_FULL" || (error as Error).name === "TimeoutError";
+        const code = full ? "queue_full" : "io_error";
+        const message = full ? `the durable queue stayed full (${queueConfig?.maxBytes} bytes): VictoriaMetrics is not taking data fast enough` : (error as Error).message;
+        failures.push({ queryKey: batch.queryKey, code, credentialError: false, message, series: batch.series, datapoints: batch.datapoints, records: batch.records.length });
+        dropped.permanent_error += batch.datapoints;
+        metrics.recordDropped("permanent_error", batch.datapoints, labelsOf(batch));
+        for (const r of batch.records) failedRecords.add(r);
+        logger.error(`cannot queue ${batch.datapoints} datapoints for ${batch.queryKey}: ${message}`);
       }
     };
 
@@ -272,12 +361,24 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     }
     for (const batch of groups.values()) await dispatch(batch);
     await Promise.all(inFlight);
+    if (atomicItems && delivery && atomicItems.length > 0) {
+      try {
+        await delivery.queue.append(atomicItems.map(({ batch, body }) => toQueueItem(metaOf(batch), body)));
+      } catch (error) {
+        if (error instanceof QueueError && (error.code === "QUEUE_FULL" || error.code === "QUEUE_TOO_LARGE")) {
+          throw new WriterError("WRITER_QUEUE_FULL", `${error.message}; nothing of this write was queued`, { cause: error });
+        }
+        throw error;
+      }
+      for (const { batch, body } of atomicItems) accept(batch, Buffer.byteLength(body));
+    }
 
     for (const [queryKey, count] of emptyByQuery) logger.warn(`no valid datapoints to write for ${queryKey} (${count} records had only NaN/Inf values)`);
     const failed = failedRecords.size;
     return {
       ok: totals.invalid === 0 && failures.length === 0,
       noop,
+      queued: delivery !== undefined,
       records: { total: totals.records, written: totals.withData - failed, invalid: totals.invalid, empty: totals.empty, failed },
       series: totals.series,
       datapoints: totals.datapoints,
@@ -295,6 +396,16 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     healthUrl: endpoints ? redactUrl(endpoints.healthUrl) : undefined,
     metrics,
     write,
+    ready: () => ready,
+    async drainQueue() {
+      await ready;
+      if (!delivery) return { sent: 0, remaining: 0, remainingBytes: 0 };
+      return delivery.drain();
+    },
+    queueStats() {
+      const stats = delivery?.queue.stats();
+      return { pendingEntries: stats?.pendingEntries ?? 0, pendingBytes: stats?.pendingBytes ?? 0 };
+    },
     async probe() {
       if (!transport || !endpoints) {
         const skipped: ProbeResult = { ok: true, url: "noop", code: "noop", latencyMs: 0, reason: "class noop: nothing to probe" };
@@ -306,6 +417,8 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     async close() {
       if (closed) return;
       closed = true;
+      await ready.catch(() => undefined);
+      await delivery?.close();
       if (ownsTransport) await transport?.close();
     },
   };

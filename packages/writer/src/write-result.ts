@@ -32,6 +32,8 @@ export interface WriteResult {
   readonly ok: boolean;
   /** True for `class: noop`: counts are what would have been written. */
   readonly noop: boolean;
+  /** True with `writer.queue`: counts are what was queued on disk (sent in the background). */
+  readonly queued: boolean;
   readonly records: { readonly total: number; readonly written: number; readonly invalid: number; readonly empty: number; readonly failed: number };
   readonly series: number;
   readonly datapoints: number;
@@ -49,7 +51,7 @@ export function formatWriteSummary(result: WriteResult): string {
   const d = result.dropped;
   const droppedTotal = d.nan + d.inf + d.invalid_record + d.permanent_error;
   const parts = [
-    `${result.noop ? "would write" : "written"}: ${result.records.written} records, ${result.series} series, ${result.datapoints} datapoints`,
+    `${result.noop ? "would write" : result.queued ? "queued" : "written"}: ${result.records.written} records, ${result.series} series, ${result.datapoints} datapoints`,
     `${result.requests} requests, ${result.bytes} bytes in ${(result.durationMs / 1000).toFixed(2)} s`,
   ];
   if (result.records.invalid > 0) parts.push(`${result.records.invalid} invalid records`);

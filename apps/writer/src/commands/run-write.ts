@@ -27,8 +27,11 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
     });
   }
   let lastDraw = 0;
+  const queue = config.writer.class === "vm" ? config.writer.queue : undefined;
   const writer = createVmWriter(config, {
     logger,
+    // With the durable queue, records go to disk first; what is sent is drained below.
+    backgroundSender: false,
     ...(options.progress
       ? {
           onProgress: (p) => {
@@ -41,8 +44,11 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
       : {}),
   });
   let result: WriteResult;
+  let drained: { sent: number; remaining: number; remainingBytes: number } | undefined;
   try {
+    await writer.ready();
     result = await writer.write(readJsonLines(source, options.input === "-" ? {} : { label: `${options.input} line` }));
+    if (queue) drained = await writer.drainQueue();
   } finally {
     if (options.progress) process.stderr.write("\r\x1b[K");
     await writer.close();
@@ -50,6 +56,14 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
   for (const problem of result.recordProblems) logger.error(`${problem.position}: ${problem.message}`);
   if (result.records.invalid > result.recordProblems.length) {
     logger.error(`... and ${result.records.invalid - result.recordProblems.length} more invalid records`);
+  }
+  if (queue && drained) {
+    if (drained.remaining === 0) logger.info(`durable queue ${queue.path}: sent ${drained.sent} entries, nothing left queued`);
+    else {
+      logger.warn(
+        `durable queue ${queue.path}: sent ${drained.sent} entries; ${drained.remaining} entries (${drained.remainingBytes} bytes) could not be sent now and stay queued for the next run`,
+      );
+    }
   }
   const summary = formatWriteSummary(result);
   if (result.ok) logger.success(summary);

@@ -1,0 +1,59 @@
+import { isAbsolute, join, resolve } from "node:path";
+import * as v from "valibot";
+import { ByteSizeSchema } from "./byte-size-schema.ts";
+import { crossCheck } from "./cross-check.ts";
+import { describeValue, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
+import type { SchemaContext } from "./schema-context.ts";
+
+/** `writer.queue` (ours, not vmanomaly's): the durable on-disk queue. */
+export interface QueueConfig {
+  /** Absolute directory of the queue. */
+  readonly path: string;
+  /** Cap of the data waiting to be sent; default 1 GiB. */
+  readonly maxBytes: number;
+  /** Catch-up rate limit after an outage in bytes per second; 0 = unlimited (default). */
+  readonly rateLimitBytesPerSecond: number;
+  /** Where permanently refused data goes (JSON lines); default `<path>/dead-letters.jsonl`. */
+  readonly deadLetterFile: string;
+  /** fsync every acknowledged append (default true). Off trades crash safety for speed. */
+  readonly fsync: boolean;
+}
+
+export const DEFAULT_QUEUE_MAX_BYTES = 1024 ** 3;
+
+const BooleanSchema = scalarField((value, report): boolean => {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string" && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === "true";
+  report(`must be true or false, got ${describeValue(value)}`);
+  return true;
+});
+
+/** The `writer.queue` section. */
+export function createQueueSchema(context: SchemaContext) {
+  const entries = {
+    path: TextSchema,
+    max_size: ByteSizeSchema,
+    rate_limit: ByteSizeSchema,
+    dead_letter_file: TextSchema,
+    fsync: BooleanSchema,
+  };
+  type QueueInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(context.cwd, p));
+  return v.pipe(
+    sectionGuard(),
+    v.object(entries, sectionMessage),
+    crossCheck<QueueInput>(["path"], (q, report) => {
+      if (q.path === undefined) report("path", "is required when writer.queue is present: the directory that holds the queue");
+    }),
+    v.transform((q): QueueConfig => {
+      const path = absolute(q.path ?? "");
+      return {
+        path,
+        maxBytes: q.max_size ?? DEFAULT_QUEUE_MAX_BYTES,
+        rateLimitBytesPerSecond: q.rate_limit ?? 0,
+        deadLetterFile: q.dead_letter_file !== undefined ? absolute(q.dead_letter_file) : join(path, "dead-letters.jsonl"),
+        fsync: q.fsync ?? true,
+      };
+    }),
+  );
+}

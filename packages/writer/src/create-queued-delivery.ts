@@ -1,0 +1,164 @@
+import type { QueueConfig } from "@anomaly-writer/config";
+import type { WriterMetricLabels, WriterMetrics } from "@anomaly-writer/healthcheck";
+import { appendDeadLetter, createDurableQueue, createQueueSender, type DurableQueue, type FailureAction, type QueueEntry, type QueueItem, type QueueSender } from "@anomaly-writer/queue";
+import { TransportError, type Transport } from "@anomaly-writer/transport";
+import { Counter, Gauge } from "prom-client";
+import type { WriterLogger } from "./writer-logger.ts";
+
+export interface QueuedDeliveryOptions {
+  queue: QueueConfig;
+  transport: Transport;
+  importUrl: string;
+  printableUrl: string;
+  metrics: WriterMetrics;
+  logger: WriterLogger;
+  /** Attempts of one send in a bounded drain (the CLI); the background sender retries forever. */
+  drainAttempts: number;
+}
+
+/** The durable side of the writer: the queue, its sender and dead letters. */
+export interface QueuedDelivery {
+  readonly queue: DurableQueue;
+  /** Start sending in the background, retrying until each entry is written. */
+  start(): void;
+  /** Send what is queued until empty or the target keeps failing; what is left stays queued. */
+  drain(): Promise<{ sent: number; remaining: number; remainingBytes: number }>;
+  /** True while the target refuses the credentials (sending paused, nothing dropped). */
+  readonly credentialsRefused: boolean;
+  close(): Promise<void>;
+}
+
+/** Metadata a queue entry carries (labels of the self-metrics and the counts). */
+export interface BatchMeta extends Readonly<Record<string, string | number>> {
+  readonly query_key: string;
+  readonly scheduler_alias: string;
+  readonly preset: string;
+  readonly series: number;
+  readonly datapoints: number;
+}
+
+function counters(metrics: WriterMetrics, queue: () => DurableQueue | undefined) {
+  const registry = metrics.registry;
+  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+  const deadLettered =
+    existing<Counter<"url">>("anomaly_writer_dead_letter_datapoints_total") ??
+    new Counter({ name: "anomaly_writer_dead_letter_datapoints_total", help: "Datapoints moved to the dead-letter file after a permanent refusal.", labelNames: ["url"], registers: [registry] });
+  const credentialStops =
+    existing<Counter<"url">>("anomaly_writer_queue_credential_stops_total") ??
+    new Counter({ name: "anomaly_writer_queue_credential_stops_total", help: "Times the queue sender paused because the target refused the credentials (401/403).", labelNames: ["url"], registers: [registry] });
+  if (!existing("anomaly_writer_queue_oldest_entry_age_seconds")) {
+    new Gauge({
+      name: "anomaly_writer_queue_oldest_entry_age_seconds",
+      help: "Age of the oldest entry waiting in the durable queue (0 when empty).",
+      registers: [registry],
+      collect() {
+        const oldest = queue()?.stats().oldestEnqueuedAt;
+        this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000));
+      },
+    });
+  }
+  return { deadLettered, credentialStops };
+}
+
+/** Open the queue in `config.path` and prepare its sender. */
+export async function createQueuedDelivery(options: QueuedDeliveryOptions): Promise<QueuedDelivery> {
+  const { transport, importUrl, printableUrl, metrics, logger } = options;
+  let queueRef: DurableQueue | undefined;
+  const { deadLettered, credentialStops } = counters(metrics, () => queueRef);
+  const queue = await createDurableQueue({
+    dir: options.queue.path,
+    maxBytes: options.queue.maxBytes,
+    fsync: options.queue.fsync,
+    logger: { warn: (m) => logger.warn(m), info: (m) => logger.info(m) },
+  });
+  queueRef = queue;
+  const updatePending = () => {
+    const stats = queue.stats();
+    metrics.setQueuePending(stats.pendingBytes, stats.pendingEntries);
+  };
+  updatePending();
+  const labelsOf = (meta: Readonly<Record<string, string | number>>): WriterMetricLabels => ({
+    url: printableUrl,
+    query_key: String(meta.query_key ?? ""),
+    scheduler_alias: String(meta.scheduler_alias ?? ""),
+    preset: String(meta.preset ?? ""),
+  });
+  const classify = (error: unknown): FailureAction => {
+    if (!(error instanceof TransportError)) return "retry";
+    if (error.credentialError) return "stop";
+    return error.retryable ? "retry" : "dead";
+  };
+  const makeSender = (attempts: number): QueueSender =>
+    createQueueSender({
+      queue,
+      rateLimitBytesPerSecond: options.queue.rateLimitBytesPerSecond,
+      send: async (entry: QueueEntry, signal) => {
+        const labels = labelsOf(entry.meta);
+        const response = await transport.post(importUrl, entry.body, {
+          contentType: "application/json",
+          signal,
+          context: { query_key: labels.query_key, scheduler_alias: labels.scheduler_alias, preset: labels.preset },
+          retry: { attempts },
+        });
+        metrics.recordSuccess(labels, { bytes: response.bytesSent, datapoints: Number(entry.meta.datapoints ?? 0), timeseries: Number(entry.meta.series ?? 0) });
+      },
+      classify,
+      deadLetter: async (entry, error) => {
+        const te = error instanceof TransportError ? error : undefined;
+        const datapoints = Number(entry.meta.datapoints ?? 0);
+        await appendDeadLetter(options.queue.deadLetterFile, {
+          time: new Date().toISOString(),
+          reason: error instanceof Error ? error.message : String(error),
+          code: te?.outcome ?? "io_error",
+          meta: entry.meta,
+          body: entry.body.toString("utf8"),
+        });
+        deadLettered.inc({ url: printableUrl }, datapoints);
+        metrics.recordDropped("permanent_error", datapoints, labelsOf(entry.meta));
+        logger.error(
+          `VictoriaMetrics refused ${datapoints} datapoints for ${entry.meta.query_key} for good (code ${te?.outcome ?? "io_error"}): moved to the dead-letter file ${options.queue.deadLetterFile}`,
+        );
+      },
+      onSent: updatePending,
+      onFailure: (entry, error, action, delayMs) => {
+        updatePending();
+        const message = error instanceof Error ? error.message : String(error);
+        if (action === "stop") {
+          credentialStops.inc({ url: printableUrl });
+          logger.error(
+            `${printableUrl} refused the credentials: sending is paused, ${queue.stats().pendingEntries} entries stay queued; retrying in ${Math.round(delayMs / 1000)} s. ${message}`,
+          );
+        } else if (action === "retry") {
+          logger.warn(`cannot write queued data for ${entry.meta.query_key} yet (${message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
+        } else {
+          updatePending();
+        }
+      },
+    });
+  let background: QueueSender | undefined;
+  return {
+    queue,
+    get credentialsRefused() {
+      return background?.credentialsRefused ?? false;
+    },
+    start() {
+      background ??= makeSender(Number.POSITIVE_INFINITY);
+      background.start();
+    },
+    async drain() {
+      const result = await makeSender(options.drainAttempts).drain({ maxFailures: 1 });
+      updatePending();
+      return { ...result, remainingBytes: queue.stats().pendingBytes };
+    },
+    async close() {
+      await background?.stop();
+      updatePending();
+      await queue.close();
+    },
+  };
+}
+
+/** The queue item of one encoded batch. */
+export function toQueueItem(meta: BatchMeta, body: string): QueueItem {
+  return { meta, body };
+}
