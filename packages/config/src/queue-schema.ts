@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import * as v from "valibot";
 import { ByteSizeSchema } from "./byte-size-schema.ts";
 import { crossCheck } from "./cross-check.ts";
+import { parseDuration } from "./parse-duration.ts";
 import { describeValue, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
 
@@ -17,9 +18,27 @@ export interface QueueConfig {
   readonly deadLetterFile: string;
   /** fsync every acknowledged append (default true). Off trades crash safety for speed. */
   readonly fsync: boolean;
+  /**
+   * After an outage, data sent this long before it is sent again (default 30 s; 0 = off):
+   * VictoriaMetrics answers 204 before its data is on disk and loses the last seconds when it
+   * crashes, so a crash is only survived by sending them again.
+   */
+  readonly replayWindowMs: number;
 }
 
 export const DEFAULT_QUEUE_MAX_BYTES = 1024 ** 3;
+export const DEFAULT_REPLAY_WINDOW_MS = 30_000;
+
+/** A duration that may be 0 (`0`, `"0s"`) to switch something off. */
+const OptionalDurationSchema = scalarField((value, report): number => {
+  if (value === 0 || (typeof value === "string" && /^0+(ms|s|m|h)?$/.test(value.trim()))) return 0;
+  try {
+    return parseDuration(value as string | number);
+  } catch (error) {
+    report((error as Error).message.replace(/^\[config\] /, ""));
+    return 0;
+  }
+});
 
 const BooleanSchema = scalarField((value, report): boolean => {
   if (typeof value === "boolean") return value;
@@ -36,6 +55,7 @@ export function createQueueSchema(context: SchemaContext) {
     rate_limit: ByteSizeSchema,
     dead_letter_file: TextSchema,
     fsync: BooleanSchema,
+    replay_window: OptionalDurationSchema,
   };
   type QueueInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
   const absolute = (p: string) => (isAbsolute(p) ? p : resolve(context.cwd, p));
@@ -53,6 +73,7 @@ export function createQueueSchema(context: SchemaContext) {
         rateLimitBytesPerSecond: q.rate_limit ?? 0,
         deadLetterFile: q.dead_letter_file !== undefined ? absolute(q.dead_letter_file) : join(path, "dead-letters.jsonl"),
         fsync: q.fsync ?? true,
+        replayWindowMs: q.replay_window ?? DEFAULT_REPLAY_WINDOW_MS,
       };
     }),
   );

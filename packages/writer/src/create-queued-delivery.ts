@@ -1,7 +1,7 @@
 import type { QueueConfig } from "@anomaly-writer/config";
 import type { WriterMetricLabels, WriterMetrics } from "@anomaly-writer/healthcheck";
 import { appendDeadLetter, createDurableQueue, createQueueSender, type DurableQueue, type FailureAction, type QueueEntry, type QueueItem, type QueueSender } from "@anomaly-writer/queue";
-import { TransportError, type Transport } from "@anomaly-writer/transport";
+import { TransportError, type AttemptInfo, type Transport } from "@anomaly-writer/transport";
 import { Counter, Gauge } from "prom-client";
 import type { WriterLogger } from "./writer-logger.ts";
 
@@ -25,6 +25,8 @@ export interface QueuedDelivery {
   drain(): Promise<{ sent: number; remaining: number; remainingBytes: number }>;
   /** True while the target refuses the credentials (sending paused, nothing dropped). */
   readonly credentialsRefused: boolean;
+  /** Feed every transport attempt here: connection-level failures arm the replay window. */
+  observeAttempt(info: AttemptInfo): void;
   close(): Promise<void>;
 }
 
@@ -57,14 +59,60 @@ function counters(metrics: WriterMetrics, queue: () => DurableQueue | undefined)
       },
     });
   }
-  return { deadLettered, credentialStops };
+  const replayed =
+    existing<Counter<"url">>("anomaly_writer_queue_replayed_datapoints_total") ??
+    new Counter({ name: "anomaly_writer_queue_replayed_datapoints_total", help: "Datapoints sent again after an outage because the target may have lost them (replay window).", labelNames: ["url"], registers: [registry] });
+  return { deadLettered, credentialStops, replayed };
 }
 
 /** Open the queue in `config.path` and prepare its sender. */
 export async function createQueuedDelivery(options: QueuedDeliveryOptions): Promise<QueuedDelivery> {
   const { transport, importUrl, printableUrl, metrics, logger } = options;
   let queueRef: DurableQueue | undefined;
-  const { deadLettered, credentialStops } = counters(metrics, () => queueRef);
+  const { deadLettered, credentialStops, replayed } = counters(metrics, () => queueRef);
+  // Entries sent recently, kept in memory for the replay window (bounded in bytes).
+  const replayWindowMs = options.queue.replayWindowMs;
+  const maxReplayBytes = 64 * 1024 * 1024;
+  const recent: { body: Buffer; meta: QueueEntry["meta"]; sentAt: number }[] = [];
+  let recentBytes = 0;
+  let outageSince: number | undefined;
+  const post = (body: Buffer, meta: QueueEntry["meta"], attempts: number, signal: AbortSignal) => {
+    const labels = labelsOf(meta);
+    return transport
+      .post(importUrl, body, {
+        contentType: "application/json",
+        signal,
+        context: { query_key: labels.query_key, scheduler_alias: labels.scheduler_alias, preset: labels.preset },
+        retry: { attempts },
+      })
+      .then((response) => {
+        metrics.recordSuccess(labels, { bytes: response.bytesSent, datapoints: Number(meta.datapoints ?? 0), timeseries: Number(meta.series ?? 0) });
+      });
+  };
+  const remember = (body: Buffer, meta: QueueEntry["meta"]) => {
+    if (replayWindowMs <= 0) return;
+    const now = Date.now();
+    recent.push({ body, meta, sentAt: now });
+    recentBytes += body.length;
+    while (recent.length > 0 && ((recent[0]?.sentAt ?? now) < now - replayWindowMs || recentBytes > maxReplayBytes)) {
+      recentBytes -= recent.shift()?.body.length ?? 0;
+    }
+  };
+  /** After an outage: send again what was sent in the window before it (VictoriaMetrics may have lost it). */
+  const replay = async (attempts: number, signal: AbortSignal) => {
+    if (outageSince === undefined) return;
+    const cutoff = outageSince - replayWindowMs;
+    outageSince = undefined;
+    const again = recent.filter((r) => r.sentAt >= cutoff);
+    if (again.length === 0) return;
+    let datapoints = 0;
+    for (const r of again) {
+      await post(r.body, r.meta, attempts, signal);
+      datapoints += Number(r.meta.datapoints ?? 0);
+    }
+    replayed.inc({ url: printableUrl }, datapoints);
+    logger.info(`target is back: sent again ${again.length} entries (${datapoints} datapoints) written in the ${replayWindowMs / 1000} s before the outage, in case VictoriaMetrics lost them`);
+  };
   const queue = await createDurableQueue({
     dir: options.queue.path,
     maxBytes: options.queue.maxBytes,
@@ -93,14 +141,9 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
       queue,
       rateLimitBytesPerSecond: options.queue.rateLimitBytesPerSecond,
       send: async (entry: QueueEntry, signal) => {
-        const labels = labelsOf(entry.meta);
-        const response = await transport.post(importUrl, entry.body, {
-          contentType: "application/json",
-          signal,
-          context: { query_key: labels.query_key, scheduler_alias: labels.scheduler_alias, preset: labels.preset },
-          retry: { attempts },
-        });
-        metrics.recordSuccess(labels, { bytes: response.bytesSent, datapoints: Number(entry.meta.datapoints ?? 0), timeseries: Number(entry.meta.series ?? 0) });
+        await post(entry.body, entry.meta, attempts, signal);
+        await replay(attempts, signal);
+        remember(Buffer.from(entry.body), entry.meta);
       },
       classify,
       deadLetter: async (entry, error) => {
@@ -140,6 +183,11 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
     queue,
     get credentialsRefused() {
       return background?.credentialsRefused ?? false;
+    },
+    observeAttempt(info) {
+      if (info.ok || replayWindowMs <= 0) return;
+      const connectionLevel = info.code === "connection_error" || info.code === "timeout" || info.code === "io_error" || /^5\d\d$/.test(info.code);
+      if (connectionLevel) outageSince ??= Date.now();
     },
     start() {
       background ??= makeSender(Number.POSITIVE_INFINITY);

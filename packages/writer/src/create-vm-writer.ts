@@ -114,7 +114,12 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
           // connection_retry_attempts counts retries after the first attempt (vmanomaly 1.29.2).
           retry: { attempts: writerConfig.connectionRetryAttempts + 1 },
           ...(options.gzip ? { gzip: true } : {}),
-          hooks: { onAttempt: (info) => metrics.onAttempt(info) },
+          hooks: {
+            onAttempt: (info) => {
+              metrics.onAttempt(info);
+              delivery?.observeAttempt(info);
+            },
+          },
         }));
 
   const encoder = createRecordEncoder({

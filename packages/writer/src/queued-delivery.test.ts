@@ -47,6 +47,22 @@ describe("createVmWriter with writer.queue", () => {
     await writer.close();
   });
 
+  it("sends again what VictoriaMetrics acknowledged but lost in a crash (replay window)", async () => {
+    const writer = createVmWriter(parseConfig(queueYaml(vm.url, "replay")));
+    await writer.write(makeRecords({ queryKey: "replay_a", count: 30 }), { atomic: true });
+    await until(async () => writer.queueStats().pendingEntries === 0);
+    // VictoriaMetrics answered 204 for replay_a, but keeps it in memory for a few seconds: kill it now.
+    vm.signal("SIGKILL");
+    await writer.write(makeRecords({ queryKey: "replay_b", count: 30 }), { atomic: true });
+    await new Promise((r) => setTimeout(r, 1500));
+    await vm.restart();
+    await until(async () => writer.queueStats().pendingEntries === 0);
+    await until(async () => (await vm.exportSeries('{for=~"replay_a|replay_b"}')).length === 180);
+    const metrics = await writer.metrics.registry.metrics();
+    expect(metrics).toMatch(/anomaly_writer_queue_replayed_datapoints_total\{[^}]*\} 90/);
+    await writer.close();
+  });
+
   it("moves permanently refused data to the dead-letter file, with its reason, and goes on", async () => {
     const cluster = await startNginx({ upstream: vm.url, cluster: true });
     try {
