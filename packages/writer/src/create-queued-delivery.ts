@@ -19,6 +19,8 @@ export interface QueuedDeliveryOptions {
 /** The durable side of the writer: the queue, its sender and dead letters. */
 export interface QueuedDelivery {
   readonly queue: DurableQueue;
+  /** Append to the queue (on disk when it resolves) and update the pending gauges. */
+  append(items: readonly QueueItem[]): Promise<void>;
   /** Start sending in the background, retrying until each entry is written. */
   start(): void;
   /** Send what is queued until empty or the target keeps failing; what is left stays queued. */
@@ -76,6 +78,7 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
   const recent: { body: Buffer; meta: QueueEntry["meta"]; sentAt: number }[] = [];
   let recentBytes = 0;
   let outageSince: number | undefined;
+  let replaying = false;
   const post = (body: Buffer, meta: QueueEntry["meta"], attempts: number, signal: AbortSignal) => {
     const labels = labelsOf(meta);
     return transport
@@ -104,11 +107,26 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
     const cutoff = outageSince - replayWindowMs;
     outageSince = undefined;
     const again = recent.filter((r) => r.sentAt >= cutoff);
+    // Each entry is replayed at most once: the window starts afresh after a replay, so bursts of
+    // errors cannot make replays feed on themselves.
+    recent.length = 0;
+    recentBytes = 0;
     if (again.length === 0) return;
     let datapoints = 0;
-    for (const r of again) {
-      await post(r.body, r.meta, attempts, signal);
-      datapoints += Number(r.meta.datapoints ?? 0);
+    replaying = true;
+    try {
+      for (const r of again) {
+        try {
+          await post(r.body, r.meta, attempts, signal);
+          datapoints += Number(r.meta.datapoints ?? 0);
+        } catch (error) {
+          // It was delivered once already: a refusal now loses nothing, so log and go on.
+          if (signal.aborted) throw error;
+          logger.warn(`replaying an entry for ${r.meta.query_key} failed (${error instanceof Error ? error.message : String(error)}); it had been written before the outage`);
+        }
+      }
+    } finally {
+      replaying = false;
     }
     replayed.inc({ url: printableUrl }, datapoints);
     logger.info(`target is back: sent again ${again.length} entries (${datapoints} datapoints) written in the ${replayWindowMs / 1000} s before the outage, in case VictoriaMetrics lost them`);
@@ -179,13 +197,28 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
       },
     });
   let background: QueueSender | undefined;
+  let lastRetryLog = 0;
   return {
     queue,
+    async append(items) {
+      try {
+        await queue.append(items);
+      } finally {
+        updatePending();
+      }
+    },
     get credentialsRefused() {
       return background?.credentialsRefused ?? false;
     },
     observeAttempt(info) {
-      if (info.ok || replayWindowMs <= 0) return;
+      if (info.ok) return;
+      if (info.willRetry && Date.now() - lastRetryLog > 10_000) {
+        lastRetryLog = Date.now();
+        logger.warn(
+          `cannot write to ${printableUrl} (code ${info.code}); retrying in ${((info.delayMs ?? 0) / 1000).toFixed(1)} s, ${queue.stats().pendingEntries} entries stay queued`,
+        );
+      }
+      if (replayWindowMs <= 0 || replaying) return;
       const connectionLevel = info.code === "connection_error" || info.code === "timeout" || info.code === "io_error" || /^5\d\d$/.test(info.code);
       if (connectionLevel) outageSince ??= Date.now();
     },

@@ -250,12 +250,12 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       const item = toQueueItem(metaOf(batch), body);
       try {
         try {
-          await d.queue.append([item]);
+          await d.append([item]);
         } catch (error) {
           if (!(error instanceof QueueError) || error.code !== "QUEUE_FULL") throw error;
           const signal = AbortSignal.timeout(options.queueFullWaitMs ?? 30_000);
           await d.queue.waitForSpace(d.queue.sizeOf(item), signal);
-          await d.queue.append([item]);
+          await d.append([item]);
         }
         accept(batch, Buffer.byteLength(body));
         logger.debug(`queued ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
@@ -368,7 +368,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     await Promise.all(inFlight);
     if (atomicItems && delivery && atomicItems.length > 0) {
       try {
-        await delivery.queue.append(atomicItems.map(({ batch, body }) => toQueueItem(metaOf(batch), body)));
+        await delivery.append(atomicItems.map(({ batch, body }) => toQueueItem(metaOf(batch), body)));
       } catch (error) {
         if (error instanceof QueueError && (error.code === "QUEUE_FULL" || error.code === "QUEUE_TOO_LARGE")) {
           throw new WriterError("WRITER_QUEUE_FULL", `${error.message}; nothing of this write was queued`, { cause: error });

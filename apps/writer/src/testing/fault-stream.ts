@@ -1,0 +1,100 @@
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { httpSend, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { startCli } from "./run-cli.ts";
+
+const T0 = 1_732_406_400_000;
+
+/** One point per record, unique per record: `instance=r<n>`, timestamp T0+n s, value n. */
+export function faultRecord(queryKey: string, n: number) {
+  return { query_key: queryKey, labels: { instance: `r${n}` }, timestamps: [T0 + n * 1000], outputs: { anomaly_score: [n] } };
+}
+
+const keyOf = (instance: string, ts: number, value: number) => `${instance}@${ts}=${value}`;
+
+/** Start `serve` and wait for /health. */
+export async function startServe(config: string, port: number) {
+  const child = startCli(["serve", "-c", config, "--listen", `127.0.0.1:${port}`]);
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`serve exited: ${child.output().stderr}`);
+    if (await httpSend(`${base}/health`, { timeoutMs: 500 }).then((r) => r.status === 200, () => false)) return { child, base };
+    await sleep(50);
+  }
+  throw new Error(`serve did not become healthy: ${child.output().stderr}`);
+}
+
+/** POSTs `perPost` records every `everyMs` to serve; remembers exactly what was acknowledged (2xx). */
+export function startStream(getBase: () => string, queryKey: string, options: { everyMs?: number; perPost?: number } = {}) {
+  const acknowledged = new Set<string>();
+  const statuses = new Map<number, number>();
+  let n = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const records = Array.from({ length: options.perPost ?? 5 }, () => faultRecord(queryKey, n++));
+      const status = await httpSend(`${getBase()}/api/v1/outputs`, { method: "POST", body: JSON.stringify(records), timeoutMs: 5000 }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status >= 200 && status < 300) for (const r of records) acknowledged.add(keyOf(r.labels.instance, r.timestamps[0] ?? 0, r.outputs.anomaly_score[0] ?? 0));
+      await sleep(options.everyMs ?? 20);
+    }
+  })();
+  return {
+    acknowledged,
+    statuses,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Wait until serve's durable queue is empty (its /metrics says so). */
+export async function waitForEmptyQueue(base: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await httpSend(`${base}/metrics`).then((r) => r.body, () => "");
+    if (/^anomaly_writer_queue_pending_entries 0$/m.test(text)) return;
+    await sleep(200);
+  }
+  throw new Error("the durable queue did not drain in time");
+}
+
+/** Points found in dead-letter files, as keys. */
+export function deadLetterKeys(path: string): Set<string> {
+  const keys = new Set<string>();
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return keys;
+  }
+  for (const line of text.split("\n").filter(Boolean)) {
+    const letter = JSON.parse(line) as { body: string };
+    for (const series of letter.body.split("\n").filter(Boolean)) {
+      const s = JSON.parse(series) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
+      s.timestamps.forEach((ts, i) => keys.add(keyOf(s.metric.instance ?? "", ts, s.values[i] ?? Number.NaN)));
+    }
+  }
+  return keys;
+}
+
+/** Compare what VictoriaMetrics holds with what was acknowledged; print the figures. */
+export async function verifyDelivery(name: string, vm: VictoriaMetricsServer, queryKey: string, acknowledged: Set<string>, deadLettered = new Set<string>()) {
+  const series = await vm.exportSeries(`{for="${queryKey}"}`);
+  const found = new Set<string>();
+  let duplicates = 0;
+  for (const s of series) {
+    s.timestamps.forEach((ts, i) => found.add(keyOf(s.metric.instance ?? "", ts, s.values[i] ?? Number.NaN)));
+    duplicates += s.timestamps.length - new Set(s.timestamps).size;
+  }
+  const missing = [...acknowledged].filter((k) => !found.has(k) && !deadLettered.has(k));
+  const deadAcked = [...acknowledged].filter((k) => deadLettered.has(k) && !found.has(k)).length;
+  console.log(
+    `[fault] ${name}: acknowledged ${acknowledged.size}, read back ${found.size}, duplicates ${duplicates}, dead-lettered ${deadAcked}, missing ${missing.length}`,
+  );
+  return { missing, found, duplicates };
+}
