@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a fresh Debian machine with Node 20 and npm:
 # pnpm 10, the workspace's packages and, unless --no-peers, the real servers the tests talk to
-# (Debian's victoria-metrics, nginx-light, openssl). Safe to run again: it skips what is there.
+# (Debian's victoria-metrics, prometheus, nginx-light, openssl). Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,7 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 if [ "$peers" = 1 ]; then
   missing=()
   command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx-light)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v curl >/dev/null 2>&1 || missing+=(curl)

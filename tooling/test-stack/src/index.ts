@@ -4,6 +4,8 @@ export { makeCertificates } from "./make-certificates.ts";
 export type { TestCertificates } from "./make-certificates.ts";
 export { startNginx } from "./start-nginx.ts";
 export type { NginxServer, StartNginxOptions } from "./start-nginx.ts";
+export { startPrometheus } from "./start-prometheus.ts";
+export type { PrometheusSample, PrometheusSeries, PrometheusServer, StartPrometheusOptions } from "./start-prometheus.ts";
 export { startVmauth } from "./start-vmauth.ts";
 export type { StartVmauthOptions, VmauthServer, VmauthUser } from "./start-vmauth.ts";
 export { waitForPort } from "./wait-for-port.ts";
