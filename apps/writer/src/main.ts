@@ -50,7 +50,7 @@ const main = defineCommand({
     }),
     serve: defineCommand({
       meta: { name: "serve", description: "HTTP ingest API: POST /api/v1/outputs, GET /metrics, GET /health" },
-      args: { ...configArg, listen: { type: "string", description: "HOST:PORT", default: "127.0.0.1:8490" }, ...logArgs },
+      args: { ...configArg, listen: { type: "string", description: "HOST:PORT (overrides ingest_server.listen; default 127.0.0.1:8490)" }, ...logArgs },
       run: async ({ args }) =>
         finish(await runServe({ config: args.config, listen: args.listen, env: process.env, logger: loggerFor(args), stopSignal: stopSignal() })),
     }),

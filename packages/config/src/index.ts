@@ -11,5 +11,6 @@ export type { ParseConfigOptions, ResolvedConfig, SafeParseConfigResult } from "
 export { parseDuration } from "./parse-duration.ts";
 export { redactConfig } from "./redact-config.ts";
 export { redactUrl } from "./redact-url.ts";
+export type { FileOutputConfig } from "./file-output-schema.ts";
 export type { QueueConfig } from "./queue-schema.ts";
 export type { WriterConfig } from "./writer-schema.ts";

@@ -40,7 +40,7 @@ const OptionalDurationSchema = scalarField((value, report): number => {
   }
 });
 
-const BooleanSchema = scalarField((value, report): boolean => {
+export const BooleanSchema = scalarField((value, report): boolean => {
   if (typeof value === "boolean") return value;
   if (typeof value === "string" && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === "true";
   report(`must be true or false, got ${describeValue(value)}`);

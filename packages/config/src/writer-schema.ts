@@ -10,6 +10,7 @@ import { HttpUrlSchema } from "./http-url-schema.ts";
 import { integerSchema, isMapping, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
 import { LabelMapSchema } from "./label-map-schema.ts";
+import { createFileOutputSchema, type FileOutputConfig } from "./file-output-schema.ts";
 import { createQueueSchema, type QueueConfig } from "./queue-schema.ts";
 import { TenantIdSchema } from "./tenant-id-schema.ts";
 import { warnAboutInsertPath } from "./warn-about-insert-path.ts";
@@ -20,6 +21,8 @@ const WRITER_CLASSES: Readonly<Record<string, WriterConfig["class"]>> = {
   "writer.vm.VmWriter": "vm",
   noop: "noop",
   "writer.noop.NoOpWriter": "noop",
+  remote_write: "remote_write",
+  file: "file",
 };
 const ALLOWED_CLASSES = Object.keys(WRITER_CLASSES).map((name) => `"${name}"`).join(", ");
 
@@ -32,7 +35,7 @@ export const DEFAULT_HEALTH_PATH = "health";
 /** The resolved `writer:` section. */
 export interface WriterConfig extends HttpClientConfig {
   /** `vm` (also written `writer.vm.VmWriter`) or `noop` (also `writer.noop.NoOpWriter`). */
-  readonly class: "vm" | "noop";
+  readonly class: "vm" | "noop" | "remote_write" | "file";
   /** Base URL without trailing slash; always set for `vm`. */
   readonly datasourceUrl?: string;
   /** `"A:P"` or `"multitenant"`. */
@@ -47,6 +50,8 @@ export interface WriterConfig extends HttpClientConfig {
   readonly connectionRetryAttempts: number;
   /** Ours: the durable queue (at-least-once delivery), when configured. */
   readonly queue?: QueueConfig;
+  /** Ours: where `class: file` writes (required for that class). */
+  readonly file?: FileOutputConfig;
 }
 
 const ClassSchema = scalarField((value, report): WriterConfig["class"] => {
@@ -86,6 +91,7 @@ export function createWriterSchema(context: SchemaContext) {
     health_path: TextSchema,
     connection_retry_attempts: integerSchema(1),
     queue: v.optional(createQueueSchema(context)),
+    file: v.optional(createFileOutputSchema(context)),
     ...createHttpClientEntries(context),
   };
   type WriterInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
@@ -93,9 +99,13 @@ export function createWriterSchema(context: SchemaContext) {
     sectionGuard(),
     v.object(entries, sectionMessage),
     crossCheck<WriterInput>(["class", "datasource_url"], (w, report) => {
-      if ((w.class ?? "vm") === "vm" && w.datasource_url === undefined) {
-        report("datasource_url", 'is required for class "vm" (missing or empty): set the VictoriaMetrics URL to write to');
+      const writerClass = w.class ?? "vm";
+      if ((writerClass === "vm" || writerClass === "remote_write") && w.datasource_url === undefined) {
+        report("datasource_url", `is required for class "${writerClass}" (missing or empty): set the URL to write to`);
       }
+    }),
+    crossCheck<WriterInput>(["class", "file"], (w, report) => {
+      if (w.class === "file" && w.file === undefined) report("file", 'is required for class "file": set file.path (and optionally max_size, max_files, fsync)');
     }),
     ...createHttpClientChecks<WriterInput>(),
     v.transform((w): WriterConfig => {
@@ -108,7 +118,7 @@ export function createWriterSchema(context: SchemaContext) {
           preferKey: true,
         });
       }
-      if (writerClass === "vm" && w.datasource_url !== undefined) {
+      if ((writerClass === "vm" || writerClass === "remote_write") && w.datasource_url !== undefined) {
         warnAboutInsertPath(context, ["writer"], "datasource_url", w.datasource_url, w.tenant_id);
       }
       return {
@@ -120,6 +130,7 @@ export function createWriterSchema(context: SchemaContext) {
         healthPath: w.health_path ?? DEFAULT_HEALTH_PATH,
         connectionRetryAttempts: w.connection_retry_attempts ?? 1,
         ...(w.queue !== undefined && { queue: w.queue }),
+        ...(w.file !== undefined && { file: w.file }),
         ...resolveHttpClientConfig(w, context, ["writer"]),
       };
     }),

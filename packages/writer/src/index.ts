@@ -1,5 +1,8 @@
 export { createIngestHandler, summarizeForResponse } from "./create-ingest-handler.ts";
-export type { IngestHandler, IngestHandlerOptions } from "./create-ingest-handler.ts";
+export type { IngestHandler, IngestHandlerOptions, IngestRejectReason } from "./create-ingest-handler.ts";
+export { startIngestServer } from "./start-ingest-server.ts";
+export type { IngestServer, IngestServerOptions } from "./start-ingest-server.ts";
+export type { IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
 export { createVmWriter } from "./create-vm-writer.ts";
 export type { CreateVmWriterOptions, VmWriter, WriteProgress } from "./create-vm-writer.ts";
 export { WriterError } from "./errors.ts";
@@ -7,6 +10,7 @@ export { atPosition, isPositionedRecord, unreadable } from "./positioned-record.
 export type { PositionedRecord } from "./positioned-record.ts";
 export { parseRecordsText, readJsonLines } from "./read-json-lines.ts";
 export type { ReadJsonLinesOptions } from "./read-json-lines.ts";
+export { resolveIngestServerOptions } from "./resolve-ingest-server-options.ts";
 export { resolveTransportOptions, resolveWriterEndpoints } from "./resolve-writer-options.ts";
 export type { ResolvedWriterEndpoints } from "./resolve-writer-options.ts";
 export { formatWriteSummary } from "./write-result.ts";

@@ -1,16 +1,15 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { createMetricsPusher, startMetricsServer } from "@anomaly-writer/healthcheck";
 import { createTransport } from "@anomaly-writer/transport";
-import { createIngestHandler, createVmWriter, resolveTransportOptions } from "@anomaly-writer/writer";
+import { createVmWriter, resolveIngestServerOptions, resolveTransportOptions, startIngestServer, WriterError } from "@anomaly-writer/writer";
 import type { ConsolaInstance } from "consola";
 import { EXIT_OK, UsageError } from "../exit-codes.ts";
 import { loadRunnerConfig } from "../load-runner-config.ts";
 
 export interface RunServeOptions {
   config: string | undefined;
-  listen: string;
+  /** `HOST:PORT`; overrides `ingest_server.listen` (default `127.0.0.1:8490`). */
+  listen: string | undefined;
   env: Record<string, string | undefined>;
   logger: ConsolaInstance;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT). */
@@ -29,18 +28,21 @@ export function parseListen(text: string): { host: string; port: number } {
 export async function runServe(options: RunServeOptions): Promise<number> {
   const { logger } = options;
   const config = await loadRunnerConfig(options.config, options.env, logger);
-  const listen = parseListen(options.listen);
+  const listen = options.listen === undefined ? config.ingestServer.listen : parseListen(options.listen);
   const writer = createVmWriter(config, { logger });
-  const handler = createIngestHandler(writer, { logger });
-  const server = createServer(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "EADDRINUSE" ? new UsageError(`cannot listen on ${options.listen}: address already in use`) : error),
-    );
-    server.listen(listen.port, listen.host, resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  // ingest_server: auth, TLS, limits, access log; warns when bound beyond loopback without auth.
+  const ingest = await startIngestServer(writer, { ...resolveIngestServerOptions(config.ingestServer), host: listen.host, port: listen.port, logger }).catch(
+    async (error: unknown) => {
+      await writer.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      const where = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
+      if (code === "EADDRINUSE") throw new UsageError(`cannot listen on ${where}: address already in use`);
+      if (code === "EACCES" || code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${where}: ${code}`);
+      if (error instanceof WriterError && error.code === "WRITER_CONFIG") throw new UsageError(error.message);
+      throw error;
+    },
+  );
+  const url = ingest.url;
   logger.info(`serving POST ${url}/api/v1/outputs, GET ${url}/metrics, GET ${url}/health -> ${writer.importUrl ?? "noop"}`);
 
   const pull = config.monitoring.pull
@@ -58,7 +60,7 @@ export async function runServe(options: RunServeOptions): Promise<number> {
           ...(push.tenantId !== undefined ? { tenantId: push.tenantId } : {}),
           frequencyMs: push.pushFrequencyMs,
           extraLabels: push.extraLabels,
-          instance: `${hostname()}:${address.port}`,
+          instance: `${hostname()}:${ingest.port}`,
           onError: (error) => logger.warn(`monitoring.push failed: ${error instanceof Error ? error.message : String(error)}`),
         })
       : undefined;
@@ -66,12 +68,7 @@ export async function runServe(options: RunServeOptions): Promise<number> {
 
   const signal = await options.stopSignal;
   logger.info(`${signal}: stopping (no new requests; finishing writes in flight)`);
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  await handler.idle();
-  server.closeIdleConnections();
-  const force = setTimeout(() => server.closeAllConnections(), 2000);
-  await closed;
-  clearTimeout(force);
+  await ingest.close({ graceMs: 2000 });
   await pusher?.stop();
   await pushTransport?.close();
   await pull?.close();
