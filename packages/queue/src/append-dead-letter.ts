@@ -9,6 +9,8 @@ export interface DeadLetter {
   readonly meta: Readonly<Record<string, string | number>>;
   /** The exact payload that was refused (VictoriaMetrics JSON lines: importable after a fix). */
   readonly body: string;
+  /** Present for binary payloads (remote_write protobuf): `body` is base64. */
+  readonly bodyEncoding?: "base64";
 }
 
 /** Append a dead letter as one JSON line (the file is created when missing). */

@@ -14,6 +14,10 @@ export interface QueuedDeliveryOptions {
   logger: WriterLogger;
   /** Attempts of one send in a bounded drain (the CLI); the background sender retries forever. */
   drainAttempts: number;
+  /** Content type or headers of the requests (JSON lines for vm, protobuf for remote_write). */
+  requestOptions: { contentType?: string; headers?: Record<string, string> };
+  /** How bodies are kept in the dead-letter file: utf8 (JSON lines) or base64 (binary). */
+  bodyEncoding: "utf8" | "base64";
 }
 
 /** The durable side of the writer: the queue, its sender and dead letters. */
@@ -83,7 +87,7 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
     const labels = labelsOf(meta);
     return transport
       .post(importUrl, body, {
-        contentType: "application/json",
+        ...options.requestOptions,
         signal,
         context: { query_key: labels.query_key, scheduler_alias: labels.scheduler_alias, preset: labels.preset },
         retry: { attempts },
@@ -172,7 +176,8 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
           reason: error instanceof Error ? error.message : String(error),
           code: te?.outcome ?? "io_error",
           meta: entry.meta,
-          body: entry.body.toString("utf8"),
+          body: entry.body.toString(options.bodyEncoding),
+          ...(options.bodyEncoding === "base64" ? { bodyEncoding: "base64" } : {}),
         });
         deadLettered.inc({ url: printableUrl }, datapoints);
         metrics.recordDropped("permanent_error", datapoints, labelsOf(entry.meta));
@@ -240,6 +245,6 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
 }
 
 /** The queue item of one encoded batch. */
-export function toQueueItem(meta: BatchMeta, body: string): QueueItem {
+export function toQueueItem(meta: BatchMeta, body: string | Buffer): QueueItem {
   return { meta, body };
 }

@@ -1,6 +1,8 @@
 import type { ResolvedConfig } from "@anomaly-writer/config";
 import { createWriterMetrics, probeHealth, probeWrite, type ProbeResult, type WriterMetricLabels, type WriterMetrics } from "@anomaly-writer/healthcheck";
-import { createRecordEncoder, safeParseRecord } from "@anomaly-writer/metric-format";
+import { createRotatingFileWriter } from "@anomaly-writer/file-sink";
+import { createLabelLimitChecker, createRecordEncoder, formatRecord, safeParseRecord, type FormattedSeries } from "@anomaly-writer/metric-format";
+import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from "@anomaly-writer/remote-write";
 import { QueueError } from "@anomaly-writer/queue";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
 import { createTransport, redactUrl, TransportError, type Transport } from "@anomaly-writer/transport";
@@ -80,6 +82,8 @@ interface Batch {
   readonly queryKey: string;
   readonly context: Readonly<Record<string, string>>;
   lines: string[];
+  /** remote_write: the formatted series of the batch (encoded to protobuf when sent). */
+  rw: FormattedSeries[];
   bytes: number;
   series: number;
   datapoints: number;
@@ -94,17 +98,27 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
   const writerConfig = config.writer;
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? createWriterMetrics();
-  const noop = writerConfig.class === "noop";
+  const kind = writerConfig.class;
+  const remoteWrite = kind === "remote_write";
+  const fileConfig = kind === "file" ? writerConfig.file : undefined;
+  // `noop` and `file` make no HTTP requests.
+  const noop = kind === "noop" || kind === "file";
   const maxRequestBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
-  const maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+  // Remote-write receivers (Prometheus) refuse samples that arrive out of order: one at a time.
+  const maxInFlight = remoteWrite ? 1 : Math.max(1, options.maxInFlight ?? 4);
 
   if (!noop && !writerConfig.datasourceUrl) {
-    throw new WriterError("WRITER_CONFIG", "writer.datasource_url is required for class vm");
+    throw new WriterError("WRITER_CONFIG", `writer.datasource_url is required for class ${kind}`);
   }
+  if (kind === "file" && !fileConfig) throw new WriterError("WRITER_CONFIG", "writer.file.path is required for class file");
+  const fileWriter = fileConfig
+    ? createRotatingFileWriter({ path: fileConfig.path, maxBytes: fileConfig.maxBytes, maxFiles: fileConfig.maxFiles, fsync: fileConfig.fsync })
+    : undefined;
   const endpoints = noop ? undefined : resolveWriterEndpoints(writerConfig);
   const importUrl = endpoints?.importUrl;
-  const printableImportUrl = importUrl === undefined ? "noop" : redactUrl(importUrl);
+  const printableImportUrl = fileConfig ? `file://${fileConfig.path}` : importUrl === undefined ? "noop" : redactUrl(importUrl);
   const ownsTransport = options.transport === undefined && !noop;
+  const requestOptions = remoteWrite ? { headers: { ...REMOTE_WRITE_HEADERS } } : { contentType: "application/json" };
   const transport: Transport | undefined =
     options.transport ??
     (noop
@@ -128,6 +142,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
     onLabelWarning: (warning) => logger.warn(warning.message),
   });
+  const rwLabelLimits = remoteWrite ? createLabelLimitChecker({ onWarning: (warning) => logger.warn(warning.message) }) : undefined;
   const tenancy = noop
     ? undefined
     : createTenancyChecker({
@@ -145,6 +160,8 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
           printableUrl: printableImportUrl,
           metrics,
           logger,
+          requestOptions,
+          bodyEncoding: remoteWrite ? "base64" : "utf8",
           drainAttempts: writerConfig.connectionRetryAttempts + 1,
         }).then((d) => {
           delivery = d;
@@ -163,10 +180,24 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     preset: batch.context.preset ?? "",
   });
 
+  /** remote_write: the record's series (formatted, label limits checked) and their estimated size. */
+  function formatForRemoteWrite(record: Parameters<typeof formatRecord>[0]) {
+    const { series, dropped } = formatRecord(record, { metricFormat: writerConfig.metricFormat });
+    let rwBytes = 0;
+    let datapoints = 0;
+    for (const s of series) {
+      rwBytes += 18 * s.values.length;
+      for (const [name, value] of Object.entries(s.labels)) rwBytes += name.length + value.length + 4;
+      datapoints += s.values.length;
+      rwLabelLimits?.check(s.labels);
+    }
+    return { lines: [] as string[], rw: series, rwBytes, series: series.length, datapoints, dropped, labelSets: series.map((s) => s.labels) };
+  }
+
   async function write(input: Iterable<unknown> | AsyncIterable<unknown>, writeOptions: WriteOptions = {}): Promise<WriteResult> {
     if (closed) throw new WriterError("WRITER_CLOSED", "write() after close()");
     await ready;
-    const atomicItems: { batch: Batch; body: string }[] | undefined = delivery && writeOptions.atomic ? [] : undefined;
+    const atomicItems: { batch: Batch; body: string | Buffer }[] | undefined = delivery && writeOptions.atomic ? [] : undefined;
     const startedAt = performance.now();
     const dropped: DroppedDatapoints = { nan: 0, inf: 0, invalid_record: 0, permanent_error: 0 };
     const problems: RecordProblem[] = [];
@@ -189,6 +220,14 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       totals.requests++;
       const labels = labelsOf(batch);
       metrics.observeSerialize(labels, batch.serializeSeconds);
+      if (fileWriter) {
+        const text = batch.lines.join("");
+        batch.lines = [];
+        return deliver(batch, labels, async () => {
+          await fileWriter.write(text);
+          return Buffer.byteLength(text);
+        });
+      }
       if (noop || transport === undefined || importUrl === undefined) {
         totals.series += batch.series;
         totals.datapoints += batch.datapoints;
@@ -196,16 +235,22 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         logger.debug(`noop: would POST ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
         return;
       }
-      const body = batch.lines.join("");
+      const body = remoteWrite ? Buffer.from(encodeWriteRequest(batch.rw)) : batch.lines.join("");
       batch.lines = [];
+      batch.rw = [];
       if (delivery) return enqueue(delivery, batch, body);
-      logger.debug(`POST ${printableImportUrl} with ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
+      logger.debug(`POST ${printableImportUrl} with ${batch.datapoints} datapoints, ${Buffer.byteLength(body)} bytes for ${batch.queryKey}`);
+      return deliver(batch, labels, async () => (await transport.post(importUrl, body, { ...requestOptions, context: batch.context })).bytesSent);
+    };
+
+    /** Send a body directly (HTTP or file); count it, or report it as failed for good. */
+    const deliver = async (batch: Batch, labels: WriterMetricLabels, sendBody: () => Promise<number>): Promise<void> => {
       try {
-        const response = await transport.post(importUrl, body, { contentType: "application/json", context: batch.context });
-        metrics.recordSuccess(labels, { bytes: response.bytesSent, datapoints: batch.datapoints, timeseries: batch.series });
+        const bytesSent = await sendBody();
+        metrics.recordSuccess(labels, { bytes: bytesSent, datapoints: batch.datapoints, timeseries: batch.series });
         totals.series += batch.series;
         totals.datapoints += batch.datapoints;
-        totals.bytes += response.bytesSent;
+        totals.bytes += bytesSent;
       } catch (error) {
         const te = error instanceof TransportError ? error : undefined;
         const code = te?.outcome ?? "io_error";
@@ -242,7 +287,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       series: batch.series,
       datapoints: batch.datapoints,
     });
-    const enqueue = async (d: QueuedDelivery, batch: Batch, body: string): Promise<void> => {
+    const enqueue = async (d: QueuedDelivery, batch: Batch, body: string | Buffer): Promise<void> => {
       if (atomicItems) {
         atomicItems.push({ batch, body });
         return;
@@ -272,13 +317,13 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     };
 
     const dispatch = async (batch: Batch): Promise<void> => {
-      if (batch.lines.length === 0) return;
+      if (batch.lines.length === 0 && batch.rw.length === 0) return;
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
       const pending: Promise<void> = send(batch).finally(() => inFlight.delete(pending));
       inFlight.add(pending);
     };
 
-    const newBatch = (template: Batch): Batch => ({ ...template, lines: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] });
+    const newBatch = (template: Batch): Batch => ({ ...template, lines: [], rw: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] });
 
     for await (const item of input) {
       totals.records++;
@@ -300,7 +345,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         logger.warn(`query_key "${record.query_key}" is not one of reader.queries (${[...knownQueryKeys].join(", ")})`);
       }
       const t0 = performance.now();
-      const encoded = encoder.encode(record);
+      const encoded = remoteWrite ? formatForRemoteWrite(record) : { ...encoder.encode(record), rw: [] as FormattedSeries[], rwBytes: 0 };
       const serializeSeconds = (performance.now() - t0) / 1000;
       const context: Record<string, string> = { query_key: record.query_key, scheduler_alias: record.scheduler_alias ?? "", preset: record.preset ?? "" };
       if (encoded.dropped.nan > 0) {
@@ -311,7 +356,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         dropped.inf += encoded.dropped.inf;
         metrics.recordDropped("inf", encoded.dropped.inf, { url: printableImportUrl, ...context });
       }
-      if (encoded.lines.length === 0) {
+      if (encoded.lines.length === 0 && encoded.rw.length === 0) {
         totals.empty++;
         emptyByQuery.set(record.query_key, (emptyByQuery.get(record.query_key) ?? 0) + 1);
         logger.debug(`no valid datapoints for ${record.query_key} at ${entry.position}`);
@@ -323,10 +368,10 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       const groupKey = `${context.query_key}\u0000${context.scheduler_alias}\u0000${context.preset}`;
       let batch = groups.get(groupKey);
       if (!batch) {
-        batch = { groupKey, queryKey: record.query_key, context, lines: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
+        batch = { groupKey, queryKey: record.query_key, context, lines: [], rw: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
         groups.set(groupKey, batch);
       }
-      let recordBytes = 0;
+      let recordBytes = encoded.rwBytes;
       const lineBytes = encoded.lines.map((line) => {
         const n = Buffer.byteLength(line);
         recordBytes += n;
@@ -337,8 +382,10 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         batch = newBatch(batch);
         groups.set(groupKey, batch);
       }
-      if (recordBytes <= maxRequestBytes) {
+      // remote_write batches whole records (a record is one request at most).
+      if (recordBytes <= maxRequestBytes || remoteWrite) {
         batch.lines.push(...encoded.lines);
+        batch.rw.push(...encoded.rw);
         batch.bytes += recordBytes;
         batch.series += encoded.series;
         batch.datapoints += encoded.datapoints;
@@ -413,7 +460,8 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     },
     async probe() {
       if (!transport || !endpoints) {
-        const skipped: ProbeResult = { ok: true, url: "noop", code: "noop", latencyMs: 0, reason: "class noop: nothing to probe" };
+        const reason = fileConfig ? `class file: writes JSON lines to ${fileConfig.path} (rotated at ${fileConfig.maxBytes} bytes)` : "class noop: nothing to probe";
+        const skipped: ProbeResult = { ok: true, url: printableImportUrl, code: kind, latencyMs: 0, reason };
         return { health: skipped, write: skipped };
       }
       const [health, writeProbe] = await Promise.all([probeHealth(transport, endpoints.healthUrl), probeWrite(transport, endpoints.importUrl)]);
@@ -424,6 +472,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       closed = true;
       await ready.catch(() => undefined);
       await delivery?.close();
+      await fileWriter?.close();
       if (ownsTransport) await transport?.close();
     },
   };

@@ -29,7 +29,12 @@ export function resolveWriterEndpoints(writer: WriterConfig): ResolvedWriterEndp
     importUrl: resolveImportUrl({
       datasourceUrl,
       ...(writer.tenantId !== undefined ? { tenantId: writer.tenantId } : {}),
-      ...(writer.importJsonPath !== undefined ? { importJsonPath: writer.importJsonPath } : {}),
+      // remote_write goes to /api/v1/write (or /insert/A:P/prometheus/api/v1/write); import_json_path is for vm only.
+      ...(writer.class === "remote_write"
+        ? { path: "/api/v1/write" }
+        : writer.importJsonPath !== undefined
+          ? { importJsonPath: writer.importJsonPath }
+          : {}),
     }),
     healthUrl: resolveHealthUrl(datasourceUrl, writer.healthPath),
   };
