@@ -6,7 +6,7 @@ describe("the bundle", () => {
   it("imports only packages that are this app's own dependencies (they stay external)", () => {
     const code = readFileSync(CLI, "utf8");
     const imported = new Set([...code.matchAll(/(?:from|import\()\s*"([^"]+)"/g)].map((m) => m[1] ?? ""));
-    const packages = [...imported].filter((s) => !s.startsWith("node:") && !s.startsWith(".")).map((s) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0]));
+    const packages = [...imported].filter((s) => !s.startsWith("node:") && !s.startsWith(".")).map((s) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : (s.split("/")[0] ?? s)));
     const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { dependencies: Record<string, string> };
     const missing = [...new Set(packages)].filter((name) => !(name in manifest.dependencies));
     expect(missing).toEqual([]);
