@@ -8,7 +8,6 @@ import type { NginxServer, VictoriaMetricsServer } from "@anomaly-writer/test-st
 import { createMetricsPusher, type PushClock } from "./create-metrics-pusher.ts";
 import { createWriterMetrics } from "./create-writer-metrics.ts";
 import { HealthcheckError } from "./errors.ts";
-import { exportRecent } from "./testing/export-recent.ts";
 
 /** A clock whose interval fires only when the test says so. */
 function manualClock() {
@@ -68,14 +67,14 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     expect(pusher.labels).toEqual({ job: "vmanomaly", instance: "writer-1:8080", env: "push-test-1" });
     await pusher.pushNow();
 
-    const version = await exportRecent(vm, '{__name__="anomaly_writer_version_info",env="push-test-1"}');
+    const version = await vm.exportSeries('{__name__="anomaly_writer_version_info",env="push-test-1"}');
     expect(version.map((s) => s.metric)).toEqual([
       { __name__: "anomaly_writer_version_info", env: "push-test-1", instance: "writer-1:8080", job: "vmanomaly", version: "push-1" },
     ]);
     expect(version[0]?.values).toEqual([1]);
-    const buckets = await exportRecent(vm, '{__name__="vmanomaly_writer_request_duration_seconds_bucket",env="push-test-1",le="+Inf"}');
+    const buckets = await vm.exportSeries('{__name__="vmanomaly_writer_request_duration_seconds_bucket",env="push-test-1",le="+Inf"}');
     expect(buckets.map((s) => [s.metric["query_key"], s.metric["code"], s.values])).toEqual([["q1", undefined, [1]]]);
-    const responses = await exportRecent(vm, '{__name__="vmanomaly_writer_responses_total",env="push-test-1"}');
+    const responses = await vm.exportSeries('{__name__="vmanomaly_writer_responses_total",env="push-test-1"}');
     expect(responses.map((s) => [s.metric["code"], s.metric["url"], s.values])).toEqual([["204", `${vm.url}/api/v1/import`, [1]]]);
   });
 
@@ -88,7 +87,7 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     const defaults = createMetricsPusher({ registry, transport, url: vm.url, frequencyMs: 0, extraLabels: { instance: "pinned" } });
     expect(defaults.labels).toEqual({ job: "vmanomaly", instance: "pinned" });
     await defaults.pushNow();
-    const series = await exportRecent(vm, '{__name__="hc_push_override"}');
+    const series = await vm.exportSeries('{__name__="hc_push_override"}');
     expect(series).toHaveLength(2);
     expect(series.map((s) => s.metric)).toEqual(
       expect.arrayContaining([
@@ -104,7 +103,7 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     const pusher = createMetricsPusher({ registry, transport, url: cluster.url, tenantId: "3:4", frequencyMs: 0, instance: "i" });
     expect(pusher.url).toBe(`${cluster.url}/insert/3:4/prometheus/api/v1/import/prometheus`);
     await pusher.pushNow();
-    const series = await exportRecent(vm, '{__name__="hc_push_tenant"}');
+    const series = await vm.exportSeries('{__name__="hc_push_tenant"}');
     expect(series.map((s) => [s.metric, s.values])).toEqual([
       [{ __name__: "hc_push_tenant", instance: "i", job: "vmanomaly", vm_account_id: "3", vm_project_id: "4" }, [34]],
     ]);
@@ -139,7 +138,7 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     await pusher.stop();
     expect(pushes()).toBe(3);
 
-    const series = await exportRecent(vm, '{__name__="hc_push_marker"}');
+    const series = await vm.exportSeries('{__name__="hc_push_marker"}');
     expect(series).toHaveLength(1);
     expect(series[0]?.values.at(-1)).toBe(3);
     expect([...(series[0]?.values ?? [])].sort()).toEqual([1, 2, 3]);
