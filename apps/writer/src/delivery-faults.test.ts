@@ -89,13 +89,15 @@ describe("durable delivery under faults", () => {
   it("4. a proxy injecting 503/429 bursts and 400 for some bodies: retried, dead-lettered, never lost", async () => {
     const proxy = await startNginx({
       upstream: vm.url,
-      extraHttpConfig: 'split_clients "${request_id}" $fault { 8% "503"; 5% "429"; 3% "400"; * "ok"; }',
-      extraServerConfig: 'if ($fault = "503") { return 503 "injected"; } if ($fault = "429") { return 429 "injected"; } if ($fault = "400") { return 400 "injected bad request"; }',
+      // 503/429 at random (bursts); 400 for the bodies whose length ends in 7: a bad body stays bad on retry.
+      extraHttpConfig: 'split_clients "${request_id}" $fault { 8% "503"; 5% "429"; * "ok"; } map $content_length $bad_body { ~7$ "1"; default "0"; }',
+      extraServerConfig: 'if ($fault = "503") { return 503 "injected"; } if ($fault = "429") { return 429 "injected"; } if ($bad_body = "1") { return 400 "injected bad request"; }',
     });
     try {
       const port = await freePort();
       const serve = await startServe(config("proxy-faults", proxy.url), port);
-      const stream = startStream(() => serve.base, "f_proxy", { everyMs: 25, perPost: 10 });
+      // Varying sizes, so that some bodies have a length ending in 7.
+      const stream = startStream(() => serve.base, "f_proxy", { everyMs: 25, perPost: (post) => 3 + (post % 13) });
       await sleep(2500);
       await stream.stop();
       await waitForEmptyQueue(serve.base, 40_000).catch((error: Error) => {

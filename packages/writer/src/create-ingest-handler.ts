@@ -120,10 +120,14 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
         options.onRejected?.("body_too_large");
         return sendJson(res, 413, { error: error.message }, { connection: "close" });
       }
-      return sendJson(res, 400, { error: `cannot read the body: ${(error as Error).message}` });
+      const message = `cannot read the body: ${(error as Error).message}`;
+      return sendJson(res, 400, { error: message, errors: [{ position: "body", message }] });
     }
     const records = parseRecordsText(text);
-    if (records.length === 0) return sendJson(res, 400, { error: "the body holds no records" });
+    if (records.length === 0) {
+      const message = "the body holds no records (send one record, a JSON array or JSON lines)";
+      return sendJson(res, 400, { error: message, errors: [{ position: "body", message }] });
+    }
     if (options.maxRecordsPerRequest !== undefined && records.length > options.maxRecordsPerRequest) {
       options.onRejected?.("too_many_records");
       return sendJson(res, 413, { error: `${records.length} records in one request; the limit is ${options.maxRecordsPerRequest}: split the body` });

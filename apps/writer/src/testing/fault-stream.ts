@@ -7,7 +7,8 @@ const T0 = 1_732_406_400_000;
 
 /** One point per record, unique per record: `instance=r<n>`, timestamp T0+n s, value n. */
 export function faultRecord(queryKey: string, n: number) {
-  return { query_key: queryKey, labels: { instance: `r${n}` }, timestamps: [T0 + n * 1000], outputs: { anomaly_score: [n] } };
+  // `pad` varies the encoded size, so request bodies do not all share a length.
+  return { query_key: queryKey, labels: { instance: `r${n}`, pad: "p".repeat((n % 7) + 1) }, timestamps: [T0 + n * 1000], outputs: { anomaly_score: [n] } };
 }
 
 const keyOf = (instance: string, ts: number, value: number) => `${instance}@${ts}=${value}`;
@@ -25,14 +26,16 @@ export async function startServe(config: string, port: number) {
 }
 
 /** POSTs `perPost` records every `everyMs` to serve; remembers exactly what was acknowledged (2xx). */
-export function startStream(getBase: () => string, queryKey: string, options: { everyMs?: number; perPost?: number } = {}) {
+export function startStream(getBase: () => string, queryKey: string, options: { everyMs?: number; perPost?: number | ((post: number) => number) } = {}) {
   const acknowledged = new Set<string>();
   const statuses = new Map<number, number>();
   let n = 0;
+  let posts = 0;
   let running = true;
+  const perPost = typeof options.perPost === "function" ? options.perPost : () => (options.perPost as number | undefined) ?? 5;
   const loop = (async () => {
     while (running) {
-      const records = Array.from({ length: options.perPost ?? 5 }, () => faultRecord(queryKey, n++));
+      const records = Array.from({ length: perPost(posts++) }, () => faultRecord(queryKey, n++));
       const status = await httpSend(`${getBase()}/api/v1/outputs`, { method: "POST", body: JSON.stringify(records), timeoutMs: 5000 }).then(
         (r) => r.status,
         () => 0,
