@@ -1,0 +1,43 @@
+import { parseConfig } from "@anomaly-writer/config";
+import { createVmWriter, type CreateVmWriterOptions, type VmWriter } from "@anomaly-writer/writer";
+import { ownCpuSeconds } from "./lib/cpu.ts";
+import type { EndToEndContext, Participant } from "./lib/end-to-end.ts";
+import { datapointsOf } from "./lib/shapes.ts";
+
+/** The config every end-to-end benchmark uses: the run's VictoriaMetrics, vmanomaly defaults. */
+export function benchConfigYaml(vmUrl: string): string {
+  return `writer:\n  class: vm\n  datasource_url: "${vmUrl}"\n`;
+}
+
+/**
+ * Benchmark 1, the library path: `createVmWriter(config).write(records)` from in-memory records
+ * (materialized before the clock starts), with the writer's default options unless given. One
+ * writer per shape, kept across attempts as a long-running inference service keeps it (its label
+ * cache is warm after the warm-up write, as VictoriaMetrics' index is).
+ */
+export function createLibraryParticipant(ctx: EndToEndContext, options: CreateVmWriterOptions = {}, name = "library"): Participant {
+  const config = parseConfig(benchConfigYaml(ctx.vm.url), { env: {} });
+  let writer: VmWriter | undefined;
+  const writerFor = () => (writer ??= createVmWriter(config, options));
+  return {
+    name,
+    async warmUp(_shape, _slot, records) {
+      await writerFor().write(records);
+    },
+    async measure(shape, _slot, records) {
+      const w = writerFor();
+      const cpu0 = ownCpuSeconds();
+      const t0 = performance.now();
+      const result = await w.write(records);
+      const ms = performance.now() - t0;
+      const clientCpuS = ownCpuSeconds() - cpu0;
+      if (!result.ok || result.datapoints !== datapointsOf(shape)) {
+        throw new Error(`write() reported ok=${result.ok}, ${result.datapoints}/${datapointsOf(shape)} datapoints, ${result.failures.length} failures`);
+      }
+      return { ms, clientCpuS, note: `${result.requests} requests` };
+    },
+    async close() {
+      await writer?.close();
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * `pnpm bench`: the benchmarks of issue 8. Every figure is a ratio against a baseline measured in
+ * the same run on the same local VictoriaMetrics (absolute numbers drift on a shared machine).
+ *
+ *   tsx run.ts                          everything (what RESULTS.md shows)
+ *   tsx run.ts --quick                  smaller shapes, one attempt each: a smoke run
+ *   tsx run.ts --only encoder,wide      a subset: benchmarks (library, cli, peer, encoder, memory)
+ *                                       and/or shapes (wide, long)
+ *   tsx run.ts --reps 5                 attempts per measurement (default 3, --quick 1)
+ *   tsx run.ts --prototypes             also the prototypes of bench/prototype/ (proposed changes)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createCliParticipant } from "./bench-cli.ts";
+import { benchEncoder } from "./bench-encoder.ts";
+import { benchMemory } from "./bench-memory.ts";
+import { startBenchVm, type BenchVm } from "./lib/bench-vm.ts";
+import { createCurlParticipant } from "./lib/curl-baseline.ts";
+import { runEndToEnd, type EndToEndContext, type Participant } from "./lib/end-to-end.ts";
+import { ensureAppBuilt, prepareRunnableApp } from "./lib/ensure-app-built.ts";
+import { createHostedParticipant } from "./lib/hosted-participant.ts";
+import { PROTOTYPES } from "./prototype/prototype-participants.ts";
+import { formatCpuTable, formatTable, rateRow, summarizeCpu, type CpuRow, type ResultRow } from "./lib/results.ts";
+import { defaultAnchor, resolveShapes, type Shape } from "./lib/shapes.ts";
+
+const BENCHMARKS = ["library", "cli", "peer", "encoder", "memory"] as const;
+const SHAPE_NAMES = ["wide", "long"] as const;
+type BenchmarkName = (typeof BENCHMARKS)[number];
+
+/** Issue 8 targets. */
+const TARGETS = { library: 0.9, cli: 0.6, peer: 2 } as const;
+
+interface RunOptions {
+  readonly quick: boolean;
+  readonly prototypes: boolean;
+  readonly reps: number;
+  readonly benchmarks: ReadonlySet<BenchmarkName>;
+  readonly shapes: ReadonlySet<string>;
+  readonly full: boolean;
+}
+
+function parseArgs(argv: readonly string[]): RunOptions {
+  let quick = false;
+  let prototypes = false;
+  let reps: number | undefined;
+  let only: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") continue;
+    else if (arg === "--quick") quick = true;
+    else if (arg === "--prototypes") prototypes = true;
+    else if (arg === "--only" || arg.startsWith("--only=")) only = (arg.includes("=") ? arg.slice(7) : (argv[++i] ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
+    else if (arg === "--reps" || arg.startsWith("--reps=")) reps = Number(arg.includes("=") ? arg.slice(7) : argv[++i]);
+    else if (arg === "--help" || arg === "-h") {
+      process.stdout.write("usage: tsx run.ts [--quick] [--reps N] [--only LIST] [--prototypes]\n  LIST: comma-separated benchmarks (library, cli, peer, encoder, memory) and/or shapes (wide, long)\n");
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (try --help)`);
+  }
+  const known = new Set<string>([...BENCHMARKS, ...SHAPE_NAMES]);
+  const unknown = only.filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`--only: unknown ${unknown.join(", ")}; choose from ${[...known].join(", ")}`);
+  if (reps !== undefined && (!Number.isInteger(reps) || reps < 1)) throw new Error("--reps must be a positive integer");
+  const benchmarks = only.filter((n): n is BenchmarkName => (BENCHMARKS as readonly string[]).includes(n));
+  const shapes = only.filter((n) => (SHAPE_NAMES as readonly string[]).includes(n));
+  // Shapes alone: every shaped benchmark on them (memory has its own shape).
+  const selected = new Set<BenchmarkName>(benchmarks.length > 0 ? benchmarks : shapes.length > 0 ? BENCHMARKS.filter((b) => b !== "memory") : BENCHMARKS);
+  return {
+    quick,
+    prototypes,
+    reps: reps ?? (quick ? 1 : 3),
+    benchmarks: selected,
+    shapes: new Set(shapes.length > 0 ? shapes : SHAPE_NAMES),
+    full: !quick && !prototypes && only.length === 0 && reps === undefined,
+  };
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** VictoriaMetrics' version: its vm_app_version metric (empty in Debian's build), else the Debian package's. */
+async function vmVersion(vm: BenchVm): Promise<string> {
+  try {
+    const res = await vm.server.request("/metrics");
+    const reported = /vm_app_version\{version="([^"]*)"/.exec(res.body)?.[1];
+    if (reported) return reported;
+    return `${execFileSync("dpkg-query", ["-W", "-f", "${Version}", "victoria-metrics"], { encoding: "utf8" }).trim()} (Debian)`;
+  } catch {
+    return "unknown";
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const startedAt = performance.now();
+  const shapes = resolveShapes(options.quick);
+  const selectedShapes: Shape[] = [shapes.wide, shapes.long].filter((s) => options.shapes.has(s.name));
+  const has = (name: BenchmarkName) => options.benchmarks.has(name);
+  const endToEnd = has("library") || has("cli") || has("peer");
+  const needsVm = (endToEnd && selectedShapes.length > 0) || has("memory");
+  const rows: ResultRow[] = [];
+  const cpuRows: CpuRow[] = [];
+  const notes: string[] = [];
+  const command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(" ")}` : ""}`;
+  log(`anomaly-writer benchmarks (${command}) on ${cpus().length} cores, Node ${process.version}${options.quick ? ", quick" : ""}, ${options.reps} attempt(s) each`);
+
+  if (has("encoder")) {
+    log("encoder (format + encode, in memory)");
+    for (const shape of selectedShapes) rows.push(...benchEncoder(shape, options.reps, log, options.prototypes));
+  }
+
+  let vm: BenchVm | undefined;
+  let version = "-";
+  const dir = mkdtempSync(join(tmpdir(), "anomaly-writer-bench-"));
+  try {
+    if (needsVm) {
+      const usesCli = has("cli") || has("memory");
+      const app = usesCli ? await prepareRunnableApp(root, await ensureAppBuilt(root, log), dir, log) : { main: join(root, "apps/writer/dist/main.mjs") };
+      if (app.problem) log(`${app.problem}: the CLI and memory benchmarks will fail`);
+      if (app.note) notes.push(app.note);
+      const appMain = app.main;
+      vm = await startBenchVm();
+      version = await vmVersion(vm);
+      log(`VictoriaMetrics ${version} at ${vm.url}`);
+      const ctx: EndToEndContext = { vm, dir, appMain, log };
+      if (endToEnd) {
+        for (const shape of selectedShapes) {
+          log(`end to end, ${shape.name}: ${shape.series} series × ${shape.points} points × 5 variables`);
+          const participants: Participant[] = [];
+          if (has("library") || has("peer")) participants.push(createHostedParticipant(ctx, { kind: "library" }));
+          if (has("library") || has("cli")) participants.push(createCurlParticipant(ctx));
+          if (has("cli")) participants.push(createCliParticipant(ctx));
+          if (has("peer")) participants.push(createHostedParticipant(ctx, { kind: "peer" }));
+          if (options.prototypes && has("library")) participants.push(...PROTOTYPES.map((prototype) => createHostedParticipant(ctx, { kind: "prototype", prototype })));
+          try {
+            const samples = await runEndToEnd(ctx, shape, participants, options.reps, defaultAnchor());
+            const of = (name: string) => samples[name] ?? [];
+            if (has("library")) rows.push(rateRow({ benchmark: "library vs curl", shape: shape.name, ours: of("library"), baseline: of("curl"), baselineName: "curl", target: TARGETS.library, samples: { library: of("library"), curl: of("curl") } }));
+            if (has("cli")) rows.push(rateRow({ benchmark: "cli vs curl", shape: shape.name, ours: of("cli"), baseline: of("curl"), baselineName: "curl", target: TARGETS.cli, samples: { cli: of("cli"), curl: of("curl") } }));
+            if (has("peer")) rows.push(rateRow({ benchmark: "library vs peer", shape: shape.name, ours: of("library"), baseline: of("peer"), baselineName: "prometheus-remote-write", target: TARGETS.peer, samples: { library: of("library"), peer: of("peer") } }));
+            if (options.prototypes && has("library")) {
+              for (const { name } of PROTOTYPES) {
+                rows.push(rateRow({ benchmark: `prototype ${name.slice(6)} vs curl`, shape: shape.name, ours: of(name), baseline: of("curl"), baselineName: "curl", samples: { [name]: of(name), curl: of("curl") } }));
+              }
+            }
+            cpuRows.push(...summarizeCpu(shape.name, samples));
+          } finally {
+            for (const p of participants) await p.close?.();
+          }
+        }
+      }
+      if (has("memory")) {
+        log("memory (peak RSS of the CLI streaming a file)");
+        try {
+          rows.push(...(await benchMemory(ctx, options.quick)));
+        } catch (error) {
+          const message = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+          log(`  memory benchmark failed: ${message}`);
+          rows.push({ benchmark: "memory peak RSS", shape: "-", unit: "bytes", ours: Number.NaN, baseline: undefined, baselineName: "", ratio: undefined, target: "≤ 256 MiB", pass: false, note: `failed: ${message.slice(0, 300)}` });
+        }
+      }
+    }
+  } finally {
+    await vm?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  const seconds = (performance.now() - startedAt) / 1000;
+  const table = formatTable(rows);
+  const cpuTable = cpuRows.length > 0 ? formatCpuTable(cpuRows) : "";
+  process.stdout.write(`\n${table}\n\n`);
+  if (cpuTable) process.stdout.write(`Where the CPU goes (median of the attempts; the machine has ${cpus().length} cores):\n\n${cpuTable}\n\n`);
+  const failed = rows.filter((r) => r.pass === false).length;
+  const targeted = rows.filter((r) => r.pass !== undefined).length;
+  process.stdout.write(`${targeted - failed}/${targeted} targets met; ${seconds.toFixed(0)} s in all\n`);
+  for (const row of rows) if (row.note) notes.push(`${row.benchmark} ${row.shape}: ${row.note}`);
+  for (const note of notes) process.stdout.write(`  note: ${note}\n`);
+
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", node: process.version, victoriaMetrics: version };
+  const results = { date: new Date().toISOString(), command, notes, options: { ...options, benchmarks: [...options.benchmarks], shapes: [...options.shapes] }, machine, seconds, rows, cpu: cpuRows };
+  mkdirSync(join(here, "results"), { recursive: true });
+  writeFileSync(join(here, "results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: bench/results/latest.json`);
+  if (options.full) {
+    writeFileSync(join(here, "RESULTS.md"), renderSummary(table, cpuTable, notes, command, machine, seconds, results.date));
+    log("summary: bench/RESULTS.md");
+  }
+}
+
+function renderSummary(table: string, cpuTable: string, notes: readonly string[], command: string, machine: { cpus: number; cpuModel: string; node: string; victoriaMetrics: string }, seconds: number, date: string): string {
+  return `# Benchmark results
+
+Produced by \`${command}\` (from the repository root) on ${date.slice(0, 10)}: ${machine.cpus} cores
+(${machine.cpuModel}), Node ${machine.node}, VictoriaMetrics ${machine.victoriaMetrics}; ${seconds.toFixed(0)} s in all.
+Every figure is a ratio against a baseline measured in the same run on the same local
+VictoriaMetrics; rates are the best of 3 attempts, each attempt read back from VictoriaMetrics
+(datapoint and series counts of its time range, and one series value by value). How each
+benchmark is measured: [README.md](README.md); why targets are missed and what would reach
+them, measured: [ANALYSIS.md](ANALYSIS.md).
+
+${table}
+${notes.length > 0 ? `\nNotes:\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}
+Where the CPU goes in the end-to-end runs (median of the attempts, CPU seconds of the client
+process and of VictoriaMetrics during each attempt; ${machine.cpus} cores to share):
+
+${cpuTable}
+`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
