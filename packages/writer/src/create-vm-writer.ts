@@ -321,6 +321,9 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
       const pending: Promise<void> = send(batch).finally(() => inFlight.delete(pending));
       inFlight.add(pending);
+      // Let the request reach the socket while the next batch is encoded (in-memory input would
+      // otherwise keep the event loop busy until maxInFlight requests are queued).
+      await new Promise<void>((resolve) => setImmediate(resolve));
     };
 
     const newBatch = (template: Batch): Batch => ({ ...template, lines: [], rw: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] });
