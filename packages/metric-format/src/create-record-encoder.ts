@@ -5,6 +5,7 @@ import { MetricFormatError, RecordError } from "./errors.ts";
 import { propertyPath } from "./issue-path.ts";
 import { encodeSeriesPrefix, FIXED_LINE_BYTES, pushSeriesLines, resolveMaxLineBytes, type SeriesPrefix } from "./push-series-lines.ts";
 import { GenerationalCache } from "./generational-cache.ts";
+import { createTemplatePath } from "./create-template-path.ts";
 import { resolveMetricFormat, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
 import type { DroppedPoints, LabelLimitWarning, ModelOutputRecord } from "./types.ts";
 
@@ -27,6 +28,11 @@ export interface RecordEncoderOptions {
   readonly onLabelWarning?: (warning: LabelLimitWarning) => void;
   /** The limits onLabelWarning checks; defaults as in createLabelLimitChecker (40, 4096, 256). */
   readonly labelLimits?: { readonly maxLabels?: number; readonly maxValueBytes?: number; readonly maxNameBytes?: number };
+  /**
+   * Encode common records from one JSON.stringify of their labels, without the label cache
+   * (same bytes; cold as fast as warm). Default true; false forces the general path (tests).
+   */
+  readonly templatePath?: boolean;
 }
 
 /** One record as JSON lines, with what it holds. */
@@ -90,6 +96,21 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
     ? createLabelLimitChecker({ ...options.labelLimits, onWarning: options.onLabelWarning })
     : undefined;
 
+  const template =
+    options.templatePath === false
+      ? undefined
+      : createTemplatePath(
+          format,
+          maxLineBytes,
+          checker
+            ? {
+                maxLabels: options.labelLimits?.maxLabels ?? 40,
+                maxValueBytes: options.labelLimits?.maxValueBytes ?? 4096,
+                maxNameBytes: options.labelLimits?.maxNameBytes ?? 256,
+              }
+            : undefined,
+        );
+
   const newSeries = (record: ModelOutputRecord, variable: string): CachedSeries => {
     const labels = buildLabelSet(format, record, variable);
     checker?.check(labels);
@@ -110,6 +131,8 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
 
   return {
     encode(record) {
+      const fast = template?.(record);
+      if (fast) return fast;
       const entry = cache?.group(recordKey(record));
       const outputs = record.outputs;
       const timestamps = record.timestamps;

@@ -169,6 +169,8 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         })
       : Promise.resolve();
   ready.catch(() => undefined);
+  const tenantSensitive =
+    writerConfig.tenantId === "multitenant" || Object.hasOwn(writerConfig.metricFormat, "vm_account_id") || Object.hasOwn(writerConfig.metricFormat, "vm_project_id");
   const knownQueryKeys = config.queryKeys ? new Set(config.queryKeys) : undefined;
   const warnedQueryKeys = new Set<string>();
   let closed = false;
@@ -366,7 +368,11 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         continue;
       }
       totals.withData++;
-      if (tenancy) for (const labels of encoded.labelSets) tenancy.check(labels, record.query_key);
+      // The tenancy check can only speak when tenant labels are in play (multitenant, or a
+      // vm_account_id / vm_project_id label): only then are the label sets needed.
+      if (tenancy && (tenantSensitive || Object.hasOwn(record.labels, "vm_account_id") || Object.hasOwn(record.labels, "vm_project_id"))) {
+        for (const labels of encoded.labelSets) tenancy.check(labels, record.query_key);
+      }
 
       const groupKey = `${context.query_key}\u0000${context.scheduler_alias}\u0000${context.preset}`;
       let batch = groups.get(groupKey);
