@@ -100,7 +100,7 @@ describe("durable delivery under faults", () => {
       const stream = startStream(() => serve.base, "f_proxy", { everyMs: 25, perPost: (post) => 3 + (post % 13) });
       await sleep(2500);
       await stream.stop();
-      await waitForEmptyQueue(serve.base, 40_000).catch((error: Error) => {
+      await waitForEmptyQueue(serve.base, 75_000).catch((error: Error) => {
         throw new Error(`${error.message}; serve said:\n${serve.child.output().stderr.slice(-3000)}`);
       });
       const dead = deadLetterKeys(join(dir, "queue-proxy-faults", "dead-letters.jsonl"));
@@ -116,7 +116,7 @@ describe("durable delivery under faults", () => {
     } finally {
       await proxy.stop();
     }
-  }, 60_000);
+  }, 120_000);
 
   it("5. queue cap reached: clients get 429, nothing acknowledged is dropped", async () => {
     const port = await freePort();

@@ -224,7 +224,9 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
         );
       }
       if (replayWindowMs <= 0 || replaying) return;
-      const connectionLevel = info.code === "connection_error" || info.code === "timeout" || info.code === "io_error" || /^5\d\d$/.test(info.code);
+      // A crash shows as a refused or timed-out connection, or behind a proxy as 502/504. A 503 or
+      // 429 is an answer from a live server (overload, shutdown): nothing was lost, no replay.
+      const connectionLevel = info.code === "connection_error" || info.code === "timeout" || info.code === "io_error" || info.code === "502" || info.code === "504";
       if (connectionLevel) outageSince ??= Date.now();
     },
     start() {
