@@ -4,18 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
 import { atPosition, unreadable } from "./positioned-record.ts";
 import { makeRecords, writerYaml } from "./testing/make-records.ts";
-import type { WriterLogger } from "./writer-logger.ts";
+import { createCaptureLogger } from "./testing/capture-logger.ts";
 
-function memoryLogger() {
-  const lines: { level: string; message: string }[] = [];
-  const logger: WriterLogger = {
-    debug: (message) => lines.push({ level: "debug", message }),
-    info: (message) => lines.push({ level: "info", message }),
-    warn: (message) => lines.push({ level: "warn", message }),
-    error: (message) => lines.push({ level: "error", message }),
-  };
-  return { logger, lines };
-}
 
 let vm: VictoriaMetricsServer;
 let cluster: NginxServer;
@@ -31,7 +21,7 @@ afterAll(async () => {
 describe("createVmWriter against a real VictoriaMetrics", () => {
   it("batches thousands of one-point records into a few requests and reads them back exactly", async () => {
     const config = parseConfig(writerYaml(vm.url));
-    const { logger } = memoryLogger();
+    const logger = createCaptureLogger();
     const writer = createVmWriter(config, { logger, maxRequestBytes: 256 * 1024 });
     const records = makeRecords({ queryKey: "wide", count: 3000 });
     const result = await writer.write(records);
@@ -66,7 +56,7 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
 
   it("reports bad records by position and still writes the good ones next to them", async () => {
     const config = parseConfig(writerYaml(vm.url));
-    const { logger, lines } = memoryLogger();
+    const logger = createCaptureLogger();
     const writer = createVmWriter(config, { logger });
     const [good1, good2] = makeRecords({ queryKey: "mixed", count: 2 });
     const result = await writer.write([
@@ -82,13 +72,13 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     expect(result.recordProblems.map((p) => p.position)).toEqual(["line 2", "line 3", "line 4"]);
     expect(result.recordProblems[1]?.message).toContain("labels.instance");
     expect(result.recordProblems[2]?.message).toContain("timestamps");
-    expect(lines.some((l) => l.level === "warn" && l.message.includes("line 3"))).toBe(true);
+    expect(logger.lines.some((l) => l.startsWith("warn ") && l.includes("line 3"))).toBe(true);
     expect(await vm.exportSeries('{__name__="y",for="mixed"}')).toHaveLength(2);
   });
 
   it("drops non-finite points, counts them, and sends nothing for an all-NaN record", async () => {
     const config = parseConfig(writerYaml(vm.url));
-    const { logger, lines } = memoryLogger();
+    const logger = createCaptureLogger();
     const writer = createVmWriter(config, { logger });
     const base = { query_key: "nan", labels: { instance: "a" }, timestamps: [1732406400000, 1732406460000] };
     const result = await writer.write([
@@ -99,7 +89,7 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     expect(result.dropped).toMatchObject({ nan: 3, inf: 2 });
     expect(result.records).toMatchObject({ written: 1, empty: 1 });
     expect(result.datapoints).toBe(1);
-    expect(lines.some((l) => l.message.includes("no valid datapoints") && l.message.includes("nan"))).toBe(true);
+    expect(logger.lines.some((l) => l.includes("no valid datapoints") && l.includes("nan"))).toBe(true);
     const back = await vm.exportSeries('{for="nan"}');
     expect(back).toEqual([{ metric: { __name__: "anomaly_score", for: "nan", instance: "a" }, values: [1], timestamps: [1732406460000] }]);
   });
@@ -123,7 +113,7 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
   it("reports a permanent failure with its code and counts the lost points", async () => {
     // A cluster vminsert without a tenant path answers 400: nothing is retried, all is reported.
     const config = parseConfig(writerYaml(cluster.url));
-    const { logger, lines } = memoryLogger();
+    const logger = createCaptureLogger();
     const writer = createVmWriter(config, { logger });
     const result = await writer.write(makeRecords({ queryKey: "refused", count: 3 }));
     await writer.close();
@@ -132,7 +122,7 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     expect(result.failures[0]).toMatchObject({ queryKey: "refused", code: "400", status: 400, datapoints: 9, records: 3 });
     expect(result.dropped.permanent_error).toBe(9);
     expect(result.records).toMatchObject({ written: 0, failed: 3 });
-    expect(lines.some((l) => l.level === "error" && l.message.includes("code 400"))).toBe(true);
+    expect(logger.lines.some((l) => l.startsWith("error ") && l.includes("code 400"))).toBe(true);
     const metrics = await writer.metrics.registry.getSingleMetricAsString("vmanomaly_writer_responses_total");
     expect(metrics).toMatch(/code="400"[^\n]*\} 1/);
   });
