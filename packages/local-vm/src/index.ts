@@ -7,4 +7,6 @@ export { httpSend } from "./http-request.ts";
 export type { HttpRequestOptions, HttpResponse } from "./http-request.ts";
 export { labelKey, startVictoriaMetrics } from "./start-victoria-metrics.ts";
 export type { ExportedSeries, StartVictoriaMetricsOptions, VictoriaMetricsServer } from "./start-victoria-metrics.ts";
+export { readLogTail, spawnLogged } from "./spawn-logged.ts";
+export type { LoggedProcess } from "./spawn-logged.ts";
 export { trackChild, untrackChild } from "./track-child.ts";

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { LocalServerError } from "./errors.ts";
 import { findBinary } from "./find-binary.ts";
 import { freePort } from "./free-port.ts";
 import { httpSend, type HttpRequestOptions } from "./http-request.ts";
-import { trackChild, untrackChild } from "./track-child.ts";
+import { readLogTail, spawnLogged } from "./spawn-logged.ts";
 
 export interface StartVictoriaMetricsOptions {
   /** Binary name on PATH or absolute path. Default `victoria-metrics`. */
@@ -104,36 +104,19 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
   const request = (path: string, init: HttpRequestOptions = {}) =>
     httpSend(`${url()}${path}`, { ...baseRequest, ...init, headers: { ...baseRequest.headers, ...init.headers } });
 
-  const logTail = (lines = 20): string => {
-    try {
-      return readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-    } catch {
-      return "(no log)";
-    }
-  };
+  const logTail = (lines = 20): string => readLogTail(logFile, lines) || "(no log)";
 
   const launch = async (): Promise<void> => {
-    const log = createWriteStream(logFile, { flags: "a" });
-    const proc = spawn(binary, args(), { stdio: ["ignore", "pipe", "pipe"] });
-    proc.stdout?.pipe(log);
-    proc.stderr?.pipe(log);
+    const started = spawnLogged(binary, args(), logFile);
+    const proc = started.child;
     child = proc;
-    trackChild(proc);
-    let exitCode: number | null | undefined;
-    exited = new Promise<void>((resolve) =>
-      proc.once("exit", (code) => {
-        exitCode = code;
-        untrackChild(proc);
-        resolve();
-      }),
-    );
-    proc.once("error", () => undefined);
+    exited = started.exited;
     const deadline = Date.now() + (options.startTimeoutMs ?? 20_000);
     while (Date.now() < deadline) {
-      if (exitCode !== undefined) {
+      if (started.exitCode() !== undefined) {
         throw new LocalServerError(
           "LOCAL_VM_START_FAILED",
-          `victoria-metrics exited with code ${exitCode} while starting on ${host}:${port}:\n${logTail()}`,
+          `victoria-metrics exited with code ${started.exitCode()} while starting on ${host}:${port}:\n${logTail()}`,
         );
       }
       try {

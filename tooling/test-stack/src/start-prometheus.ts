@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { findBinary, freePort, httpSend, trackChild, untrackChild } from "@anomaly-writer/local-vm";
+import { findBinary, freePort, httpSend, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
 
 export interface StartPrometheusOptions {
   /** Binary name on PATH or absolute path. Default `prometheus` (Debian package `prometheus`). */
@@ -68,14 +67,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   const logFile = join(dir, "prometheus.log");
   await writeFile(configFile, "global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\n");
 
-  const logText = (): string => {
-    try {
-      return readFileSync(logFile, "utf8");
-    } catch {
-      return "";
-    }
-  };
-  const logTail = (lines = 20) => logText().trimEnd().split("\n").slice(-lines).join("\n");
+  const logTail = (lines = 20) => readLogTail(logFile, lines);
 
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -85,8 +77,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
   const launch = async (): Promise<void> => {
     port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const log = createWriteStream(logFile, { flags: "a" });
-    const proc = spawn(
+    const started = spawnLogged(
       binary,
       [
         `--config.file=${configFile}`,
@@ -95,24 +86,14 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
         "--web.enable-remote-write-receiver",
         ...(options.flags ?? []),
       ],
-      { stdio: ["ignore", "pipe", "pipe"] },
+      logFile,
     );
-    proc.stdout?.pipe(log);
-    proc.stderr?.pipe(log);
-    proc.once("error", () => undefined);
+    const proc = started.child;
     child = proc;
-    trackChild(proc);
-    let exitCode: number | null | undefined;
-    exited = new Promise<void>((resolve) =>
-      proc.once("exit", (code) => {
-        exitCode = code;
-        untrackChild(proc);
-        resolve();
-      }),
-    );
+    exited = started.exited;
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     while (Date.now() < deadline) {
-      if (exitCode !== undefined) throw new Error(`[test-stack] prometheus exited with code ${exitCode} while starting on 127.0.0.1:${port}:\n${logTail()}`);
+      if (started.exitCode() !== undefined) throw new Error(`[test-stack] prometheus exited with code ${started.exitCode()} while starting on 127.0.0.1:${port}:\n${logTail()}`);
       try {
         if ((await httpSend(`${url}/-/ready`, { timeoutMs: 1000 })).status === 200) return;
       } catch {

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { findBinary, freePort, httpSend, trackChild, untrackChild } from "@anomaly-writer/local-vm";
+import { findBinary, freePort, httpSend, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
 
 /** One vmauth user: a bearer token or a basic-auth pair, routed to `upstream`. */
 export type VmauthUser =
@@ -44,14 +43,7 @@ export async function startVmauth(options: StartVmauthOptions): Promise<VmauthSe
   await writeFile(configFile, renderConfig(options.users), { mode: 0o600 });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const log = createWriteStream(logFile);
-  const child: ChildProcess = spawn(binary, [`-auth.config=${configFile}`, `-httpListenAddr=127.0.0.1:${port}`, "-loggerLevel=INFO"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  trackChild(child);
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => { untrackChild(child); resolve(); }));
+  const { child, exited } = spawnLogged(binary, [`-auth.config=${configFile}`, `-httpListenAddr=127.0.0.1:${port}`, "-loggerLevel=INFO"], logFile);
   const logText = (): string => {
     try {
       return readFileSync(logFile, "utf8");
@@ -59,7 +51,7 @@ export async function startVmauth(options: StartVmauthOptions): Promise<VmauthSe
       return "";
     }
   };
-  const logTail = (lines = 20) => logText().trimEnd().split("\n").slice(-lines).join("\n");
+  const logTail = (lines = 20) => readLogTail(logFile, lines);
   const reloads = () => logText().split("\n").filter((line) => /Successfully reloaded -auth.config/.test(line)).length;
 
   const deadline = Date.now() + 10_000;
