@@ -134,7 +134,7 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     marker.set(3);
     await pusher.stop();
     expect(state.cleared).toBe(true);
-    expect(pushes()).toBe(3);
+    expect(await proxy.waitForAccessLog((line) => line.startsWith("POST /api/v1/import/prometheus 204"), 3)).toHaveLength(3);
     await pusher.stop();
     expect(pushes()).toBe(3);
 

@@ -82,7 +82,7 @@ describe("remote write into VictoriaMetrics", () => {
       { metric: { __name__: "rw_vm_tenant", job: "a", vm_account_id: "3", vm_project_id: "4" }, timestamps: [T0], values: [1] },
       { metric: { __name__: "rw_vm_tenant", job: "b", vm_account_id: "5", vm_project_id: "6" }, timestamps: [T0], values: [2] },
     ]);
-    expect(nginx.accessLog().filter((line) => line.includes("/prometheus/api/v1/write 204"))).toHaveLength(2);
+    expect(await nginx.waitForAccessLog((line) => line.includes("/prometheus/api/v1/write 204"), 2)).toHaveLength(2);
   });
 
   it("answers 400 (permanent, not retried) to a body that is not snappy", async () => {

@@ -81,7 +81,7 @@ describe("resolveImportUrl against real servers", () => {
       expect(await post(resolveImportUrl({ datasourceUrl: vm.url }), line("tn_single", { via: "direct" }))).toBe(204);
       expect(await post(resolveImportUrl({ datasourceUrl: `${proxy.url}/` }), line("tn_single", { via: "prefix" }))).toBe(204);
       expect((await vm.exportSeries('{__name__="tn_single"}')).map((s) => s.metric.via)).toEqual(["direct", "prefix"]);
-      expect(proxy.accessLog().some((entry) => entry.startsWith("POST /vm/api/v1/import 204"))).toBe(true);
+      expect(await proxy.waitForAccessLog((entry) => entry.startsWith("POST /vm/api/v1/import 204"))).toHaveLength(1);
     } finally {
       await proxy.stop();
     }

@@ -268,7 +268,7 @@ describe("gzip and streamed bodies into VictoriaMetrics", () => {
     const body = Array.from({ length: 50 }, (_, i) => line("tr_gzip", [i, i + 1], { series: String(i) })).join("");
     const res = await transport({ gzip: true }).post(`${nginx.url}/api/v1/import`, body);
     expect(res.bytesSent).toBeLessThan(Buffer.byteLength(body) / 3);
-    expect(nginx.accessLog().filter((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'))).toHaveLength(1);
+    expect(await nginx.waitForAccessLog((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'), 1)).toHaveLength(1);
     const series = await vm.exportSeries('{__name__="tr_gzip"}');
     expect(series).toHaveLength(50);
     expect(series.every((s) => s.values.length === 2)).toBe(true);
@@ -288,7 +288,7 @@ describe("gzip and streamed bodies into VictoriaMetrics", () => {
     const { factory, bytes, points } = bigStream("tr_stream_gz", 10, 35);
     const res = await transport({ timeoutMs: 60_000, gzip: true }).post(`${nginx.url}/api/v1/import`, factory);
     expect(res.bytesSent).toBeLessThan(bytes / 3);
-    expect(nginx.accessLog().filter((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'))).toHaveLength(2);
+    expect(await nginx.waitForAccessLog((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'), 2)).toHaveLength(2);
     const series = await vm.exportSeries('{__name__="tr_stream_gz"}');
     expect(series.reduce((n, s) => n + s.values.length, 0)).toBe(points);
   });

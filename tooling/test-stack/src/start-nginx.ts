@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { findBinary, freePort, trackChild, untrackChild } from "@anomaly-writer/local-vm";
 import { waitForPort } from "./wait-for-port.ts";
 
@@ -37,6 +38,11 @@ export interface NginxServer {
   readonly dir: string;
   /** Access log lines: `METHOD URI STATUS REQUEST_BYTES CONTENT_ENCODING`. */
   accessLog(): string[];
+  /**
+   * The access log lines that match, once there are at least `count` of them (or all that match
+   * after `timeoutMs`). nginx writes a line after it has answered, so a client can be faster.
+   */
+  waitForAccessLog(match: (line: string) => boolean, count?: number, timeoutMs?: number): Promise<string[]>;
   errorLogTail(lines?: number): string;
   stop(): Promise<void>;
 }
@@ -128,6 +134,13 @@ http {
       return "";
     }
   };
+  const accessLog = (): string[] => {
+    try {
+      return readFileSync(join(dir, "access.log"), "utf8").split("\n").filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
   const up = await waitForPort("127.0.0.1", port, 10_000, () => child.exitCode === null);
   if (!up) {
     child.kill("SIGKILL");
@@ -138,14 +151,16 @@ http {
     url: `${scheme}://127.0.0.1:${port}${prefix}`,
     port,
     dir,
-    accessLog() {
-      try {
-        return readFileSync(join(dir, "access.log"), "utf8").split("\n").filter(Boolean);
-      } catch {
-        return [];
+    accessLog,
+    errorLogTail,
+    async waitForAccessLog(match, count = 1, timeoutMs = 2000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const lines = accessLog().filter(match);
+        if (lines.length >= count || Date.now() > deadline) return lines;
+        await sleep(10);
       }
     },
-    errorLogTail,
     async stop() {
       if (child.exitCode === null) {
         child.kill("SIGQUIT");

@@ -63,7 +63,7 @@ describe("nginx as a reverse proxy", () => {
       expect(nginx.url).toMatch(/\/vm$/);
       expect((await httpSend(`${nginx.url}/api/v1/import`, { method: "POST", body: line("ts_prefix") })).status).toBe(204);
       expect((await vm.exportSeries('{__name__="ts_prefix"}')).length).toBe(1);
-      expect(nginx.accessLog().some((l) => l.startsWith("POST /vm/api/v1/import 204"))).toBe(true);
+      expect(await nginx.waitForAccessLog((l) => l.startsWith("POST /vm/api/v1/import 204"))).toHaveLength(1);
     } finally {
       await nginx.stop();
     }
