@@ -154,10 +154,23 @@ describe("createRotatingFileWriter with bad input and failures", () => {
     expect((thrown as Error).message).toMatch(/^\[file-sink\] invalid options: /);
   });
 
+  it("writes bytes as they are, a view into a larger buffer included, and rotates them between lines", async () => {
+    const writer = createRotatingFileWriter({ path, maxBytes: 2 * Buffer.byteLength(line(1)), maxFiles: 3 });
+    const text = line(1) + line(2) + `{"metric":{"__name__":"é"},"values":[3],"timestamps":[1]}\n`;
+    const big = Buffer.alloc(Buffer.byteLength(text) + 20, "x");
+    big.write(text, 10, "utf8");
+    await writer.write(big.subarray(10, 10 + Buffer.byteLength(text)));
+    await writer.close();
+    expect(files().map(read).join("")).toBe(text);
+    expect(files()).toHaveLength(2);
+  });
+
   it("refuses a chunk that is not complete lines, and writes after close", async () => {
     const writer = createRotatingFileWriter({ path, maxBytes: 100, maxFiles: 1 });
     await expect(writer.write("no newline")).rejects.toMatchObject({ code: "CHUNK_INVALID" });
-    await expect(writer.write(42 as unknown as string)).rejects.toMatchObject({ code: "CHUNK_INVALID", message: "[file-sink] a chunk must be a string, got number" });
+    await expect(writer.write(42 as unknown as string)).rejects.toMatchObject({ code: "CHUNK_INVALID", message: "[file-sink] a chunk must be a string or bytes, got number" });
+    await expect(writer.write(Buffer.from("no newline"))).rejects.toMatchObject({ code: "CHUNK_INVALID" });
+    await writer.write(new Uint8Array(0));
     await writer.write("");
     expect(existsSync(path)).toBe(false); // nothing opened yet
     await writer.close();

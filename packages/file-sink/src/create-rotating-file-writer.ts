@@ -20,8 +20,10 @@ export interface RotatingFileWriter {
    * Append complete lines (the chunk must end with `\n`; `""` does nothing). Writes are applied
    * one after the other in call order; a chunk that does not fit in the current file is split
    * between lines, never inside one. Rejects with FileSinkError; later writes still run.
+   * Bytes (UTF-8) are written as they are, without a copy: do not change them until the
+   * returned promise settles.
    */
-  write(chunk: string): Promise<void>;
+  write(chunk: string | Uint8Array): Promise<void>;
   /** Wait for pending writes, fsync (when on) and close the file. Later writes reject. */
   close(): Promise<void>;
 }
@@ -142,9 +144,9 @@ export function createRotatingFileWriter(options: RotatingFileWriterOptions): Ro
     }
   };
 
-  const writeNow = async (chunk: string): Promise<void> => {
+  const writeNow = async (chunk: string | Uint8Array): Promise<void> => {
     await openFile();
-    const bytes = Buffer.from(chunk, "utf8");
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (torn) {
       // Close the torn line first: left alone, it would swallow our first line.
       await append(Buffer.from("\n"));
@@ -175,9 +177,11 @@ export function createRotatingFileWriter(options: RotatingFileWriterOptions): Ro
   return {
     write(chunk) {
       if (closed) return Promise.reject(new FileSinkError("FILE_SINK_CLOSED", `write after close of ${path}`, { path }));
-      if (typeof chunk !== "string") return Promise.reject(new FileSinkError("CHUNK_INVALID", `a chunk must be a string, got ${typeof chunk}`, { path }));
-      if (chunk === "") return queue;
-      if (!chunk.endsWith("\n")) return Promise.reject(new FileSinkError("CHUNK_INVALID", "a chunk must be complete lines, ending with a newline", { path }));
+      const text = typeof chunk === "string";
+      if (!text && !(chunk instanceof Uint8Array)) return Promise.reject(new FileSinkError("CHUNK_INVALID", `a chunk must be a string or bytes, got ${typeof chunk}`, { path }));
+      const length = text ? chunk.length : chunk.byteLength;
+      if (length === 0) return queue;
+      if (text ? !chunk.endsWith("\n") : chunk[length - 1] !== NEWLINE) return Promise.reject(new FileSinkError("CHUNK_INVALID", "a chunk must be complete lines, ending with a newline", { path }));
       const done = queue.then(() => writeNow(chunk));
       queue = done.catch(() => undefined);
       return done;

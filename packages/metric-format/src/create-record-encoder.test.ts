@@ -38,6 +38,8 @@ describe("createRecordEncoder", () => {
             const lines = series.flatMap((s) => encodeSeriesLines(s));
             for (const encoder of encoders) {
               expect(encoder.encode(input)).toEqual({
+                text: lines.join(""),
+                bytes: Buffer.byteLength(lines.join("")),
                 lines,
                 series: series.length,
                 datapoints: series.reduce((sum, s) => sum + s.values.length, 0),
@@ -92,11 +94,14 @@ describe("createRecordEncoder", () => {
     const encoded = createRecordEncoder({ metricFormat: METRIC_FORMAT }).encode(
       record({ timestamps: [1, 2, 3], outputs: { anomaly_score: [0.1, null, "Inf"], yhat: ["NaN", "-Inf", NaN], y: [1, 2, 3] } }),
     );
+    const lines = [
+      '{"metric":{"__name__":"vmanomaly_anomaly_score","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[0.1],"timestamps":[1]}\n',
+      '{"metric":{"__name__":"vmanomaly_y","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[1,2,3],"timestamps":[1,2,3]}\n',
+    ];
     expect(encoded).toEqual({
-      lines: [
-        '{"metric":{"__name__":"vmanomaly_anomaly_score","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[0.1],"timestamps":[1]}\n',
-        '{"metric":{"__name__":"vmanomaly_y","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[1,2,3],"timestamps":[1,2,3]}\n',
-      ],
+      text: lines.join(""),
+      bytes: 268,
+      lines,
       series: 2,
       datapoints: 4,
       dropped: { nan: 3, inf: 2 },
@@ -110,6 +115,8 @@ describe("createRecordEncoder", () => {
   it("gives no lines when no finite point is left (the caller logs 'no valid datapoints')", () => {
     const encoder = createRecordEncoder({ metricFormat: METRIC_FORMAT });
     expect(encoder.encode(record({ outputs: { anomaly_score: [null], yhat: ["Inf"] } }))).toEqual({
+      text: "",
+      bytes: 0,
       lines: [],
       series: 0,
       datapoints: 0,

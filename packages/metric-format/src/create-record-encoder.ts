@@ -37,6 +37,10 @@ export interface RecordEncoderOptions {
 
 /** One record as JSON lines, with what it holds. */
 export interface EncodedRecord {
+  /** The record's JSON lines as one text (what `lines.join("")` gives); "" when nothing is left to write. */
+  readonly text: string;
+  /** The UTF-8 length of `text`, exact. */
+  readonly bytes: number;
   /** Complete JSON lines, each ending in "\n"; empty when nothing is left to write. */
   readonly lines: readonly string[];
   /** Series with at least one finite point. */
@@ -52,6 +56,11 @@ export interface EncodedRecord {
 export interface RecordEncoder {
   /** Format and encode one record (from parseRecord). Throws RecordError for a bad value or label set. */
   encode(record: ModelOutputRecord): EncodedRecord;
+}
+
+function encodedOf(lines: string[], labelSets: Readonly<Record<string, string>>[], datapoints: number, nan: number, inf: number): EncodedRecord {
+  const text = lines.length === 1 ? (lines[0] as string) : lines.join("");
+  return { text, bytes: Buffer.byteLength(text), lines, series: labelSets.length, datapoints, dropped: { nan, inf }, labelSets };
 }
 
 function part(text: string | undefined): string {
@@ -169,7 +178,7 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
           labelSets.push(series.labels);
           datapoints++;
         }
-        return { lines, series: labelSets.length, datapoints, dropped: { nan, inf }, labelSets };
+        return encodedOf(lines, labelSets, datapoints, nan, inf);
       }
 
       let timestampTexts: string[] | undefined;
@@ -208,7 +217,7 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
         labelSets.push(series.labels);
         datapoints += values.length;
       }
-      return { lines, series: labelSets.length, datapoints, dropped: { nan, inf }, labelSets };
+      return encodedOf(lines, labelSets, datapoints, nan, inf);
     },
   };
 }

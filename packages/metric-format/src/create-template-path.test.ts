@@ -36,12 +36,16 @@ const record = fc.record(
 );
 
 function outcome(encode: () => ReturnType<ReturnType<typeof createRecordEncoder>["encode"]>) {
+  let encoded: ReturnType<typeof encode>;
   try {
-    const encoded = encode();
-    return { lines: encoded.lines, series: encoded.series, datapoints: encoded.datapoints, dropped: encoded.dropped, labelSets: encoded.labelSets.map((l) => ({ ...l })) };
+    encoded = encode();
   } catch (error) {
     return { error: (error as Error).message };
   }
+  // text, bytes and lines agree on both paths.
+  expect(encoded.bytes).toBe(Buffer.byteLength(encoded.text));
+  expect(encoded.lines.join("")).toBe(encoded.text);
+  return { text: encoded.text, bytes: encoded.bytes, lines: encoded.lines, series: encoded.series, datapoints: encoded.datapoints, dropped: encoded.dropped, labelSets: encoded.labelSets.map((l) => ({ ...l })) };
 }
 
 describe("the template path of createRecordEncoder", () => {

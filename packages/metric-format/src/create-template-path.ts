@@ -121,7 +121,8 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       timestampTexts[i] = text;
       timestampChars += text.length;
     }
-    const lines: string[] = [];
+    let text = "";
+    let bytes = 0;
     const variables: string[] = [];
     let datapoints = 0;
     let nan = 0;
@@ -164,14 +165,22 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       // {"metric":{ + head + inner + tail + },"values":[ + values + middle + timestamps + end
       const lineBytes = 23 + pieces.bytes + innerBytes + values.length + MIDDLE.length + tsChars + END.length;
       if (lineBytes > maxLineBytes) return undefined;
-      lines.push(`{"metric":{${pieces.head}${inner}${pieces.tail}},"values":[${values}${MIDDLE}${tsText}${END}`);
+      text += `{"metric":{${pieces.head}${inner}${pieces.tail}},"values":[${values}${MIDDLE}${tsText}${END}`;
+      bytes += lineBytes;
       variables.push(variable);
       datapoints += n;
     }
     let labelSets: Readonly<Record<string, string>>[] | undefined;
+    let lines: string[] | undefined;
     return {
-      lines,
-      series: lines.length,
+      text,
+      bytes,
+      // Split only when asked for: every line ends in "\n", which JSON escapes inside strings.
+      get lines() {
+        lines ??= splitLines(text);
+        return lines;
+      },
+      series: variables.length,
       datapoints,
       dropped: { nan, inf },
       // Built only when asked for (the writer needs them only for multi-tenant checks).
@@ -181,4 +190,15 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       },
     };
   };
+}
+
+/** The lines of a text of complete JSON lines, each keeping its "\n". */
+export function splitLines(text: string): string[] {
+  const lines: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf("\n", start) + 1;
+    lines.push(text.slice(start, end));
+    start = end;
+  }
+  return lines;
 }

@@ -39,6 +39,30 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     expect(host7).toEqual({ metric: { __name__: "anomaly_score", for: "wide", instance: "host-7", job: "node" }, values: [0.7], timestamps: [1732406400000] });
   });
 
+  it("encodes interleaved query keys with multi-byte labels into reused request buffers, byte for byte", async () => {
+    const config = parseConfig(writerYaml(vm.url));
+    // Small requests, two in flight: batch buffers grow, are sent, come back and are refilled.
+    const writer = createVmWriter(config, { maxRequestBytes: 8 * 1024, maxInFlight: 2 });
+    const labels = (i: number) => ({ instance: `hôte-${i}-日本`, job: "naïve \"quoted\" \\ job", emoji: "📈".repeat(i % 4) });
+    const a = makeRecords({ queryKey: "bufA", count: 400, labels });
+    const b = makeRecords({ queryKey: "bufB", count: 400, points: 3, labels });
+    const records = a.flatMap((record, i) => [record, b[i]]);
+    const result = await writer.write(records);
+    await writer.close();
+    expect(result.ok).toBe(true);
+    expect(result.requests).toBeGreaterThan(20);
+    expect(result.datapoints).toBe(400 * 3 + 400 * 9);
+    for (const [queryKey, points] of [["bufA", 1], ["bufB", 3]] as const) {
+      const back = await vm.exportSeries(`{for="${queryKey}",__name__="yhat"}`);
+      expect(back).toHaveLength(400);
+      for (const s of back) {
+        const i = Number(/^hôte-(\d+)-日本$/.exec(s.metric.instance ?? "")?.[1]);
+        expect(s.metric).toEqual({ __name__: "yhat", for: queryKey, ...Object.fromEntries(Object.entries(labels(i)).filter(([, v]) => v !== "")) });
+        expect(s.values).toEqual(Array.from({ length: points }, (_, j) => i * 100 + j + 0.5));
+      }
+    }
+  });
+
   it("splits a record larger than one request and counts every part", async () => {
     const config = parseConfig(writerYaml(vm.url));
     const writer = createVmWriter(config, { maxRequestBytes: 16 * 1024 });

@@ -1,11 +1,12 @@
 import type { ResolvedConfig } from "@anomaly-writer/config";
 import { createWriterMetrics, probeHealth, probeWrite, type ProbeResult, type WriterMetricLabels, type WriterMetrics } from "@anomaly-writer/healthcheck";
 import { createRotatingFileWriter } from "@anomaly-writer/file-sink";
-import { createLabelLimitChecker, createRecordEncoder, formatRecord, safeParseRecord, type FormattedSeries } from "@anomaly-writer/metric-format";
+import { createLabelLimitChecker, createRecordEncoder, formatRecord, safeParseRecord, type EncodedRecord, type FormattedSeries } from "@anomaly-writer/metric-format";
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from "@anomaly-writer/remote-write";
 import { QueueError } from "@anomaly-writer/queue";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
 import { createTransport, redactUrl, TransportError, type Transport } from "@anomaly-writer/transport";
+import { createBodyBufferPool } from "./create-body-buffer-pool.ts";
 import { createQueuedDelivery, toQueueItem, type QueuedDelivery } from "./create-queued-delivery.ts";
 import { WriterError } from "./errors.ts";
 import { isPositionedRecord } from "./positioned-record.ts";
@@ -81,7 +82,8 @@ interface Batch {
   readonly groupKey: string;
   readonly queryKey: string;
   readonly context: Readonly<Record<string, string>>;
-  lines: string[];
+  /** JSON classes: the request body being filled (`bytes` of it used); none for noop. */
+  buffer: Buffer | undefined;
   /** remote_write: the formatted series of the batch (encoded to protobuf when sent). */
   rw: FormattedSeries[];
   bytes: number;
@@ -171,6 +173,9 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
   ready.catch(() => undefined);
   const tenantSensitive =
     writerConfig.tenantId === "multitenant" || Object.hasOwn(writerConfig.metricFormat, "vm_account_id") || Object.hasOwn(writerConfig.metricFormat, "vm_project_id");
+  // JSON bodies are encoded into reused buffers; noop only counts, remote_write encodes protobuf.
+  const storesBodies = !remoteWrite && (fileWriter !== undefined || !noop);
+  const bodies = createBodyBufferPool(maxRequestBytes, maxInFlight + 2);
   const knownQueryKeys = config.queryKeys ? new Set(config.queryKeys) : undefined;
   const warnedQueryKeys = new Set<string>();
   let closed = false;
@@ -193,7 +198,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       datapoints += s.values.length;
       rwLabelLimits?.check(s.labels);
     }
-    return { lines: [] as string[], rw: series, rwBytes, series: series.length, datapoints, dropped, labelSets: series.map((s) => s.labels) };
+    return { rw: series, bytes: rwBytes, series: series.length, datapoints, dropped, labelSets: series.map((s) => s.labels) };
   }
 
   async function write(input: Iterable<unknown> | AsyncIterable<unknown>, writeOptions: WriteOptions = {}): Promise<WriteResult> {
@@ -222,27 +227,32 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       totals.requests++;
       const labels = labelsOf(batch);
       metrics.observeSerialize(labels, batch.serializeSeconds);
-      if (fileWriter) {
-        const text = batch.lines.join("");
-        batch.lines = [];
-        return deliver(batch, labels, async () => {
-          await fileWriter.write(text);
-          return Buffer.byteLength(text);
-        });
+      const buffer = batch.buffer;
+      batch.buffer = undefined;
+      try {
+        if (noop || transport === undefined || importUrl === undefined) {
+          if (fileWriter && buffer) {
+            const bytes = buffer.subarray(0, batch.bytes);
+            return await deliver(batch, labels, async () => {
+              await fileWriter.write(bytes);
+              return bytes.byteLength;
+            });
+          }
+          totals.series += batch.series;
+          totals.datapoints += batch.datapoints;
+          totals.bytes += batch.bytes;
+          logger.debug(`noop: would POST ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
+          return;
+        }
+        // The queue keeps what it is given (replay window): it gets a copy, the pool the buffer.
+        const body = remoteWrite ? Buffer.from(encodeWriteRequest(batch.rw)) : (buffer as Buffer).subarray(0, batch.bytes);
+        batch.rw = [];
+        if (delivery) return await enqueue(delivery, batch, remoteWrite ? body : Buffer.from(body));
+        logger.debug(`POST ${printableImportUrl} with ${batch.datapoints} datapoints, ${body.byteLength} bytes for ${batch.queryKey}`);
+        return await deliver(batch, labels, async () => (await transport.post(importUrl, body, { ...requestOptions, context: batch.context })).bytesSent);
+      } finally {
+        if (buffer) bodies.release(buffer);
       }
-      if (noop || transport === undefined || importUrl === undefined) {
-        totals.series += batch.series;
-        totals.datapoints += batch.datapoints;
-        totals.bytes += batch.bytes;
-        logger.debug(`noop: would POST ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
-        return;
-      }
-      const body = remoteWrite ? Buffer.from(encodeWriteRequest(batch.rw)) : batch.lines.join("");
-      batch.lines = [];
-      batch.rw = [];
-      if (delivery) return enqueue(delivery, batch, body);
-      logger.debug(`POST ${printableImportUrl} with ${batch.datapoints} datapoints, ${Buffer.byteLength(body)} bytes for ${batch.queryKey}`);
-      return deliver(batch, labels, async () => (await transport.post(importUrl, body, { ...requestOptions, context: batch.context })).bytesSent);
     };
 
     /** Send a body directly (HTTP or file); count it, or report it as failed for good. */
@@ -319,7 +329,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     };
 
     const dispatch = async (batch: Batch): Promise<void> => {
-      if (batch.lines.length === 0 && batch.rw.length === 0) return;
+      if (batch.bytes === 0 && batch.rw.length === 0) return;
       while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
       const pending: Promise<void> = send(batch).finally(() => inFlight.delete(pending));
       inFlight.add(pending);
@@ -328,7 +338,27 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       await new Promise<void>((resolve) => setImmediate(resolve));
     };
 
-    const newBatch = (template: Batch): Batch => ({ ...template, lines: [], rw: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] });
+    const newBatch = (template: Batch): Batch => ({ ...template, buffer: undefined, rw: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] });
+
+    /** Encode text of a known UTF-8 length into the batch's body (nothing is kept for noop). */
+    const appendText = (batch: Batch, text: string, bytes: number): void => {
+      if (storesBodies) {
+        const needed = batch.bytes + bytes;
+        if (batch.buffer === undefined) batch.buffer = bodies.take(needed);
+        else if (batch.buffer.length < needed) batch.buffer = bodies.grow(batch.buffer, batch.bytes, needed);
+        const written = batch.buffer.write(text, batch.bytes, "utf8");
+        if (written !== bytes) throw new WriterError("WRITER_INTERNAL", `the encoder counted ${bytes} bytes but wrote ${written}`);
+      }
+      batch.bytes += bytes;
+    };
+
+    // The (query_key, scheduler_alias, preset) group of the previous record: records of one
+    // inference mostly share it, so its key and context are built once.
+    let lastQueryKey: string | undefined;
+    let lastScheduler: string | undefined;
+    let lastPreset: string | undefined;
+    let groupKey = "";
+    let context: Record<string, string> = {};
 
     for await (const item of input) {
       totals.records++;
@@ -350,18 +380,28 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         logger.warn(`query_key "${record.query_key}" is not one of reader.queries (${[...knownQueryKeys].join(", ")})`);
       }
       const t0 = performance.now();
-      const encoded = remoteWrite ? formatForRemoteWrite(record) : { ...encoder.encode(record), rw: [] as FormattedSeries[], rwBytes: 0 };
+      const encoded = remoteWrite ? undefined : encoder.encode(record);
+      const rwEncoded = remoteWrite ? formatForRemoteWrite(record) : undefined;
       const serializeSeconds = (performance.now() - t0) / 1000;
-      const context: Record<string, string> = { query_key: record.query_key, scheduler_alias: record.scheduler_alias ?? "", preset: record.preset ?? "" };
-      if (encoded.dropped.nan > 0) {
-        dropped.nan += encoded.dropped.nan;
-        metrics.recordDropped("nan", encoded.dropped.nan, { url: printableImportUrl, ...context });
+      const counts = (encoded ?? rwEncoded) as { readonly series: number; readonly datapoints: number; readonly bytes: number; readonly dropped: { nan: number; inf: number } };
+      const scheduler = record.scheduler_alias ?? "";
+      const preset = record.preset ?? "";
+      if (record.query_key !== lastQueryKey || scheduler !== lastScheduler || preset !== lastPreset) {
+        lastQueryKey = record.query_key;
+        lastScheduler = scheduler;
+        lastPreset = preset;
+        groupKey = `${record.query_key}\u0000${scheduler}\u0000${preset}`;
+        context = { query_key: record.query_key, scheduler_alias: scheduler, preset };
       }
-      if (encoded.dropped.inf > 0) {
-        dropped.inf += encoded.dropped.inf;
-        metrics.recordDropped("inf", encoded.dropped.inf, { url: printableImportUrl, ...context });
+      if (counts.dropped.nan > 0) {
+        dropped.nan += counts.dropped.nan;
+        metrics.recordDropped("nan", counts.dropped.nan, { url: printableImportUrl, ...context });
       }
-      if (encoded.lines.length === 0 && encoded.rw.length === 0) {
+      if (counts.dropped.inf > 0) {
+        dropped.inf += counts.dropped.inf;
+        metrics.recordDropped("inf", counts.dropped.inf, { url: printableImportUrl, ...context });
+      }
+      if (counts.series === 0) {
         totals.empty++;
         emptyByQuery.set(record.query_key, (emptyByQuery.get(record.query_key) ?? 0) + 1);
         logger.debug(`no valid datapoints for ${record.query_key} at ${entry.position}`);
@@ -371,52 +411,51 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       // The tenancy check can only speak when tenant labels are in play (multitenant, or a
       // vm_account_id / vm_project_id label): only then are the label sets needed.
       if (tenancy && (tenantSensitive || Object.hasOwn(record.labels, "vm_account_id") || Object.hasOwn(record.labels, "vm_project_id"))) {
-        for (const labels of encoded.labelSets) tenancy.check(labels, record.query_key);
+        for (const labels of (encoded ?? rwEncoded)?.labelSets ?? []) tenancy.check(labels, record.query_key);
       }
 
-      const groupKey = `${context.query_key}\u0000${context.scheduler_alias}\u0000${context.preset}`;
       let batch = groups.get(groupKey);
       if (!batch) {
-        batch = { groupKey, queryKey: record.query_key, context, lines: [], rw: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
+        batch = { groupKey, queryKey: record.query_key, context, buffer: undefined, rw: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
         groups.set(groupKey, batch);
       }
-      let recordBytes = encoded.rwBytes;
-      const lineBytes = encoded.lines.map((line) => {
-        const n = Buffer.byteLength(line);
-        recordBytes += n;
-        return n;
-      });
+      const recordBytes = counts.bytes;
       if (batch.bytes > 0 && batch.bytes + recordBytes > maxRequestBytes) {
         await dispatch(batch);
         batch = newBatch(batch);
         groups.set(groupKey, batch);
       }
       // remote_write batches whole records (a record is one request at most).
-      if (recordBytes <= maxRequestBytes || remoteWrite) {
-        batch.lines.push(...encoded.lines);
-        batch.rw.push(...encoded.rw);
-        batch.bytes += recordBytes;
-        batch.series += encoded.series;
-        batch.datapoints += encoded.datapoints;
+      if (recordBytes <= maxRequestBytes || rwEncoded) {
+        if (encoded) appendText(batch, encoded.text, recordBytes);
+        else if (rwEncoded) {
+          for (const s of rwEncoded.rw) batch.rw.push(s);
+          batch.bytes += recordBytes;
+        }
+        batch.series += counts.series;
+        batch.datapoints += counts.datapoints;
         batch.serializeSeconds += serializeSeconds;
         batch.records.push(index);
         continue;
       }
       // A record larger than one request: split it along its lines, counting each part.
+      const lines = (encoded as EncodedRecord).lines;
       let part = newBatch(batch);
+      let partLines: string[] = [];
       const flushPart = async () => {
-        part.series = countDistinctSeries(part.lines);
-        part.datapoints = part.lines.reduce((sum, line) => sum + countLinePoints(line), 0);
+        part.series = countDistinctSeries(partLines);
+        part.datapoints = partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
         part.records = [index];
         part.serializeSeconds = serializeSeconds * (part.bytes / recordBytes);
         await dispatch(part);
         part = newBatch(batch);
+        partLines = [];
       };
-      for (let i = 0; i < encoded.lines.length; i++) {
-        const n = lineBytes[i] ?? 0;
+      for (const line of lines) {
+        const n = Buffer.byteLength(line);
         if (part.bytes > 0 && part.bytes + n > maxRequestBytes) await flushPart();
-        part.lines.push(encoded.lines[i] ?? "");
-        part.bytes += n;
+        appendText(part, line, n);
+        partLines.push(line);
       }
       await flushPart();
     }
