@@ -56,11 +56,21 @@ export interface EncodedRecord {
 export interface RecordEncoder {
   /** Format and encode one record (from parseRecord). Throws RecordError for a bad value or label set. */
   encode(record: ModelOutputRecord): EncodedRecord;
+  /**
+   * Validate and encode an unchecked input in one pass when it is a common, valid record;
+   * undefined otherwise (then `safeParseRecord` + `encode` give the answer, errors included).
+   * What it returns is what `encode(safeParseRecord(input).output)` returns.
+   */
+  encodeIfValid(input: unknown): EncodedRecord | undefined;
 }
 
 function encodedOf(lines: string[], labelSets: Readonly<Record<string, string>>[], datapoints: number, nan: number, inf: number): EncodedRecord {
   const text = lines.length === 1 ? (lines[0] as string) : lines.join("");
   return { text, bytes: Buffer.byteLength(text), lines, series: labelSets.length, datapoints, dropped: { nan, inf }, labelSets };
+}
+
+function isPlainObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function part(text: string | undefined): string {
@@ -139,6 +149,12 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
   };
 
   return {
+    encodeIfValid(input) {
+      if (template === undefined || !isPlainObject(input)) return undefined;
+      const { query_key: queryKey, labels, timestamps, outputs } = input as Record<string, unknown>;
+      if (typeof queryKey !== "string" || queryKey === "" || !isPlainObject(labels) || !Array.isArray(timestamps) || !isPlainObject(outputs)) return undefined;
+      return template(input as unknown as ModelOutputRecord);
+    },
     encode(record) {
       const fast = template?.(record);
       if (fast) return fast;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRecordEncoder } from "./create-record-encoder.ts";
+import { safeParseRecord } from "./safe-parse-record.ts";
 import { hostileString, labelName } from "./testing/arbitraries.ts";
 import type { LabelLimitWarning, ModelOutputRecord } from "./types.ts";
 
@@ -69,5 +70,58 @@ describe("the template path of createRecordEncoder", () => {
     expect(encoded.lines).toEqual(['{"metric":{"__name__":"vmanomaly_y","instance":"h:9100","job":"node","model_alias":"m","for":"cpu"},"values":[1.5],"timestamps":[1732406400000]}\n']);
     expect(encoded).toMatchObject({ series: 1, datapoints: 1, dropped: { nan: 1, inf: 0 } });
     expect(encoded.labelSets).toEqual([{ __name__: "vmanomaly_y", instance: "h:9100", job: "node", model_alias: "m", for: "cpu" }]);
+  });
+});
+
+/** A record with one field broken in a way safeParseRecord refuses (or accepts: null aliases, extra keys). */
+const mutated = fc.tuple(record, fc.integer({ min: 0, max: 14 }), fc.anything()).map(([r, kind, junk]) => {
+  const copy: Record<string, unknown> = { ...r, labels: { ...r.labels }, outputs: { ...r.outputs } };
+  const outputs = copy.outputs as Record<string, unknown>;
+  const first = Object.keys(outputs)[0] ?? "anomaly_score";
+  switch (kind) {
+    case 0: return junk;
+    case 1: copy.query_key = kind % 2 === 0 ? "" : junk; break;
+    case 2: (copy.labels as Record<string, unknown>).bad = junk; break;
+    case 3: (copy.labels as Record<string, unknown>)[""] = "x"; break;
+    case 4: copy.labels = junk; break;
+    case 5: copy.timestamps = junk; break;
+    case 6: copy.timestamps = [...r.timestamps.slice(1), 1.5]; break;
+    case 7: copy.outputs = {}; break;
+    case 8: outputs[first] = junk; break;
+    case 9: outputs[""] = r.timestamps.map(() => 1); break;
+    case 10: outputs[first] = [...(r.outputs[first] ?? []), 1]; break;
+    case 11: copy.scheduler_alias = junk; break;
+    case 12: copy.model_alias = null; copy.preset = null; break;
+    case 13: copy.extra_key = junk; break;
+    case 14: copy.outputs = junk; break;
+  }
+  return copy;
+});
+
+describe("encodeIfValid", () => {
+  it("answers only for records safeParseRecord accepts, with exactly what encode gives them (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...FORMATS), fc.oneof(record, mutated), (metricFormat, input) => {
+        const fast = createRecordEncoder({ metricFormat, onLabelWarning: () => undefined, labelLimits: { maxLabels: 6, maxValueBytes: 500 } });
+        const general = createRecordEncoder({ metricFormat, templatePath: false, onLabelWarning: () => undefined, labelLimits: { maxLabels: 6, maxValueBytes: 500 } });
+        const answer = fast.encodeIfValid(input);
+        if (answer === undefined) return;
+        const parsed = safeParseRecord(input);
+        expect(parsed.success).toBe(true);
+        if (!parsed.success) return;
+        expect(outcome(() => answer)).toEqual(outcome(() => general.encode(parsed.output)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("answers for the common record, and not for one with an error", () => {
+    const encoder = createRecordEncoder({ metricFormat: { __name__: "$VAR", for: "$QUERY_KEY" } });
+    const good = { query_key: "q", labels: { a: "1" }, timestamps: [1], outputs: { y: [2] }, model_alias: null, unknown: true };
+    expect(encoder.encodeIfValid(good)?.text).toBe('{"metric":{"__name__":"y","a":"1","for":"q"},"values":[2],"timestamps":[1]}\n');
+    expect(encoder.encodeIfValid({ ...good, outputs: { y: ["bogus"] } })).toBeUndefined();
+    expect(encoder.encodeIfValid({ ...good, labels: { a: 1 } })).toBeUndefined();
+    expect(encoder.encodeIfValid({ ...good, query_key: "" })).toBeUndefined();
+    expect(encoder.encodeIfValid([good])).toBeUndefined();
   });
 });

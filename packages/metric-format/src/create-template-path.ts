@@ -87,12 +87,14 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     const labels = record.labels;
     for (const name of reserved) if (labels[name] !== undefined) return undefined;
     let inputLabels = 0;
-    if (limits) {
-      for (const name in labels) {
-        inputLabels++;
-        // UTF-16 length x 3 bounds the UTF-8 length: only near a limit does the general path decide.
-        if (name.length * 3 > limits.maxNameBytes || (labels[name] as string).length * 3 > limits.maxValueBytes) return undefined;
-      }
+    // The record may come unvalidated (encodeIfValid): anything safeParseRecord would refuse
+    // goes to the general path, which reports it.
+    for (const name in labels) {
+      const value: unknown = labels[name];
+      if (typeof value !== "string" || name === "") return undefined;
+      inputLabels++;
+      // UTF-16 length x 3 bounds the UTF-8 length: only near a limit does the general path decide.
+      if (limits && (name.length * 3 > limits.maxNameBytes || value.length * 3 > limits.maxValueBytes)) return undefined;
     }
     const json = JSON.stringify(labels);
     const first = json.charCodeAt(2);
@@ -100,9 +102,9 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     let aliases = "";
     let aliasLabels = 0;
     for (const alias of ALIASES) {
-      const value = record[alias];
-      if (value === undefined || value === "") continue;
-      if (SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes)) return undefined;
+      const value: unknown = record[alias];
+      if (value === undefined || value === null || value === "") continue;
+      if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes)) return undefined;
       aliases += `,"${alias}":${JSON.stringify(value)}`;
       aliasLabels++;
     }
@@ -128,9 +130,11 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     let nan = 0;
     let inf = 0;
     let joined: string | undefined;
+    let variableCount = 0;
     for (const variable in outputs) {
-      const raw = outputs[variable] as readonly unknown[];
-      if (raw.length !== count) return undefined;
+      const raw: unknown = outputs[variable];
+      if (!Array.isArray(raw) || raw.length !== count || variable === "") return undefined;
+      variableCount++;
       const pieces = piecesOf(record.query_key, variable);
       if (pieces === null) return undefined;
       if (limits && pieces.labels + inputLabels + aliasLabels > limits.maxLabels) return undefined;
@@ -170,6 +174,7 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       variables.push(variable);
       datapoints += n;
     }
+    if (variableCount === 0) return undefined;
     let labelSets: Readonly<Record<string, string>>[] | undefined;
     let lines: string[] | undefined;
     return {

@@ -63,6 +63,20 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     }
   });
 
+  it("reports a record whose label set cannot fit in one line, and writes the records around it", async () => {
+    const config = parseConfig(writerYaml(vm.url));
+    const logger = createCaptureLogger();
+    const writer = createVmWriter(config, { logger, maxRequestBytes: 16 * 1024 });
+    const [before, huge, after] = makeRecords({ queryKey: "hugelabel", count: 3, labels: (i) => ({ instance: i === 1 ? "x".repeat(20_000) : `h${i}` }) });
+    const result = await writer.write([before, huge, after]);
+    await writer.close();
+    expect(result.records).toEqual({ total: 3, written: 2, invalid: 1, empty: 0, failed: 0 });
+    expect(result.recordProblems).toEqual([expect.objectContaining({ position: "record 2", message: expect.stringContaining("labels: the label set takes") })]);
+    expect(result.dropped.invalid_record).toBe(3);
+    const back = await vm.exportSeries('{for="hugelabel",__name__="y"}');
+    expect(back.map((s) => s.metric.instance).sort()).toEqual(["h0", "h2"]);
+  });
+
   it("splits a record larger than one request and counts every part", async () => {
     const config = parseConfig(writerYaml(vm.url));
     const writer = createVmWriter(config, { maxRequestBytes: 16 * 1024 });

@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "@anomaly-writer/config";
 import { createWriterMetrics, probeHealth, probeWrite, type ProbeResult, type WriterMetricLabels, type WriterMetrics } from "@anomaly-writer/healthcheck";
 import { createRotatingFileWriter } from "@anomaly-writer/file-sink";
-import { createLabelLimitChecker, createRecordEncoder, formatRecord, safeParseRecord, type EncodedRecord, type FormattedSeries } from "@anomaly-writer/metric-format";
+import { createLabelLimitChecker, createRecordEncoder, formatRecord, RecordError, safeParseRecord, type EncodedRecord, type FormattedSeries, type ModelOutputRecord } from "@anomaly-writer/metric-format";
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from "@anomaly-writer/remote-write";
 import { QueueError } from "@anomaly-writer/queue";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
@@ -368,21 +368,38 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         reportInvalid(entry.position, entry.parseError, [], 0);
         continue;
       }
-      const parsed = safeParseRecord(entry.value);
-      if (!parsed.success) {
-        const message = parsed.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
-        reportInvalid(entry.position, message, parsed.issues, countRawPoints(entry.value));
+      // The common valid record is validated and encoded in one pass; anything else is
+      // validated first (with its errors) and then encoded.
+      let t0 = performance.now();
+      let encoded = remoteWrite ? undefined : encoder.encodeIfValid(entry.value);
+      let record: ModelOutputRecord;
+      if (encoded) record = entry.value as ModelOutputRecord;
+      else {
+        const parsed = safeParseRecord(entry.value);
+        if (!parsed.success) {
+          const message = parsed.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+          reportInvalid(entry.position, message, parsed.issues, countRawPoints(entry.value));
+          continue;
+        }
+        record = parsed.output;
+        t0 = performance.now();
+      }
+      let rwEncoded: ReturnType<typeof formatForRemoteWrite> | undefined;
+      try {
+        if (remoteWrite) rwEncoded = formatForRemoteWrite(record);
+        else encoded ??= encoder.encode(record);
+      } catch (error) {
+        // A record valid in itself that cannot be written (a label set too large for one line).
+        if (!(error instanceof RecordError)) throw error;
+        const message = error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
+        reportInvalid(entry.position, message, error.issues, countRawPoints(record));
         continue;
       }
-      const record = parsed.output;
+      const serializeSeconds = (performance.now() - t0) / 1000;
       if (knownQueryKeys && !knownQueryKeys.has(record.query_key) && !warnedQueryKeys.has(record.query_key)) {
         warnedQueryKeys.add(record.query_key);
         logger.warn(`query_key "${record.query_key}" is not one of reader.queries (${[...knownQueryKeys].join(", ")})`);
       }
-      const t0 = performance.now();
-      const encoded = remoteWrite ? undefined : encoder.encode(record);
-      const rwEncoded = remoteWrite ? formatForRemoteWrite(record) : undefined;
-      const serializeSeconds = (performance.now() - t0) / 1000;
       const counts = (encoded ?? rwEncoded) as { readonly series: number; readonly datapoints: number; readonly bytes: number; readonly dropped: { nan: number; inf: number } };
       const scheduler = record.scheduler_alias ?? "";
       const preset = record.preset ?? "";
