@@ -190,11 +190,20 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       dropped: { nan, inf },
       // Built only when asked for (the writer needs them only for multi-tenant checks).
       get labelSets() {
-        labelSets ??= variables.map((variable) => buildLabelSet(format, record, variable));
+        const source = withoutNullAliases(record);
+        labelSets ??= variables.map((variable) => buildLabelSet(format, source, variable));
         return labelSets;
       },
     };
   };
+}
+
+/** An unvalidated record may carry `null` aliases, which mean "absent" (as in safeParseRecord). */
+function withoutNullAliases(record: ModelOutputRecord): ModelOutputRecord {
+  if (!ALIASES.some((alias) => (record[alias] as unknown) === null)) return record;
+  const copy: Record<string, unknown> = { ...record };
+  for (const alias of ALIASES) if (copy[alias] === null) delete copy[alias];
+  return copy as unknown as ModelOutputRecord;
 }
 
 /** The lines of a text of complete JSON lines, each keeping its "\n". */
