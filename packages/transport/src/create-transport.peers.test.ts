@@ -193,8 +193,13 @@ describe("a TLS 1.3 server that requires a client certificate in the handshake (
       const error = (await leaks.rejection(transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).get(`${url}/health`))) as TransportError;
       expect(error.hint).toMatch(/client certificate/);
       expect(["ssl_error", "connection_error"]).toContain(error.outcome);
-      const ok = await transport({ verifyTls: certs.caFile, tlsCertFile: certs.clientCertFile, tlsKeyFile: certs.clientKeyFile }).get(`${url}/health`);
-      expect(ok.status).toBe(204);
+      // A POST goes through undici's request(), not fetch: the same classification and hint.
+      const posted = (await leaks.rejection(transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).post(`${url}/api/v1/import`, "a"))) as TransportError;
+      expect(posted.hint).toMatch(/client certificate/);
+      expect(["ssl_error", "connection_error"]).toContain(posted.outcome);
+      const withCertificate = transport({ verifyTls: certs.caFile, tlsCertFile: certs.clientCertFile, tlsKeyFile: certs.clientKeyFile });
+      expect((await withCertificate.get(`${url}/health`)).status).toBe(204);
+      expect((await withCertificate.post(`${url}/api/v1/import`, "a")).status).toBe(204);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,8 @@
+import { createHash, randomBytes } from "node:crypto";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
+import { inspect } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "@anomaly-writer/test-stack";
@@ -520,6 +523,214 @@ describe("connections and hooks", () => {
     const res = await t.get(`${server.url}/x`, { timeoutMs: 150, retry: { attempts: 2, baseDelayMs: 10 } });
     expect(res.attempts).toBe(2);
     expect(clock.sleeps).toEqual([10]);
+  });
+});
+
+describe("POST through undici request() on the Agent", () => {
+  const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+  const MiB = 1024 * 1024;
+
+  it.each([
+    ["a Buffer subarray", (big: Buffer) => big.subarray(4099, 4099 + 2 * MiB + 3)],
+    ["a plain Uint8Array view", (big: Buffer) => new Uint8Array(big.buffer, big.byteOffset + 17, 2 * MiB + 5)],
+  ])("sends %s of a larger buffer byte-exact, and the same bytes again on a retry after 503", async (_name, viewOf) => {
+    const big = randomBytes(3 * MiB);
+    const bigSha = sha(big);
+    const view = viewOf(big);
+    const expected = sha(view);
+    const server = await peer(({ index, response }) => response.writeHead(index === 1 ? 503 : 204).end(index === 1 ? "overloaded" : undefined));
+    const t = transport({ clock: createFakeClock(), random: () => 0, retry: { attempts: 2 } });
+    const res = await t.post(`${server.url}/api/v1/import`, view);
+    expect([res.status, res.attempts, res.bytesSent]).toEqual([204, 2, view.byteLength]);
+    expect(server.requests.map((r) => [r.body.length, sha(r.body), r.headers["content-length"]])).toEqual([
+      [view.byteLength, expected, String(view.byteLength)],
+      [view.byteLength, expected, String(view.byteLength)],
+    ]);
+    expect(infosFor(server.url).map((i) => [i.code, i.bytesSent])).toEqual([["503", view.byteLength], ["204", view.byteLength]]);
+    expect(sha(big)).toBe(bigSha);
+  });
+
+  it("hands the caller's bytes to undici as they are (no copy) and does not go through fetch", async () => {
+    const big = Buffer.alloc(64 * 1024, "b");
+    const view = big.subarray(100, 30_100);
+    const created: { path?: string; body?: unknown }[] = [];
+    const onCreate = (message: unknown) => created.push((message as { request: { path?: string; body?: unknown } }).request);
+    subscribe("undici:request:create", onCreate);
+    try {
+      const server = await peer(({ response }) => response.writeHead(204).end());
+      const t = transport();
+      await t.post(`${server.url}/post?x=1`, view);
+      await t.get(`${server.url}/get`);
+      const body = created.find((r) => r.path === "/post?x=1")?.body as Uint8Array | undefined;
+      expect(body?.buffer).toBe(big.buffer);
+      expect([body?.byteOffset, body?.byteLength]).toEqual([view.byteOffset, view.byteLength]);
+      // undici's fetch adds these WHATWG headers; request() sends only ours.
+      const [post, get] = server.requests;
+      expect([post?.method, post?.url, post?.headers["sec-fetch-mode"], post?.headers["accept-language"]]).toEqual(["POST", "/post?x=1", undefined, undefined]);
+      expect([get?.method, get?.headers["sec-fetch-mode"]]).toEqual(["GET", "cors"]);
+      expect(post?.headers["user-agent"]).toBe(get?.headers["user-agent"]);
+    } finally {
+      unsubscribe("undici:request:create", onCreate);
+    }
+  });
+
+  it("reads an endless error page only up to the limit, and the next request works", async () => {
+    const chunk = Buffer.alloc(64 * 1024, "e");
+    const server = await peer(({ request, response }) => {
+      if (request.url !== "/endless") return response.writeHead(204).end();
+      response.on("error", () => undefined);
+      response.writeHead(400, { "content-type": "text/html" });
+      const pump = () => {
+        while (!response.destroyed && response.write(chunk));
+      };
+      response.on("drain", pump);
+      pump();
+    });
+    // Reading the whole body would never end: the attempt would time out instead of answering 400.
+    const t = transport({ timeoutMs: 10_000, retry: { attempts: 1 } });
+    const error = (await leaks.rejection(t.post(`${server.url}/endless`, "a"))) as TransportError;
+    expect([error.outcome, error.status, error.body?.length]).toEqual(["400", 400, 4096]);
+    const res = await t.post(`${server.url}/next`, "b");
+    expect([res.status, res.attempts]).toEqual([204, 1]);
+    expect(infosFor(server.url).map((i) => [i.code, i.staleSocket ?? false])).toEqual([["400", false], ["204", false]]);
+  });
+
+  it("cuts a 10 MiB error page off at the limit; the next request gets a fresh connection at once", async () => {
+    const page = Buffer.alloc(10 * MiB, "p");
+    const server = await peer(({ index, response }) => {
+      response.on("error", () => undefined);
+      if (index === 1) response.writeHead(500, { "content-length": String(page.length) }).end(page);
+      else response.writeHead(204).end();
+    });
+    const t = transport({ retry: { attempts: 1 } });
+    const error = (await leaks.rejection(t.post(`${server.url}/big`, "a"))) as TransportError;
+    expect([error.outcome, error.body]).toEqual(["500", "p".repeat(4096)]);
+    await idle();
+    const res = await t.post(`${server.url}/next`, "b");
+    expect([res.status, res.attempts]).toEqual([204, 1]);
+    // The cut-off connection is closed (undici may open and drop a spare one meanwhile).
+    expect(server.requests[1]?.connection).toBeGreaterThan(1);
+    expect(server.requests[1]?.requestOnSocket).toBe(1);
+  });
+
+  it("drains a moderately long error page so that its kept-alive connection carries the next request", async () => {
+    // The rest of the page comes after the transport has read its limit: without draining it, the
+    // connection would be closed under it.
+    const server = await peer(({ index, response }) => {
+      if (index > 1) return response.writeHead(204).end();
+      response.writeHead(503, { "content-length": String(100 * 1024) });
+      response.write("q".repeat(80 * 1024));
+      setTimeout(() => response.end("q".repeat(20 * 1024)), 50);
+    });
+    const t = transport({ retry: { attempts: 1 } });
+    const error = (await leaks.rejection(t.post(`${server.url}/a`, "a"))) as TransportError;
+    expect([error.outcome, error.body?.length]).toEqual(["503", 4096]);
+    await idle();
+    expect((await t.post(`${server.url}/b`, "b")).status).toBe(204);
+    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([[1, 1], [1, 2]]);
+  });
+
+  it("reads a whole 2xx body and returns lowercase headers, repeated ones joined", async () => {
+    const big = "y".repeat(300_000);
+    const server = await peer(({ response }) => {
+      response.setHeader("X-Multi", ["a", "b"]);
+      response.writeHead(200, { "X-Test": "1", "Retry-After": "5" }).end(big);
+    });
+    const res = await transport().post(`${server.url}/api/v1/query`, "q");
+    expect(res.body).toBe(big);
+    expect([res.headers["x-test"], res.headers["x-multi"], res.headers["retry-after"]]).toEqual(["1", "a, b", "5"]);
+  });
+
+  it("times out a POST whose answer never ends", async () => {
+    const server = await peer(({ response }) => {
+      response.writeHead(200, { "content-length": "100" });
+      response.write("partial");
+    });
+    const error = (await leaks.rejection(transport({ timeoutMs: 300, retry: { attempts: 1 } }).post(`${server.url}/slow`, "a"))) as TransportError;
+    expect([error.code, error.outcome]).toEqual(["TRANSPORT_TIMEOUT", "timeout"]);
+  });
+
+  it("streams a factory through gzip, again from the start on a retry", async () => {
+    let calls = 0;
+    const server = await peer(({ index, response }) => response.writeHead(index === 1 ? 503 : 204).end());
+    const t = transport({ clock: createFakeClock(), gzip: true, retry: { attempts: 2 } });
+    const res = await t.post(`${server.url}/api/v1/import`, async function* () {
+      calls += 1;
+      for (let i = 0; i < 2000; i++) yield `line ${i}\n`;
+    });
+    const expected = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`).join("");
+    expect([res.status, res.attempts, calls]).toEqual([204, 2, 2]);
+    expect(server.requests.map((r) => [r.headers["content-encoding"], r.headers["transfer-encoding"], gunzipSync(r.body).toString() === expected])).toEqual([
+      ["gzip", "chunked", true],
+      ["gzip", "chunked", true],
+    ]);
+    expect(res.bytesSent).toBe(server.requests[1]?.body.length);
+  });
+
+  it("retries a POST on a stale kept-alive socket after a POST once, uncounted", async () => {
+    const server = await peer(({ request, response, socket }) => {
+      if (request.requestOnSocket > 1) socket.destroy();
+      else response.writeHead(204).end();
+    });
+    const t = transport({ clock: createFakeClock(), retry: { attempts: 1 } });
+    await t.post(`${server.url}/a`, "first");
+    await idle();
+    const res = await t.post(`${server.url}/b`, "second");
+    expect([res.status, res.attempts]).toEqual([204, 2]);
+    expect(infosFor(server.url).map((i) => [i.code, i.staleSocket ?? false])).toEqual([["204", false], ["connection_error", true], ["204", false]]);
+  });
+
+  it("aborts a POST in flight with the caller's signal, and with close()", async () => {
+    const server = await peer(() => {
+      // never answer
+    });
+    const t = createTransport({ timeoutMs: 10_000, hooks: { onAttempt: leaks.onAttempt } });
+    const controller = new AbortController();
+    const pending = leaks.rejection(t.post(`${server.url}/hang`, "a", { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 50);
+    expect(((await pending) as TransportError).code).toBe("TRANSPORT_ABORTED");
+    const pending2 = leaks.rejection(t.post(`${server.url}/hang2`, async function* () {
+      yield "b";
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.close();
+    const error = (await pending2) as TransportError;
+    expect([error.code, error.message.includes("the transport is closed")]).toEqual(["TRANSPORT_ABORTED", true]);
+  });
+
+  it("keeps Authorization out of every error of the request path, whatever it carries", async () => {
+    const closing = await peer(({ socket }) => socket.destroy());
+    const silent = await peer(() => {
+      // never answer
+    });
+    const refused = `http://127.0.0.1:${await freePort()}`;
+    const errors: unknown[] = [];
+    for (const options of [{ user: "writer", password: PASSWORD }, { bearerToken: TOKEN }] satisfies TransportOptions[]) {
+      const t = transport({ ...options, clock: createFakeClock(), timeoutMs: 200, retry: { attempts: 1 } });
+      errors.push(await leaks.rejection(t.post(`${closing.url}/x`, "a")));
+      errors.push(await leaks.rejection(t.post(`${silent.url}/x`, "a")));
+      errors.push(await leaks.rejection(t.post(`${refused}/x`, "a")));
+      errors.push(await leaks.rejection(t.post(`${closing.url}/x`, "a", { headers: { Authorization: `Bearer ${TOKEN}` } })));
+      // A body source whose error carries the headers: the cause is replaced by a clean copy.
+      errors.push(
+        await leaks.rejection(
+          t.post(`${silent.url}/x`, async function* () {
+            yield "a";
+            throw Object.assign(new Error("source broke"), { headers: { authorization: `Bearer ${TOKEN}`, password: PASSWORD } });
+          }),
+        ),
+      );
+    }
+    expect(errors.map((e) => (e as TransportError).outcome)).toEqual([
+      "connection_error", "timeout", "connection_error", "connection_error", "io_error",
+      "connection_error", "timeout", "connection_error", "connection_error", "io_error",
+    ]);
+    for (const error of errors) {
+      const printed = `${inspect(error, { depth: 20, showHidden: true })}\n${JSON.stringify(error)}`;
+      expect(printed).not.toMatch(/authorization/i);
+      for (const secret of SECRETS) expect(printed).not.toContain(secret);
+    }
+    expect((errors[0] as TransportError).message).toMatch(/other side closed|ECONNRESET|socket hang up/);
   });
 });
 

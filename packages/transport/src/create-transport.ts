@@ -1,5 +1,4 @@
-import { createFetch, type FetchOptions } from "ofetch";
-import { fetch as undiciFetch, Headers as UndiciHeaders } from "undici";
+import { inspect } from "node:util";
 import { ATTEMPT_TIMEOUT_CODE, classifyError, CLIENT_CERTIFICATE_HINT, failedBeforeSending, isSocketClosed, type ErrorClassification } from "./classify-error.ts";
 import { classifyStatus, type StatusClassification } from "./classify-status.ts";
 import { computeBackoff } from "./compute-backoff.ts";
@@ -7,10 +6,11 @@ import { createDispatcher } from "./create-dispatcher.ts";
 import { TransportConfigError, TransportError } from "./errors.ts";
 import { parseRetryAfter } from "./parse-retry-after.ts";
 import { prepareBody, type AttemptBody, type BodyPreparer } from "./prepare-body.ts";
-import { readResponseBody } from "./read-response-body.ts";
 import { redactUrl } from "./redact-url.ts";
 import { resolveTransportOptions, validateRetry } from "./resolve-transport-options.ts";
 import { basicCredentialForms, scrubSecrets } from "./scrub-secrets.ts";
+import { sendWithFetch } from "./send-with-fetch.ts";
+import { sendWithRequest, type AttemptRequest } from "./send-with-request.ts";
 import { failedOnReusedSocket } from "./track-socket-reuse.ts";
 import type { AttemptInfo, RequestBody, RequestOptions, Transport, TransportOptions, TransportResponse } from "./transport-options.ts";
 
@@ -47,21 +47,16 @@ type AttemptOutcome =
     };
 
 /**
- * Create the HTTP client every request of the project goes through: ofetch on undici's own
- * `fetch` and an undici `Agent` (TLS, mTLS, keep-alive), with basic or bearer auth (a token file
- * is re-read when it changes), a deadline per attempt, the retry policy of spec §4, optional
- * gzip, and a hook per attempt. Secrets never reach errors, hook infos or printed URLs.
+ * Create the HTTP client every request of the project goes through, on one undici `Agent` (TLS,
+ * mTLS, keep-alive): POST with undici's `request()` (the body sent as is, never copied), GET with
+ * ofetch on undici's own `fetch`. It adds basic or bearer auth (a token file is re-read when it
+ * changes), a deadline per attempt, the retry policy of spec §4, optional gzip, and a hook per
+ * attempt. Secrets never reach errors, hook infos or printed URLs.
  */
 export function createTransport(options: TransportOptions = {}): Transport {
   const resolved = resolveTransportOptions(options);
   const { clock, random, onAttempt } = resolved;
   const dispatcher = createDispatcher(resolved);
-  // undici's fetch with undici's Agent (the global fetch of Node 20 bundles another undici).
-  // The retry policy is ours: ofetch retries nothing and hands every status back.
-  const $fetch = createFetch({
-    fetch: undiciFetch as unknown as typeof globalThis.fetch,
-    Headers: UndiciHeaders as unknown as typeof globalThis.Headers,
-  });
   const closing = new AbortController();
 
   const knownSecrets = (target: Target, extra: readonly string[]): string[] => {
@@ -152,27 +147,22 @@ export function createTransport(options: TransportOptions = {}): Transport {
       try {
         const headers = await headersFor();
         attemptBody = preparer?.attempt();
-        const fetchOptions = {
+        const attempt: AttemptRequest = {
           method,
+          href: target.href,
           headers,
           ...(attemptBody ? { body: attemptBody.body } : {}),
-          ...(attemptBody?.streamed ? { duplex: "half" } : {}),
-          dispatcher,
           signal: controller.signal,
-          retry: false,
-          ignoreResponseError: true,
-          responseType: "stream",
-          redirect: "manual",
-        } as unknown as FetchOptions<"stream">;
-        const response = await $fetch.raw(target.href, fetchOptions);
-        const ok = response.status >= 200 && response.status <= 299;
-        const text = await readResponseBody(response.body, ok ? Infinity : ERROR_BODY_READ_LIMIT);
+          errorBodyLimit: ERROR_BODY_READ_LIMIT,
+        };
+        // POST bodies (up to several MiB) skip fetch's Request/stream wrapping and its copy of the body.
+        const response = method === "POST" ? await sendWithRequest(dispatcher, attempt) : await sendWithFetch(dispatcher, attempt);
         return {
           kind: "response",
           status: response.status,
-          body: text,
-          headers: Object.fromEntries(response.headers.entries()),
-          retryAfter: response.headers.get("retry-after"),
+          body: response.body,
+          headers: response.headers,
+          retryAfter: response.headers["retry-after"] ?? null,
           bytesSent: attemptBody?.bytesSent() ?? 0,
           durationMs: clock.now() - startedAt,
         };
@@ -424,7 +414,9 @@ function networkError(
 
 /**
  * The innermost error of the chain (the system or TLS error), without ofetch's wrapper that
- * carries the request options (headers included). A message holding a secret is replaced.
+ * carries the request options (headers included). An error that shows a secret anywhere (its
+ * message or any property, e.g. one holding request headers) is replaced by a plain copy of its
+ * name, code and scrubbed message.
  */
 function sanitizeCause(error: unknown, scrub: (text: string) => string): unknown {
   let root: unknown = error;
@@ -436,7 +428,7 @@ function sanitizeCause(error: unknown, scrub: (text: string) => string): unknown
     if (!wrapper || record.cause === undefined) break;
     root = record.cause;
   }
-  if (root instanceof Error && scrub(root.message) !== root.message) {
+  if (root instanceof Error && (scrub(root.message) !== root.message || showsSecret(root, scrub))) {
     const clean = new Error(scrub(root.message)) as Error & { code?: unknown };
     clean.name = root.name;
     clean.code = (root as { code?: unknown }).code;
@@ -445,3 +437,8 @@ function sanitizeCause(error: unknown, scrub: (text: string) => string): unknown
   return root;
 }
 
+/** Whether the printed form of an error (every property, nested causes included) holds a secret. */
+function showsSecret(error: Error, scrub: (text: string) => string): boolean {
+  const printed = inspect(error, { depth: 10, showHidden: true });
+  return scrub(printed) !== printed;
+}

@@ -8,9 +8,8 @@ const gzipAsync = promisify(gzipCallback);
 
 /** The body of one attempt. */
 export interface AttemptBody {
-  /** What undici's fetch sends: bytes, or an async iterable streamed as it is pulled. */
+  /** What is sent: the prepared bytes (the same ones on every attempt), or an async iterable streamed as it is pulled. */
   readonly body: Uint8Array | AsyncIterable<Uint8Array>;
-  readonly streamed: boolean;
   /** Bytes handed to the connection so far (all of them for an in-memory body). */
   bytesSent(): number;
 }
@@ -27,7 +26,7 @@ export async function prepareBody(body: RequestBody, gzipLevel: number | undefin
   }
   const raw = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const payload: Uint8Array = gzipLevel === undefined ? raw : await gzipAsync(raw, { level: gzipLevel });
-  return { attempt: () => ({ body: payload, streamed: false, bytesSent: () => payload.byteLength }) };
+  return { attempt: () => ({ body: payload, bytesSent: () => payload.byteLength }) };
 }
 
 function streamAttempt(factory: () => AsyncIterable<Uint8Array | string>, gzipLevel: number | undefined): AttemptBody {
@@ -40,7 +39,7 @@ function streamAttempt(factory: () => AsyncIterable<Uint8Array | string>, gzipLe
       yield chunk;
     }
   }
-  return { body: counted(), streamed: true, bytesSent: () => sent };
+  return { body: counted(), bytesSent: () => sent };
 }
 
 /** The factory's chunks as bytes; a failure of the caller's source is marked so that it is not retried. */

@@ -22,7 +22,7 @@ export function createLeakCollector(): LeakCollector {
   const texts: string[] = [];
   const record = (value: unknown): void => {
     if (value instanceof Error) {
-      texts.push(String(value), value.message, value.stack ?? "", inspect(value, { depth: 10 }));
+      texts.push(String(value), value.message, value.stack ?? "", inspect(value, { depth: 10, showHidden: true }));
       texts.push(JSON.stringify({ ...value }));
     } else {
       texts.push(typeof value === "string" ? value : JSON.stringify(value) ?? String(value));
