@@ -41,7 +41,7 @@ export interface EncodedRecord {
   readonly text: string;
   /** The UTF-8 length of `text`, exact. */
   readonly bytes: number;
-  /** Complete JSON lines, each ending in "\n"; empty when nothing is left to write. */
+  /** Complete JSON lines, each ending in "\n"; empty when nothing is left to write. May be computed on first read (a getter). */
   readonly lines: readonly string[];
   /** Series with at least one finite point. */
   readonly series: number;

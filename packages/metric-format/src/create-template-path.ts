@@ -1,7 +1,7 @@
 import { buildLabelSet } from "./build-label-set.ts";
 import { classifyValue } from "./classify-value.ts";
 import { renderEntry, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
-import type { ModelOutputRecord } from "./types.ts";
+import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
@@ -82,6 +82,26 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     return found;
   };
 
+  /** The aliases' part of the prefix, or undefined when one of them needs the general path. */
+  const aliasesOf = (record: ModelOutputRecord): { readonly json: string; readonly labels: number } | undefined => {
+    let json = "";
+    let labels = 0;
+    for (const alias of ALIASES) {
+      const value: unknown = record[alias];
+      if (value === undefined || value === null || value === "") continue;
+      if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes)) return undefined;
+      json += `,"${alias}":${JSON.stringify(value)}`;
+      labels++;
+    }
+    return { json, labels };
+  };
+  let lastModel: unknown = {};
+  let lastScheduler: unknown;
+  let lastPreset: unknown;
+  let lastAliases: { readonly json: string; readonly labels: number } | undefined;
+  let lastTimestamp = -1;
+  let lastTimestampText = "";
+
   return (record: ModelOutputRecord): EncodedRecord | undefined => {
     if (!eligible) return undefined;
     const labels = record.labels;
@@ -99,15 +119,20 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     const json = JSON.stringify(labels);
     const first = json.charCodeAt(2);
     if ((first >= 48 && first <= 57) || json.includes(':""') || json.includes("\\ud")) return undefined;
-    let aliases = "";
-    let aliasLabels = 0;
-    for (const alias of ALIASES) {
-      const value: unknown = record[alias];
-      if (value === undefined || value === null || value === "") continue;
-      if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes)) return undefined;
-      aliases += `,"${alias}":${JSON.stringify(value)}`;
-      aliasLabels++;
+    // Records of one inference share their aliases: their JSON is made once.
+    const model = record.model_alias;
+    const scheduler = record.scheduler_alias;
+    const preset = record.preset;
+    if (model !== lastModel || scheduler !== lastScheduler || preset !== lastPreset) {
+      lastModel = model;
+      lastScheduler = scheduler;
+      lastPreset = preset;
+      lastAliases = aliasesOf(record);
     }
+    const aliasPart = lastAliases;
+    if (aliasPart === undefined) return undefined;
+    const aliases = aliasPart.json;
+    const aliasLabels = aliasPart.labels;
     const inner = json.length > 2 ? `,${json.slice(1, -1)}${aliases}` : aliases;
     const innerBytes = Buffer.byteLength(inner);
 
@@ -118,10 +143,14 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     let timestampChars = 0;
     for (let i = 0; i < count; i++) {
       const t = timestamps[i] as number;
-      if (!Number.isSafeInteger(t) || t < 0) return undefined;
-      const text = "" + t;
-      timestampTexts[i] = text;
-      timestampChars += text.length;
+      // An inference stamps all its records alike: the last text is reused.
+      if (t !== lastTimestamp) {
+        if (!Number.isSafeInteger(t) || t < 0) return undefined;
+        lastTimestamp = t;
+        lastTimestampText = "" + t;
+      }
+      timestampTexts[i] = lastTimestampText;
+      timestampChars += lastTimestampText.length;
     }
     let text = "";
     let bytes = 0;
@@ -175,28 +204,7 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       datapoints += n;
     }
     if (variableCount === 0) return undefined;
-    let labelSets: Readonly<Record<string, string>>[] | undefined;
-    let lines: string[] | undefined;
-    return {
-      text,
-      bytes,
-      // Split only when asked for: every line ends in "\n", which JSON escapes inside strings.
-      // (`this.text`, not `text`: a closure over the string built in the loop above would make
-      // V8 keep it in a context slot, and the loop runs twice as slow.)
-      get lines() {
-        lines ??= splitLines((this as { readonly text: string }).text);
-        return lines;
-      },
-      series: variables.length,
-      datapoints,
-      dropped: { nan, inf },
-      // Built only when asked for (the writer needs them only for multi-tenant checks).
-      get labelSets() {
-        const source = withoutNullAliases(record);
-        labelSets ??= variables.map((variable) => buildLabelSet(format, source, variable));
-        return labelSets;
-      },
-    };
+    return new LazyRecord(text, bytes, datapoints, { nan, inf }, format, record, variables);
   };
 }
 
@@ -217,4 +225,48 @@ export function splitLines(text: string): string[] {
     start = end;
   }
   return lines;
+}
+
+/**
+ * The template path's answer. A class, not an object literal with getters: closures made per
+ * record would capture the encoding function's context (the text built in its loop included),
+ * and V8 then runs that loop about twice as slow. Lines and label sets are made when asked for.
+ */
+class LazyRecord implements EncodedRecord {
+  readonly text: string;
+  readonly bytes: number;
+  readonly series: number;
+  readonly datapoints: number;
+  readonly dropped: DroppedPoints;
+  readonly #format: ResolvedMetricFormat;
+  readonly #record: ModelOutputRecord;
+  readonly #variables: readonly string[];
+  #lines: string[] | undefined;
+  #labelSets: Readonly<Record<string, string>>[] | undefined;
+
+  constructor(text: string, bytes: number, datapoints: number, dropped: DroppedPoints, format: ResolvedMetricFormat, record: ModelOutputRecord, variables: readonly string[]) {
+    this.text = text;
+    this.bytes = bytes;
+    this.series = variables.length;
+    this.datapoints = datapoints;
+    this.dropped = dropped;
+    this.#format = format;
+    this.#record = record;
+    this.#variables = variables;
+  }
+
+  /** Every line ends in "\n", which JSON escapes inside strings: the text splits exactly. */
+  get lines(): readonly string[] {
+    this.#lines ??= splitLines(this.text);
+    return this.#lines;
+  }
+
+  /** Built only when asked for (the writer needs them only for multi-tenant checks). */
+  get labelSets(): readonly Readonly<Record<string, string>>[] {
+    if (this.#labelSets === undefined) {
+      const source = withoutNullAliases(this.#record);
+      this.#labelSets = this.#variables.map((variable) => buildLabelSet(this.#format, source, variable));
+    }
+    return this.#labelSets;
+  }
 }
