@@ -83,7 +83,7 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
   };
 
   /** The aliases' part of the prefix, or undefined when one of them needs the general path. */
-  const aliasesOf = (record: ModelOutputRecord): { readonly json: string; readonly labels: number } | undefined => {
+  const aliasesOf = (record: ModelOutputRecord): { readonly json: string; readonly labels: number; readonly bytes: number } | undefined => {
     let json = "";
     let labels = 0;
     for (const alias of ALIASES) {
@@ -93,12 +93,12 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       json += `,"${alias}":${JSON.stringify(value)}`;
       labels++;
     }
-    return { json, labels };
+    return { json, labels, bytes: Buffer.byteLength(json) };
   };
   let lastModel: unknown = {};
   let lastScheduler: unknown;
   let lastPreset: unknown;
-  let lastAliases: { readonly json: string; readonly labels: number } | undefined;
+  let lastAliases: { readonly json: string; readonly labels: number; readonly bytes: number } | undefined;
   let lastTimestamp = -1;
   let lastTimestampText = "";
 
@@ -134,7 +134,8 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     const aliases = aliasPart.json;
     const aliasLabels = aliasPart.labels;
     const inner = json.length > 2 ? `,${json.slice(1, -1)}${aliases}` : aliases;
-    const innerBytes = Buffer.byteLength(inner);
+    // From the flat JSON text: measuring `inner` itself would flatten it first.
+    const innerBytes = (json.length > 2 ? Buffer.byteLength(json) - 1 : 0) + aliasPart.bytes;
 
     const outputs = record.outputs;
     const timestamps = record.timestamps;

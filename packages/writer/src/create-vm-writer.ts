@@ -9,7 +9,7 @@ import { createTransport, redactUrl, TransportError, type Transport } from "@ano
 import { createBodyBufferPool } from "./create-body-buffer-pool.ts";
 import { createQueuedDelivery, toQueueItem, type QueuedDelivery } from "./create-queued-delivery.ts";
 import { WriterError } from "./errors.ts";
-import { isPositionedRecord } from "./positioned-record.ts";
+import { isPositionedRecord, type PositionedRecord } from "./positioned-record.ts";
 import { resolveTransportOptions, resolveWriterEndpoints } from "./resolve-writer-options.ts";
 import type { DroppedDatapoints, RecordProblem, SendFailure, WriteResult } from "./write-result.ts";
 import { silentLogger, type WriterLogger } from "./writer-logger.ts";
@@ -363,22 +363,24 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     for await (const item of input) {
       totals.records++;
       const index = totals.records;
-      const entry = isPositionedRecord(item) ? item : { position: `record ${index}`, value: item, parseError: undefined };
-      if (entry.parseError !== undefined) {
-        reportInvalid(entry.position, entry.parseError, [], 0);
+      // Positions are made only when needed: "record N" for raw input.
+      const positioned = isPositionedRecord(item) ? item : undefined;
+      const value = positioned ? positioned.value : item;
+      if (positioned?.parseError !== undefined) {
+        reportInvalid(positioned.position, positioned.parseError, [], 0);
         continue;
       }
       // The common valid record is validated and encoded in one pass; anything else is
       // validated first (with its errors) and then encoded.
       let t0 = performance.now();
-      let encoded = remoteWrite ? undefined : encoder.encodeIfValid(entry.value);
+      let encoded = remoteWrite ? undefined : encoder.encodeIfValid(value);
       let record: ModelOutputRecord;
-      if (encoded) record = entry.value as ModelOutputRecord;
+      if (encoded) record = value as ModelOutputRecord;
       else {
-        const parsed = safeParseRecord(entry.value);
+        const parsed = safeParseRecord(value);
         if (!parsed.success) {
           const message = parsed.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
-          reportInvalid(entry.position, message, parsed.issues, countRawPoints(entry.value));
+          reportInvalid(positionOf(positioned, index), message, parsed.issues, countRawPoints(value));
           continue;
         }
         record = parsed.output;
@@ -392,7 +394,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         // A record valid in itself that cannot be written (a label set too large for one line).
         if (!(error instanceof RecordError)) throw error;
         const message = error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
-        reportInvalid(entry.position, message, error.issues, countRawPoints(record));
+        reportInvalid(positionOf(positioned, index), message, error.issues, countRawPoints(record));
         continue;
       }
       const serializeSeconds = (performance.now() - t0) / 1000;
@@ -421,7 +423,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       if (counts.series === 0) {
         totals.empty++;
         emptyByQuery.set(record.query_key, (emptyByQuery.get(record.query_key) ?? 0) + 1);
-        logger.debug(`no valid datapoints for ${record.query_key} at ${entry.position}`);
+        logger.debug(`no valid datapoints for ${record.query_key} at ${positionOf(positioned, index)}`);
         continue;
       }
       totals.withData++;
@@ -541,6 +543,11 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       if (ownsTransport) await transport?.close();
     },
   };
+}
+
+/** Where an input record came from: its own position, or "record N". */
+function positionOf(positioned: PositionedRecord | undefined, index: number): string {
+  return positioned?.position ?? `record ${index}`;
 }
 
 /** Points in an unparseable-but-object record, for the invalid_record drop count. */
