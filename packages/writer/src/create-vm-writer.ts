@@ -360,7 +360,12 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     let groupKey = "";
     let context: Record<string, string> = {};
 
-    for await (const item of input) {
+    const fullBatches: Batch[] = [];
+    const sendFull = async (): Promise<void> => {
+      for (const batch of fullBatches.splice(0)) await dispatch(batch);
+    };
+    /** Take one input record, synchronously (a promise per record costs more than encoding it); full batches go to `fullBatches`. */
+    const take = (item: unknown): void => {
       totals.records++;
       const index = totals.records;
       // Positions are made only when needed: "record N" for raw input.
@@ -368,7 +373,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       const value = positioned ? positioned.value : item;
       if (positioned?.parseError !== undefined) {
         reportInvalid(positioned.position, positioned.parseError, [], 0);
-        continue;
+        return;
       }
       // The common valid record is validated and encoded in one pass; anything else is
       // validated first (with its errors) and then encoded.
@@ -381,7 +386,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         if (!parsed.success) {
           const message = parsed.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
           reportInvalid(positionOf(positioned, index), message, parsed.issues, countRawPoints(value));
-          continue;
+          return;
         }
         record = parsed.output;
         t0 = performance.now();
@@ -395,7 +400,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         if (!(error instanceof RecordError)) throw error;
         const message = error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
         reportInvalid(positionOf(positioned, index), message, error.issues, countRawPoints(record));
-        continue;
+        return;
       }
       const serializeSeconds = (performance.now() - t0) / 1000;
       if (knownQueryKeys && !knownQueryKeys.has(record.query_key) && !warnedQueryKeys.has(record.query_key)) {
@@ -424,7 +429,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         totals.empty++;
         emptyByQuery.set(record.query_key, (emptyByQuery.get(record.query_key) ?? 0) + 1);
         logger.debug(`no valid datapoints for ${record.query_key} at ${positionOf(positioned, index)}`);
-        continue;
+        return;
       }
       totals.withData++;
       // The tenancy check can only speak when tenant labels are in play (multitenant, or a
@@ -440,7 +445,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       }
       const recordBytes = counts.bytes;
       if (batch.bytes > 0 && batch.bytes + recordBytes > maxRequestBytes) {
-        await dispatch(batch);
+        fullBatches.push(batch);
         batch = newBatch(batch);
         groups.set(groupKey, batch);
       }
@@ -455,28 +460,40 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         batch.datapoints += counts.datapoints;
         batch.serializeSeconds += serializeSeconds;
         batch.records.push(index);
-        continue;
+        return;
       }
       // A record larger than one request: split it along its lines, counting each part.
       const lines = (encoded as EncodedRecord).lines;
       let part = newBatch(batch);
       let partLines: string[] = [];
-      const flushPart = async () => {
+      const flushPart = () => {
         part.series = countDistinctSeries(partLines);
         part.datapoints = partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
         part.records = [index];
         part.serializeSeconds = serializeSeconds * (part.bytes / recordBytes);
-        await dispatch(part);
+        fullBatches.push(part);
         part = newBatch(batch);
         partLines = [];
       };
       for (const line of lines) {
         const n = Buffer.byteLength(line);
-        if (part.bytes > 0 && part.bytes + n > maxRequestBytes) await flushPart();
+        if (part.bytes > 0 && part.bytes + n > maxRequestBytes) flushPart();
         appendText(part, line, n);
         partLines.push(line);
       }
-      await flushPart();
+      flushPart();
+    };
+
+    if (Symbol.asyncIterator in input) {
+      for await (const item of input) {
+        take(item);
+        if (fullBatches.length > 0) await sendFull();
+      }
+    } else {
+      for (const item of input) {
+        take(item);
+        if (fullBatches.length > 0) await sendFull();
+      }
     }
     for (const batch of groups.values()) await dispatch(batch);
     await Promise.all(inFlight);
