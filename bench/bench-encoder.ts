@@ -1,8 +1,6 @@
 import { createRecordEncoder, safeParseRecord, type RecordEncoder } from "@anomaly-writer/metric-format";
 import { collectGarbage } from "./lib/measure.ts";
 import type { ResultRow, Sample } from "./lib/results.ts";
-import { createFastRecordEncoder } from "./prototype/fast-record-encoder.ts";
-import { createTemplateRecordEncoder } from "./prototype/template-record-encoder.ts";
 import { bestSample, rateOf } from "./lib/results.ts";
 import { METRIC_FORMAT } from "./lib/serialize-body.ts";
 import { createSlotAllocator, datapointsOf, defaultAnchor, materializeRecords, VARIABLES, type BenchRecord, type Shape } from "./lib/shapes.ts";
@@ -61,7 +59,7 @@ const encoderFor = (labelCacheSize?: number): RecordEncoder =>
  * cache keeps two generations of half its size); "warm, default cache" shows what the writer's
  * default `labelCacheSize` (100 000 series) does with it.
  */
-export function benchEncoder(shape: Shape, reps: number, log: (line: string) => void, prototypes = false): ResultRow[] {
+export function benchEncoder(shape: Shape, reps: number, log: (line: string) => void): ResultRow[] {
   const nextSlot = createSlotAllocator(shape, defaultAnchor());
   const previous = materializeRecords(shape, nextSlot());
   const records = materializeRecords(shape, nextSlot());
@@ -100,18 +98,6 @@ export function benchEncoder(shape: Shape, reps: number, log: (line: string) => 
       });
     },
   };
-  if (prototypes) {
-    // bench/prototype: the proposed encoders, same records (validation included, as in encodeRaw).
-    variants["proto-template"] = () => {
-      const encoder = createTemplateRecordEncoder({ metricFormat: METRIC_FORMAT });
-      return timeChunks(records, (r) => encoder.encodeRaw(r).text);
-    };
-    variants["proto-fast-warm"] = () => {
-      const encoder = createFastRecordEncoder({ metricFormat: METRIC_FORMAT, cacheRecords: 2 * shape.series + 2 });
-      timeChunks(previous, (r) => encoder.encodeRaw(r).text);
-      return timeChunks(records, (r) => encoder.encodeRaw(r).text);
-    };
-  }
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as Sample[]]));
   // One untimed round warms the JIT of every variant.
   for (const run of Object.values(variants)) run();
@@ -148,6 +134,5 @@ export function benchEncoder(shape: Shape, reps: number, log: (line: string) => 
     row("cold", "cold cache"),
     row("warm-default-cache", "warm, default cache size"),
     row("validate+warm", "validate+encode warm"),
-    ...(prototypes ? [row("proto-template", "prototype template (validating)"), row("proto-fast-warm", "prototype cached (validating, warm)")] : []),
   ];
 }

@@ -7,7 +7,7 @@
  *   tsx run.ts --only encoder,wide      a subset: benchmarks (library, cli, peer, encoder, memory)
  *                                       and/or shapes (wide, long)
  *   tsx run.ts --reps 5                 attempts per measurement (default 3, --quick 1)
- *   tsx run.ts --prototypes             also the prototypes of bench/prototype/ (proposed changes)
+ *   tsx run.ts --variants               also the library with other settings (gzip, in flight, request size)
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
@@ -23,7 +23,6 @@ import { createCurlParticipant } from "./lib/curl-baseline.ts";
 import { runEndToEnd, type EndToEndContext, type Participant } from "./lib/end-to-end.ts";
 import { ensureAppBuilt, prepareRunnableApp } from "./lib/ensure-app-built.ts";
 import { createHostedParticipant } from "./lib/hosted-participant.ts";
-import { PROTOTYPES } from "./prototype/prototype-participants.ts";
 import { formatCpuTable, formatTable, rateRow, summarizeCpu, type CpuRow, type ResultRow } from "./lib/results.ts";
 import { defaultAnchor, resolveShapes, type Shape } from "./lib/shapes.ts";
 
@@ -31,12 +30,21 @@ const BENCHMARKS = ["library", "cli", "peer", "encoder", "memory"] as const;
 const SHAPE_NAMES = ["wide", "long"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
+/** `--variants`: the library with other settings than its defaults (4 MiB requests, 4 in flight, no gzip), same run. */
+const LIBRARY_VARIANTS = [
+  { name: "library gzip", options: { gzip: true } },
+  { name: "library 1 in flight", options: { maxInFlight: 1 } },
+  { name: "library 8 in flight", options: { maxInFlight: 8 } },
+  { name: "library 1 MiB requests", options: { maxRequestBytes: 1024 * 1024 } },
+  { name: "library 16 MiB requests", options: { maxRequestBytes: 16 * 1024 * 1024 } },
+] as const;
+
 /** Issue 8 targets. */
 const TARGETS = { library: 0.9, cli: 0.6, peer: 2 } as const;
 
 interface RunOptions {
   readonly quick: boolean;
-  readonly prototypes: boolean;
+  readonly variants: boolean;
   readonly reps: number;
   readonly benchmarks: ReadonlySet<BenchmarkName>;
   readonly shapes: ReadonlySet<string>;
@@ -45,18 +53,18 @@ interface RunOptions {
 
 function parseArgs(argv: readonly string[]): RunOptions {
   let quick = false;
-  let prototypes = false;
+  let variants = false;
   let reps: number | undefined;
   let only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--") continue;
     else if (arg === "--quick") quick = true;
-    else if (arg === "--prototypes") prototypes = true;
+    else if (arg === "--variants") variants = true;
     else if (arg === "--only" || arg.startsWith("--only=")) only = (arg.includes("=") ? arg.slice(7) : (argv[++i] ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
     else if (arg === "--reps" || arg.startsWith("--reps=")) reps = Number(arg.includes("=") ? arg.slice(7) : argv[++i]);
     else if (arg === "--help" || arg === "-h") {
-      process.stdout.write("usage: tsx run.ts [--quick] [--reps N] [--only LIST] [--prototypes]\n  LIST: comma-separated benchmarks (library, cli, peer, encoder, memory) and/or shapes (wide, long)\n");
+      process.stdout.write("usage: tsx run.ts [--quick] [--reps N] [--only LIST] [--variants]\n  LIST: comma-separated benchmarks (library, cli, peer, encoder, memory) and/or shapes (wide, long)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
@@ -70,11 +78,11 @@ function parseArgs(argv: readonly string[]): RunOptions {
   const selected = new Set<BenchmarkName>(benchmarks.length > 0 ? benchmarks : shapes.length > 0 ? BENCHMARKS.filter((b) => b !== "memory") : BENCHMARKS);
   return {
     quick,
-    prototypes,
+    variants,
     reps: reps ?? (quick ? 1 : 3),
     benchmarks: selected,
     shapes: new Set(shapes.length > 0 ? shapes : SHAPE_NAMES),
-    full: !quick && !prototypes && only.length === 0 && reps === undefined,
+    full: !quick && !variants && only.length === 0 && reps === undefined,
   };
 }
 
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
 
   if (has("encoder")) {
     log("encoder (format + encode, in memory)");
-    for (const shape of selectedShapes) rows.push(...benchEncoder(shape, options.reps, log, options.prototypes));
+    for (const shape of selectedShapes) rows.push(...benchEncoder(shape, options.reps, log));
   }
 
   let vm: BenchVm | undefined;
@@ -135,16 +143,16 @@ async function main(): Promise<void> {
           if (has("library") || has("cli")) participants.push(createCurlParticipant(ctx));
           if (has("cli")) participants.push(createCliParticipant(ctx));
           if (has("peer")) participants.push(createHostedParticipant(ctx, { kind: "peer" }));
-          if (options.prototypes && has("library")) participants.push(...PROTOTYPES.map((prototype) => createHostedParticipant(ctx, { kind: "prototype", prototype })));
+          if (options.variants && has("library")) participants.push(...LIBRARY_VARIANTS.map((variant) => createHostedParticipant(ctx, { kind: "library", ...variant })));
           try {
             const samples = await runEndToEnd(ctx, shape, participants, options.reps, defaultAnchor());
             const of = (name: string) => samples[name] ?? [];
             if (has("library")) rows.push(rateRow({ benchmark: "library vs curl", shape: shape.name, ours: of("library"), baseline: of("curl"), baselineName: "curl", target: TARGETS.library, samples: { library: of("library"), curl: of("curl") } }));
             if (has("cli")) rows.push(rateRow({ benchmark: "cli vs curl", shape: shape.name, ours: of("cli"), baseline: of("curl"), baselineName: "curl", target: TARGETS.cli, samples: { cli: of("cli"), curl: of("curl") } }));
             if (has("peer")) rows.push(rateRow({ benchmark: "library vs peer", shape: shape.name, ours: of("library"), baseline: of("peer"), baselineName: "prometheus-remote-write", target: TARGETS.peer, samples: { library: of("library"), peer: of("peer") } }));
-            if (options.prototypes && has("library")) {
-              for (const { name } of PROTOTYPES) {
-                rows.push(rateRow({ benchmark: `prototype ${name.slice(6)} vs curl`, shape: shape.name, ours: of(name), baseline: of("curl"), baselineName: "curl", samples: { [name]: of(name), curl: of("curl") } }));
+            if (options.variants && has("library")) {
+              for (const { name } of LIBRARY_VARIANTS) {
+                rows.push(rateRow({ benchmark: `${name} vs curl`, shape: shape.name, ours: of(name), baseline: of("curl"), baselineName: "curl", samples: { [name]: of(name), curl: of("curl") } }));
               }
             }
             cpuRows.push(...summarizeCpu(shape.name, samples));

@@ -1,15 +1,13 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { CreateVmWriterOptions } from "@anomaly-writer/writer";
-import type { PrototypeSpec } from "../prototype/prototype-participants.ts";
 import type { EndToEndContext, Measured, Participant } from "./end-to-end.ts";
 import type { Shape, Slot } from "./shapes.ts";
 
-/** The participants that run inside a Node process: ours (the library, prototypes) and the peer. */
+/** The participants that run inside a Node process: ours (the library, with its default or other settings) and the peer. */
 export type HostedSpec =
   | { readonly kind: "library"; readonly name?: string; readonly options?: Pick<CreateVmWriterOptions, "gzip" | "maxInFlight" | "maxRequestBytes"> }
-  | { readonly kind: "peer" }
-  | { readonly kind: "prototype"; readonly prototype: PrototypeSpec };
+  | { readonly kind: "peer" };
 
 /** A request to the host process. */
 export interface HostRequest {
@@ -36,7 +34,7 @@ export interface HostReply {
  * materializes them, collects garbage, and times only `write()`.
  */
 export function createHostedParticipant(ctx: EndToEndContext, spec: HostedSpec): Participant {
-  const name = spec.kind === "prototype" ? spec.prototype.name : spec.kind === "library" ? (spec.name ?? "library") : "peer";
+  const name = spec.kind === "library" ? (spec.name ?? "library") : "peer";
   let child: ChildProcess | undefined;
   let nextId = 0;
   const waiting = new Map<number, { resolve: (m: Measured) => void; reject: (e: Error) => void }>();

@@ -4,7 +4,6 @@
  */
 import { createLibraryParticipant } from "../bench-library.ts";
 import { createPeerParticipant } from "../bench-peer.ts";
-import { createPrototypeParticipant } from "../prototype/prototype-participants.ts";
 import type { BenchVm } from "./bench-vm.ts";
 import type { EndToEndContext, Participant } from "./end-to-end.ts";
 import type { HostReply, HostRequest } from "./hosted-participant.ts";
@@ -21,12 +20,7 @@ async function handle(request: HostRequest): Promise<HostReply> {
       if (!urls || !spec) throw new Error("init without spec or urls");
       // The participants here only use the VictoriaMetrics URLs.
       const ctx: EndToEndContext = { vm: urls as unknown as BenchVm, dir: "", appMain: "", log: (line) => process.stderr.write(`${line}\n`) };
-      participant =
-        spec.kind === "library"
-          ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name)
-          : spec.kind === "peer"
-            ? createPeerParticipant(ctx)
-            : createPrototypeParticipant(ctx, spec.prototype);
+      participant = spec.kind === "library" ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name) : createPeerParticipant(ctx);
       return { id: request.id };
     }
     case "warmUp":
