@@ -1,4 +1,5 @@
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
+import { loadProtobuf } from "./load-protobuf.ts";
 import { compareLabelNames } from "./compare-label-names.ts";
 import { RemoteWriteError } from "./errors.ts";
 import type { RemoteWriteSeries } from "./types.ts";
@@ -34,7 +35,7 @@ let sharedWriter: protobuf.Writer | undefined;
  */
 export function withWriteRequest<T>(series: readonly RemoteWriteSeries[], mergeSeries: boolean, use: (bytes: Uint8Array) => T): T {
   const prepared = prepareSeries(series, mergeSeries);
-  const writer = sharedWriter ?? protobuf.Writer.create();
+  const writer = sharedWriter ?? loadProtobuf().Writer.create();
   sharedWriter = undefined; // a nested call (from `use`) gets its own writer
   writer.pos = 0;
   writer.states = null;

@@ -1,4 +1,5 @@
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
+import { loadProtobuf } from "./load-protobuf.ts";
 
 /**
  * `prometheus.WriteRequest` of remote write 1.0 (prometheus/prompb/remote.proto, types.proto),
@@ -28,6 +29,6 @@ let writeRequestType: protobuf.Type | undefined;
 
 /** The protobufjs reflection type of `prometheus.WriteRequest`, built once. */
 export function getWriteRequestType(): protobuf.Type {
-  writeRequestType ??= protobuf.Root.fromJSON(WRITE_REQUEST_DEFINITION).lookupType("prometheus.WriteRequest");
+  writeRequestType ??= loadProtobuf().Root.fromJSON(WRITE_REQUEST_DEFINITION).lookupType("prometheus.WriteRequest");
   return writeRequestType;
 }
