@@ -673,11 +673,13 @@ describe("POST through undici request() on the Agent", () => {
       else response.writeHead(204).end();
     });
     const t = transport({ clock: createFakeClock(), retry: { attempts: 1 } });
-    await t.post(`${server.url}/a`, "first");
+    await t.post(`${server.url}/stale-post-first`, "first");
     await idle();
-    const res = await t.post(`${server.url}/b`, "second");
+    const res = await t.post(`${server.url}/stale-post-second`, "second");
+    // Both on the first connection, the retry on a second one (the same shape as the GET case).
+    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([[1, 1], [1, 2], [2, 1]]);
     expect([res.status, res.attempts]).toEqual([204, 2]);
-    expect(infosFor(server.url).map((i) => [i.code, i.staleSocket ?? false])).toEqual([["204", false], ["connection_error", true], ["204", false]]);
+    expect(infosFor(`${server.url}/stale-post-`).map((i) => [i.code, i.staleSocket ?? false])).toEqual([["204", false], ["connection_error", true], ["204", false]]);
   });
 
   it("aborts a POST in flight with the caller's signal, and with close()", async () => {
