@@ -93,6 +93,17 @@ interface Batch {
   records: number[];
 }
 
+/** A record larger than one request, waiting to be sent in parts. */
+interface SplitRecord {
+  readonly kind: "split";
+  /** The batch whose group the parts belong to. */
+  readonly template: Batch;
+  readonly lines: readonly string[];
+  readonly index: number;
+  readonly serializeSeconds: number;
+  readonly recordBytes: number;
+}
+
 const MAX_PROBLEMS_KEPT = 1000;
 
 /** Create a writer from a parsed config (`@anomaly-writer/config`). */
@@ -360,11 +371,33 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     let groupKey = "";
     let context: Record<string, string> = {};
 
-    const fullBatches: Batch[] = [];
-    const sendFull = async (): Promise<void> => {
-      for (const batch of fullBatches.splice(0)) await dispatch(batch);
+    /** Full batches and oversized records, in input order, waiting to be sent. */
+    const pending: (Batch | SplitRecord)[] = [];
+    /** Send a record larger than one request in parts along its lines, each part counted; a part is sent as soon as it is full. */
+    const sendSplit = async (job: SplitRecord): Promise<void> => {
+      let part = newBatch(job.template);
+      let partLines: string[] = [];
+      const flushPart = async () => {
+        part.series = countDistinctSeries(partLines);
+        part.datapoints = partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
+        part.records = [job.index];
+        part.serializeSeconds = job.serializeSeconds * (part.bytes / job.recordBytes);
+        await dispatch(part);
+        part = newBatch(job.template);
+        partLines = [];
+      };
+      for (const line of job.lines) {
+        const n = Buffer.byteLength(line);
+        if (part.bytes > 0 && part.bytes + n > maxRequestBytes) await flushPart();
+        appendText(part, line, n);
+        partLines.push(line);
+      }
+      await flushPart();
     };
-    /** Take one input record, synchronously (a promise per record costs more than encoding it); full batches go to `fullBatches`. */
+    const sendPending = async (): Promise<void> => {
+      for (const item of pending.splice(0)) await ("kind" in item ? sendSplit(item) : dispatch(item));
+    };
+    /** Take one input record, synchronously (a promise per record costs more than encoding it); full batches and oversized records go to `pending`. */
     const take = (item: unknown): void => {
       totals.records++;
       const index = totals.records;
@@ -445,7 +478,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       }
       const recordBytes = counts.bytes;
       if (batch.bytes > 0 && batch.bytes + recordBytes > maxRequestBytes) {
-        fullBatches.push(batch);
+        pending.push(batch);
         batch = newBatch(batch);
         groups.set(groupKey, batch);
       }
@@ -462,37 +495,19 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         batch.records.push(index);
         return;
       }
-      // A record larger than one request: split it along its lines, counting each part.
-      const lines = (encoded as EncodedRecord).lines;
-      let part = newBatch(batch);
-      let partLines: string[] = [];
-      const flushPart = () => {
-        part.series = countDistinctSeries(partLines);
-        part.datapoints = partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
-        part.records = [index];
-        part.serializeSeconds = serializeSeconds * (part.bytes / recordBytes);
-        fullBatches.push(part);
-        part = newBatch(batch);
-        partLines = [];
-      };
-      for (const line of lines) {
-        const n = Buffer.byteLength(line);
-        if (part.bytes > 0 && part.bytes + n > maxRequestBytes) flushPart();
-        appendText(part, line, n);
-        partLines.push(line);
-      }
-      flushPart();
+      // A record larger than one request: split along its lines (sent part by part, see sendSplit).
+      pending.push({ kind: "split", template: batch, lines: (encoded as EncodedRecord).lines, index, serializeSeconds, recordBytes });
     };
 
     if (Symbol.asyncIterator in input) {
       for await (const item of input) {
         take(item);
-        if (fullBatches.length > 0) await sendFull();
+        if (pending.length > 0) await sendPending();
       }
     } else {
       for (const item of input) {
         take(item);
-        if (fullBatches.length > 0) await sendFull();
+        if (pending.length > 0) await sendPending();
       }
     }
     for (const batch of groups.values()) await dispatch(batch);
