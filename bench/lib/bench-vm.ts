@@ -20,7 +20,9 @@ export interface BenchVm {
 /** Start the VictoriaMetrics of a run: limits raised so that the read-back queries see every series. */
 export async function startBenchVm(): Promise<BenchVm> {
   const server = await startVictoriaMetrics({
-    flags: ["-search.maxUniqueTimeseries=5000000", "-search.maxQueryDuration=120s", "-loggerLevel=WARN"],
+    // Long-shape slots span 1.7 days each and go back in time: the default retention (1 month)
+    // would silently drop the oldest slots of a run with more attempts.
+    flags: ["-search.maxUniqueTimeseries=5000000", "-search.maxQueryDuration=120s", "-retentionPeriod=10y", "-loggerLevel=WARN"],
     startTimeoutMs: 30_000,
   });
   const url = server.url;
