@@ -1,4 +1,4 @@
-import { redactUrl } from "./redact-url.ts";
+import { redactUrl } from "@anomaly-writer/common";
 import { describeValue, scalarField } from "./scalar-field.ts";
 
 const FORM = "an http(s) URL such as http://victoriametrics:8428";

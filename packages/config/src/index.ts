@@ -10,7 +10,7 @@ export { parseConfig, safeParseConfig } from "./parse-config.ts";
 export type { ParseConfigOptions, ResolvedConfig, SafeParseConfigResult } from "./parse-config.ts";
 export { parseDuration } from "./parse-duration.ts";
 export { redactConfig } from "./redact-config.ts";
-export { redactUrl } from "./redact-url.ts";
+export { redactUrl } from "@anomaly-writer/common";
 export type { FileOutputConfig } from "./file-output-schema.ts";
 export type { QueueConfig } from "./queue-schema.ts";
 export type { WriterConfig } from "./writer-schema.ts";

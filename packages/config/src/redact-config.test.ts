@@ -1,21 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./parse-config.ts";
 import { redactConfig } from "./redact-config.ts";
-import { redactUrl } from "./redact-url.ts";
-
-describe("redactUrl", () => {
-  it.each([
-    ["http://user:pass@host:8428/x", "http://<redacted>@host:8428/x"],
-    ["https://token@host/", "https://<redacted>@host/"],
-    ["http://host:8428/vm", "http://host:8428/vm"],
-    ["http://host/?authKey=abc&x=1", "http://host/?authKey=<redacted>&x=1"],
-    ["http://host/?access_token=abc#frag", "http://host/?access_token=<redacted>#frag"],
-    ["not a url", "not a url"],
-    ["ftp://a:b@c:d@host/p", "ftp://<redacted>@host/p"],
-  ])("%s → %s", (url, redacted) => {
-    expect(redactUrl(url)).toBe(redacted);
-  });
-});
 
 describe("redactConfig", () => {
   const text = `writer:

@@ -1,4 +1,4 @@
-import { REDACTED, redactUrl } from "./redact-url.ts";
+import { REDACTED, redactUrl } from "@anomaly-writer/common";
 
 // camelCase keys of the resolved config, snake_case keys of raw YAML.
 const SECRET_KEY = /^(?:password|bearer_?token|.*secret.*|.*_?(?:password|token))$/i;

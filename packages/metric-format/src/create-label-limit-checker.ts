@@ -1,6 +1,6 @@
 import { MetricFormatError } from "./errors.ts";
-import { hashLabelSet, summarizeLabels } from "./label-set-key.ts";
-import { RememberedSet } from "./remembered-set.ts";
+import { hashLabelSet, RememberedSet } from "@anomaly-writer/common";
+import { summarizeLabels } from "./summarize-labels.ts";
 import type { LabelLimitWarning } from "./types.ts";
 import { exceedsUtf8, utf8Length } from "./utf8-length.ts";
 

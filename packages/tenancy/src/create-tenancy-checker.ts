@@ -1,6 +1,6 @@
 import { TenancyError } from "./errors.ts";
 import { formatTenant } from "./format-tenant.ts";
-import { RememberedLabelSets } from "./remembered-label-sets.ts";
+import { hashLabelSet, RememberedSet } from "@anomaly-writer/common";
 import { resolveTenant } from "./resolve-tenant.ts";
 import type { Tenant, TenancyWarning } from "./types.ts";
 
@@ -62,10 +62,10 @@ export function createTenancyChecker(options: TenancyCheckerOptions): TenancyChe
   if (!Number.isSafeInteger(maxRemembered) || maxRemembered < 1) {
     throw new TenancyError("OPTIONS_INVALID", `maxRemembered must be a positive integer, got ${String(maxRemembered)}`, maxRemembered);
   }
-  const remembered = new RememberedLabelSets(maxRemembered);
+  const remembered = new RememberedSet(maxRemembered);
   const onWarning = options.onWarning;
   const warn = (kind: TenancyWarning["kind"], labels: Readonly<Record<string, string>>, queryKey: string, message: string) => {
-    if (remembered.add(labels)) onWarning({ kind, queryKey, labels, message });
+    if (remembered.add(hashLabelSet(labels))) onWarning({ kind, queryKey, labels, message });
   };
 
   if (tenant?.kind !== "multitenant") {

@@ -6,7 +6,7 @@ import { createDispatcher } from "./create-dispatcher.ts";
 import { TransportConfigError, TransportError } from "./errors.ts";
 import { parseRetryAfter } from "./parse-retry-after.ts";
 import { prepareBody, type AttemptBody, type BodyPreparer } from "./prepare-body.ts";
-import { redactUrl } from "./redact-url.ts";
+import { redactUrl } from "@anomaly-writer/common";
 import { resolveTransportOptions, validateRetry } from "./resolve-transport-options.ts";
 import { basicCredentialForms, scrubSecrets } from "./scrub-secrets.ts";
 import { sendWithFetch } from "./send-with-fetch.ts";

@@ -8,7 +8,7 @@ export { createTransport } from "./create-transport.ts";
 export { TransportConfigError, TransportError } from "./errors.ts";
 export type { TransportErrorCode, TransportErrorInit } from "./errors.ts";
 export { parseRetryAfter } from "./parse-retry-after.ts";
-export { redactUrl } from "./redact-url.ts";
+export { redactUrl } from "@anomaly-writer/common";
 export { DEFAULT_TIMEOUT_MS } from "./resolve-transport-options.ts";
 export { scrubSecrets } from "./scrub-secrets.ts";
 export type {

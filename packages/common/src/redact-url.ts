@@ -1,12 +1,16 @@
-const REDACTED = "<redacted>";
+/** What a secret is replaced with. */
+export const REDACTED = "<redacted>";
 
-/** Query parameter names whose values are credentials (VictoriaMetrics' `authKey`, OAuth-style tokens...). */
+/** Query parameter names that are credentials as a whole (VictoriaMetrics' `authKey`, signatures...). */
 const SECRET_PARAM = /^(?:auth_?key|(?:access_|id_|refresh_)?token|password|passwd|pass|pwd|secret|client_secret|api_?key|apikey|key|authorization|bearer|sig|signature|x-amz-signature)$/i;
+/** Names that hold a credential word anywhere (`db_password`, `api_token`, `x-secret-value`). */
+const SECRET_PARAM_PART = /password|passwd|token|secret|api[_-]?key/i;
 
 /**
  * A URL safe to print: userinfo becomes `<redacted>@`, and the values of query parameters named
- * like credentials (`authKey`, `token`, `password`, `api_key`, `signature`...) become `<redacted>`.
- * A string that is not a URL is redacted the same way as far as it looks like one.
+ * like credentials (`authKey`, `token`, `password`, `api_key`, `signature`, or any name holding
+ * `password`, `token`, `secret` or `api_key`) become `<redacted>`. A string that is not a valid
+ * URL is redacted the same way as far as it looks like one; anything else is returned unchanged.
  */
 export function redactUrl(url: string): string {
   const hashAt = url.indexOf("#");
@@ -41,7 +45,7 @@ function redactQuery(query: string): string {
       } catch {
         // keep it raw
       }
-      return SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+      return SECRET_PARAM.test(name) || SECRET_PARAM_PART.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
     })
     .join("&");
 }
