@@ -1,6 +1,14 @@
 export { ConfigError, formatConfigIssue } from "./errors.ts";
 export type { ConfigIssue, ConfigWarning, ConfigWarningKind } from "./errors.ts";
 export type { HttpClientConfig } from "./http-client-schema.ts";
+export {
+  DEFAULT_INGEST_LISTEN,
+  DEFAULT_INGEST_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_MAX_RECORDS_PER_REQUEST,
+  DEFAULT_MAX_SERIES_PER_REQUEST,
+} from "./ingest-server-schema.ts";
 export type { IngestServerConfig, IngestServerUser } from "./ingest-server-schema.ts";
 export type { ListenAddress } from "./listen-address-schema.ts";
 export { loadConfig } from "./load-config.ts";

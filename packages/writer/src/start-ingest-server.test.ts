@@ -223,6 +223,17 @@ describe("startIngestServer: limits", () => {
     expect(await instancesIn("within_limits")).toEqual(new Set(["h0", "h1", "h2"]));
   });
 
+  it("applies the documented record and series limits when none are given (10 000 records, 50 000 series)", async () => {
+    const { post } = await start();
+    const records = await post(body("default_records", 10_001));
+    expect(records.status).toBe(413);
+    expect(JSON.parse(records.body).error).toBe("10001 records in one request; the limit is 10000: split the body");
+    const series = await post(body("default_series", 10_000).replace(/"outputs":\{/g, '"outputs":{"a":[1],"b":[1],"c":[1],'));
+    expect(series.status).toBe(413);
+    expect(JSON.parse(series.body).error).toBe("60000 output series in one request; the limit is 50000: split the body");
+    expect(await instancesIn("default_records")).toEqual(new Set());
+  });
+
   it("answers 503 with Retry-After beyond max_concurrent_requests; what was acknowledged is in VictoriaMetrics", async () => {
     const { server, post } = await start({ maxConcurrentRequests: 2 });
     // Two requests that hold their slot: headers and half of the body sent, the rest later.

@@ -4,6 +4,14 @@ import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, isIPv4, isIPv6, type Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { performance } from "node:perf_hooks";
+import {
+  DEFAULT_INGEST_LISTEN,
+  DEFAULT_INGEST_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONCURRENT_REQUESTS,
+  DEFAULT_MAX_RECORDS_PER_REQUEST,
+  DEFAULT_MAX_SERIES_PER_REQUEST,
+} from "@anomaly-writer/config";
 import { createAuthChecker } from "./create-auth-checker.ts";
 import { createIngestHandler, type IngestHandlerOptions } from "./create-ingest-handler.ts";
 import { createIngestServerMetrics, type IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
@@ -69,14 +77,15 @@ export interface IngestServer {
 const INGEST_PATH = "/api/v1/outputs";
 const KNOWN_PATHS = new Set([INGEST_PATH, "/metrics", "/health"]);
 
+/** The defaults of the `ingest_server:` section, so that the library and the config agree. */
 const DEFAULT_INGEST_SERVER = {
-  host: "127.0.0.1",
-  port: 8490,
-  timeoutMs: 30_000,
-  maxBodyBytes: 32 * 1024 * 1024,
-  maxRecordsPerRequest: 10_000,
-  maxSeriesPerRequest: 50_000,
-  maxConcurrentRequests: 8,
+  host: DEFAULT_INGEST_LISTEN.host,
+  port: DEFAULT_INGEST_LISTEN.port,
+  timeoutMs: DEFAULT_INGEST_TIMEOUT_MS,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxRecordsPerRequest: DEFAULT_MAX_RECORDS_PER_REQUEST,
+  maxSeriesPerRequest: DEFAULT_MAX_SERIES_PER_REQUEST,
+  maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
 } as const;
 
 /** True for addresses only this machine can reach. */
@@ -149,8 +158,8 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
   const handler = createIngestHandler(writer, {
     logger,
     maxBodyBytes,
-    ...(options.maxRecordsPerRequest !== undefined && { maxRecordsPerRequest: options.maxRecordsPerRequest }),
-    ...(options.maxSeriesPerRequest !== undefined && { maxSeriesPerRequest: options.maxSeriesPerRequest }),
+    maxRecordsPerRequest: options.maxRecordsPerRequest ?? DEFAULT_INGEST_SERVER.maxRecordsPerRequest,
+    maxSeriesPerRequest: options.maxSeriesPerRequest ?? DEFAULT_INGEST_SERVER.maxSeriesPerRequest,
     ...(options.health !== undefined && { health: options.health }),
     onRejected: (reason) => metrics.countRejected(reason),
   });
