@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { createFileReloader, type FileSnapshot } from "@anomaly-writer/common";
 import { TransportError } from "./errors.ts";
 
 /** The current token of a `bearer_token_file`, re-read when the file changes. */
@@ -11,12 +11,12 @@ export interface BearerTokenSource {
 
 /**
  * Read a bearer token from `path` on demand. One `stat` per call tells whether the file changed
- * (rotation by rewrite or by rename); the content is read only then.
+ * (rotation by rewrite or by rename); the content is read only then (`createFileReloader`).
  */
 export function createBearerTokenSource(path: string): BearerTokenSource {
   const seen = new Set<string>();
-  let cached: { key: string; token: string } | undefined;
-  let pending: Promise<string> | undefined;
+  const file = createFileReloader(path);
+  let parsed: { snapshot: FileSnapshot; token: string } | undefined;
 
   const fail = (what: string, cause?: unknown): never => {
     throw new TransportError({
@@ -29,36 +29,22 @@ export function createBearerTokenSource(path: string): BearerTokenSource {
     });
   };
 
-  const load = async (): Promise<string> => {
-    let key: string;
-    try {
-      const info = await stat(path, { bigint: true });
-      key = `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-    } catch (error) {
-      return fail(describeFsError(error), error);
-    }
-    if (cached?.key === key) return cached.token;
-    let text: string;
-    try {
-      text = await readFile(path, "utf8");
-    } catch (error) {
-      return fail(describeFsError(error), error);
-    }
-    const token = text.trim();
-    if (token === "") return fail("the file is empty");
-    if (/[\r\n]/.test(token)) return fail("the token spans several lines");
-    seen.add(token);
-    cached = { key, token };
-    return token;
-  };
-
   return {
     seen,
-    token() {
-      pending ??= load().finally(() => {
-        pending = undefined;
-      });
-      return pending;
+    async token() {
+      let snapshot: FileSnapshot;
+      try {
+        snapshot = await file.read();
+      } catch (error) {
+        return fail(describeFsError(error), error);
+      }
+      if (parsed?.snapshot === snapshot) return parsed.token;
+      const token = snapshot.text.trim();
+      if (token === "") return fail("the file is empty");
+      if (/[\r\n]/.test(token)) return fail("the token spans several lines");
+      seen.add(token);
+      parsed = { snapshot, token };
+      return token;
     },
   };
 }
