@@ -6,6 +6,7 @@ import { propertyPath } from "./issue-path.ts";
 import { encodeSeriesPrefix, FIXED_LINE_BYTES, pushSeriesLines, resolveMaxLineBytes, type SeriesPrefix } from "./push-series-lines.ts";
 import { GenerationalCache } from "./generational-cache.ts";
 import { createTemplatePath } from "./create-template-path.ts";
+import { isPlainObject } from "./is-plain-object.ts";
 import { resolveMetricFormat, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
 import type { DroppedPoints, LabelLimitWarning, ModelOutputRecord } from "./types.ts";
 
@@ -69,9 +70,6 @@ function encodedOf(lines: string[], labelSets: Readonly<Record<string, string>>[
   return { text, bytes: Buffer.byteLength(text), lines, series: labelSets.length, datapoints, dropped: { nan, inf }, labelSets };
 }
 
-function isPlainObject(value: unknown): value is object {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function part(text: string | undefined): string {
   return text === undefined ? "-" : text.length + ":" + text;

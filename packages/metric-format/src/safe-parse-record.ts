@@ -1,5 +1,6 @@
 import { classifyValue } from "./classify-value.ts";
 import { describeValue, propertyPath } from "./issue-path.ts";
+import { isPlainObject } from "./is-plain-object.ts";
 import type { ModelOutputRecord, RawValue, RecordIssue } from "./types.ts";
 
 /** The result of safeParseRecord. */
@@ -30,9 +31,6 @@ class IssueCollector {
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function checkLabels(labels: unknown, issues: IssueCollector): void {
   if (!isPlainObject(labels)) {
