@@ -149,7 +149,7 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
   return {
     encodeIfValid(input) {
       if (template === undefined || !isPlainObject(input)) return undefined;
-      const { query_key: queryKey, labels, timestamps, outputs } = input as Record<string, unknown>;
+      const { query_key: queryKey, labels, timestamps, outputs } = input;
       if (typeof queryKey !== "string" || queryKey === "" || !isPlainObject(labels) || !Array.isArray(timestamps) || !isPlainObject(outputs)) return undefined;
       return template(input as unknown as ModelOutputRecord);
     },
