@@ -9,6 +9,11 @@ export interface ConfigIssue {
   readonly column?: number;
   /** The config file, when known (`loadConfig`, or `options.path`). */
   readonly file?: string;
+  /**
+   * Set when the key at `path` is missing (it has no position of its own, so `line`/`column` are
+   * unset): the mapping it belongs in, `""` for the top level, with that mapping's key position.
+   */
+  readonly missingIn?: { readonly path: string; readonly line?: number; readonly column?: number };
 }
 
 /** What a warning is about; stable strings a caller may filter on. */
@@ -18,6 +23,7 @@ export type ConfigWarningKind =
   | "tenant-path-doubled"
   | "insert-path-without-tenant"
   | "password-without-user"
+  | "surrounding-whitespace"
   | "yaml";
 
 /** Something accepted but doubtful: an unknown key, a deprecated key, a probable mistake. */
@@ -25,16 +31,28 @@ export interface ConfigWarning extends ConfigIssue {
   readonly kind: ConfigWarningKind;
 }
 
-/** Formats an issue or warning as one line: `file:line:col path: message` or `path (line l:c): message`. */
+/**
+ * Formats an issue or warning as one line: `file:line:col path: message`, or without a file
+ * `path (line l:c): message`. A missing key has no position: `file path (missing; in parent at l:c): message`.
+ */
 export function formatConfigIssue(issue: ConfigIssue): string {
   const where = issue.line !== undefined && issue.column !== undefined ? `${issue.line}:${issue.column}` : undefined;
+  const missing = issue.missingIn === undefined ? undefined : `missing; ${describeParent(issue.missingIn)}`;
   if (issue.file !== undefined) {
     const location = where === undefined ? issue.file : `${issue.file}:${where}`;
-    return issue.path === "" ? `${location}: ${issue.message}` : `${location} ${issue.path}: ${issue.message}`;
+    if (issue.path === "") return `${location}: ${issue.message}`;
+    return `${location} ${issue.path}${missing === undefined ? "" : ` (${missing})`}: ${issue.message}`;
   }
-  const subject = issue.path === "" ? "" : issue.path;
+  const subject = issue.path;
+  if (missing !== undefined && subject !== "") return `${subject} (${missing}): ${issue.message}`;
   if (where === undefined) return subject === "" ? issue.message : `${subject}: ${issue.message}`;
   return subject === "" ? `line ${where}: ${issue.message}` : `${subject} (line ${where}): ${issue.message}`;
+}
+
+function describeParent(parent: NonNullable<ConfigIssue["missingIn"]>): string {
+  if (parent.path === "") return "at the top level";
+  const at = parent.line !== undefined && parent.column !== undefined ? ` at ${parent.line}:${parent.column}` : "";
+  return `in ${parent.path}${at}`;
 }
 
 /** Raised by `parseConfig` / `loadConfig` / `parseDuration`: lists every problem, never a secret. */

@@ -111,9 +111,14 @@ describe("writer.datasource_url", () => {
     expect(parse(`writer:\n  datasource_url: ${written}\n`).writer.datasourceUrl).toBe(stored);
   });
 
-  it("is required for class vm: the error points at the writer key", () => {
+  it("is required for class vm: a missing key has no position; the error names the writer mapping and its position", () => {
     const text = "reader:\n  class: vm\nwriter:\n  tenant_id: '0:0'\n";
-    expectIssues(text, [{ path: "writer.datasource_url", needle: "writer:", message: "is required" }]);
+    const error = expectIssues(text, [{ path: "writer.datasource_url", needle: "writer:", missingIn: "writer", message: "is required" }], {
+      path: "/etc/vmanomaly.yml",
+    });
+    expect(error.message).toBe(
+      '[config] /etc/vmanomaly.yml writer.datasource_url (missing; in writer at 3:1): is required for class "vm" (missing or empty): set the URL to write to',
+    );
   });
 
   it("an empty value counts as missing: the error points at the value", () => {
@@ -187,9 +192,11 @@ describe("writer.metric_format", () => {
     expect(parse(writer("metric_format:")).writer.metricFormat).toEqual({ __name__: "$VAR", for: "$QUERY_KEY" });
   });
 
-  it("needs __name__: reported at the metric_format key", () => {
+  it("needs __name__: reported as missing in writer.metric_format, at its key", () => {
     const text = writer("metric_format:", "  for: $QUERY_KEY");
-    expectIssues(text, [{ path: "writer.metric_format.__name__", needle: "metric_format", message: "must have a __name__" }]);
+    expectIssues(text, [
+      { path: "writer.metric_format.__name__", needle: "metric_format", missingIn: "writer.metric_format", message: "must have a __name__" },
+    ]);
   });
 
   it("needs $VAR in __name__", () => {
@@ -199,7 +206,7 @@ describe("writer.metric_format", () => {
 
   it("needs for", () => {
     const text = writer("metric_format:", "  __name__: $VAR");
-    expectIssues(text, [{ path: "writer.metric_format.for", needle: "metric_format", message: "must have a for key" }]);
+    expectIssues(text, [{ path: "writer.metric_format.for", needle: "metric_format", missingIn: "writer.metric_format", message: "must have a for key" }]);
   });
 
   it("rejects null, list and mapping label values, all at once", () => {
@@ -410,7 +417,7 @@ describe("monitoring", () => {
 
   it("push: url required, defaults applied", () => {
     const text = `${writer()}monitoring:\n  push:\n    push_frequency: 1m\n`;
-    expectIssues(text, [{ path: "monitoring.push.url", needle: "push:", message: "is required" }]);
+    expectIssues(text, [{ path: "monitoring.push.url", needle: "push:", missingIn: "monitoring.push", message: "is required" }]);
     const config = parse(`${writer()}monitoring:\n  push:\n    url: http://vm:8428/\n`);
     expect(config.monitoring).toEqual({
       push: { url: "http://vm:8428", pushFrequencyMs: 900_000, extraLabels: {}, timeoutMs: 5000, verifyTls: true },
@@ -539,8 +546,11 @@ describe("whole-document problems", () => {
     expect(result.success).toBe(false);
     if (result.success) return;
     expect(result.issues).toEqual([
-      { path: "writer", line: 1, column: 1, message: expect.stringContaining("no writer: section (found `writter`") },
+      { path: "writer", missingIn: { path: "" }, message: expect.stringContaining("no writer: section (found `writter`") },
     ]);
+    expect(new ConfigError(result.issues).message).toBe(
+      "[config] writer (missing; at the top level): is required: the config has no writer: section (found `writter`; is it misspelt?)",
+    );
   });
 
   it.each([

@@ -63,6 +63,8 @@ interface Found {
   readonly message: string;
   /** Offset in the original text. */
   readonly at: number | undefined;
+  /** For a missing key: the mapping it belongs in and that mapping's offset in the original text. */
+  readonly missingIn?: { readonly path: KeyPath; readonly at: number | undefined };
 }
 
 function analyse(text: string, options: ParseConfigOptions): SafeParseConfigResult {
@@ -110,7 +112,8 @@ function analyse(text: string, options: ParseConfigOptions): SafeParseConfigResu
         const path = issue.path?.map((item) => item.key as string | number) ?? [];
         const location = yaml.locate(path, issue.path?.at(-1)?.origin === "key");
         if (touchesPlaceholder(location, unresolved)) continue;
-        problems.push({ path, message: issue.message, at: original(location.offset) });
+        if (location.found === undefined) problems.push({ path, message: issue.message, at: original(location.offset) });
+        else problems.push({ path, message: issue.message, at: undefined, missingIn: { path: location.found, at: original(location.offset) } });
       }
       for (const warning of warnings) {
         pending.push({ warning, at: original(yaml.locate(warning.path, warning.preferKey ?? false).offset) });
@@ -130,16 +133,20 @@ function analyse(text: string, options: ParseConfigOptions): SafeParseConfigResu
     secrets.reduce((out, p) => out.split(p.value ?? "").join(`%{${p.name}}`), message);
 
   const lines = lineCounter(text);
-  const place = (path: KeyPath, message: string, at: number | undefined): ConfigIssue => {
-    const position = at === undefined ? undefined : lines.linePos(at);
-    return {
-      path: path.map(String).join("."),
-      message: scrub(message),
-      ...(position !== undefined && { line: position.line, column: position.col }),
-      ...(file !== undefined && { file }),
-    };
+  const position = (at: number | undefined) => {
+    const found = at === undefined ? undefined : lines.linePos(at);
+    return found === undefined ? {} : { line: found.line, column: found.col };
   };
-  const issues = sortByPosition(unique(problems.map((p) => place(p.path, p.message, p.at))));
+  const place = (path: KeyPath, message: string, at: number | undefined, missingIn?: Found["missingIn"]): ConfigIssue => ({
+    path: path.map(String).join("."),
+    message: scrub(message),
+    ...position(at),
+    ...(file !== undefined && { file }),
+    ...(missingIn !== undefined && {
+      missingIn: { path: missingIn.path.map(String).join("."), ...(missingIn.path.length > 0 && position(missingIn.at)) },
+    }),
+  });
+  const issues = sortByPosition(unique(problems.map((p) => place(p.path, p.message, p.at, p.missingIn))));
   const warnings = sortByPosition(
     pending.map(({ warning, at }): ConfigWarning => ({ ...place(warning.path, warning.message, at), kind: warning.kind })),
   );
@@ -178,7 +185,8 @@ function unique(list: ConfigIssue[]): ConfigIssue[] {
 }
 
 function sortByPosition<T extends ConfigIssue>(list: T[]): T[] {
-  const key = (issue: ConfigIssue) => (issue.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (issue.column ?? 0);
+  const key = (issue: ConfigIssue) =>
+    (issue.line ?? issue.missingIn?.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (issue.column ?? issue.missingIn?.column ?? 0);
   return list
     .map((issue, index) => ({ issue, index }))
     .sort((a, b) => key(a.issue) - key(b.issue) || a.index - b.index)

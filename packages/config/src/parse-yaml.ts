@@ -10,6 +10,8 @@ export interface Location {
   readonly valueRange?: readonly [number, number];
   /** True when the full path exists in the document. */
   readonly exact: boolean;
+  /** When the path does not exist: its longest prefix that does (`offset` is that mapping's key). */
+  readonly found?: KeyPath;
 }
 
 /** A YAML syntax error or warning at an offset of the parsed text. */
@@ -153,8 +155,9 @@ function locate(doc: Document, path: KeyPath, preferKey: boolean): Location {
         nextValue = current.items[segment];
       }
     }
-    if (!found) return { offset: keyOffset ?? bestOffset, exact: false };
-    keyOffset = rangeOf(nextKey)?.[0] ?? keyOffset;
+    if (!found) return { offset: keyOffset ?? bestOffset, exact: false, found: path.slice(0, i) };
+    // A list item has no key: its own start stands for it.
+    keyOffset = (isSeq(current) ? rangeOf(nextValue)?.[0] : rangeOf(nextKey)?.[0]) ?? keyOffset;
     const valueOffset = rangeOf(nextValue)?.[0];
     bestOffset = keyOffset ?? valueOffset ?? bestOffset;
     node = nextValue;

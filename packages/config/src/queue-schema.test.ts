@@ -38,7 +38,7 @@ describe("writer.queue", () => {
   it("reports a missing path, a bad size and a bad fsync with key path and position", () => {
     const message = problems(yaml("    max_size: lots\n    fsync: maybe\n    replay_window: soon\n"));
     expect(message).toContain("writer.queue.replay_window (line 6:20)");
-    expect(message).toContain("writer.queue.path (line 3:3): is required when writer.queue is present");
+    expect(message).toContain("writer.queue.path (missing; in writer.queue at 3:3): is required when writer.queue is present");
     expect(message).toContain("writer.queue.max_size (line 4:15)");
     expect(message).toContain("writer.queue.fsync (line 5:12): must be true or false");
   });

@@ -111,7 +111,7 @@ describe.runIf(present)(`real vmanomaly configs (${DIR})`, () => {
       expect(result.issues.map((issue) => [issue.path, issue.message])).toEqual(
         (expected.errors ?? []).map(([path, message]) => [path, expect.stringContaining(message)]),
       );
-      for (const issue of result.issues) expect(issue.line).toBeGreaterThan(0);
+      for (const issue of result.issues) expect(issue.line ?? issue.missingIn?.line).toBeGreaterThan(0);
     } else {
       expect(result.success, JSON.stringify(!result.success && result.issues)).toBe(true);
     }
