@@ -7,7 +7,10 @@ import { runWrite } from "./commands/run-write.ts";
 import { createLogger, LOG_LEVEL_NAMES, type LogFormat } from "./create-logger.ts";
 import { EXIT_PARTIAL, EXIT_USAGE, UsageError } from "./exit-codes.ts";
 
-const VERSION = "0.1.0";
+// The published package's own version (the bundler inlines it).
+import manifest from "../package.json" with { type: "json" };
+
+const VERSION = manifest.version;
 
 const logArgs = {
   "log-format": { type: "string", description: "pretty (default) or json", default: "pretty" },

@@ -20,5 +20,6 @@ export { parseDuration } from "./parse-duration.ts";
 export { redactConfig } from "./redact-config.ts";
 export { redactUrl } from "@anomaly-writer/common";
 export type { FileOutputConfig } from "./file-output-schema.ts";
+export type { WriterLimitsConfig } from "./limits-schema.ts";
 export type { QueueConfig } from "./queue-schema.ts";
 export type { WriterConfig } from "./writer-schema.ts";

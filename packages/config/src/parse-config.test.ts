@@ -39,6 +39,7 @@ describe("the seed's config example (writer.md)", () => {
       timeoutMs: 5000,
       verifyTls: true,
       connectionRetryAttempts: 1,
+      limits: {},
     });
     expect(config.monitoring).toEqual({});
     expect(config.queryKeys).toBeUndefined();
@@ -70,6 +71,7 @@ describe("defaults", () => {
       connectionRetryAttempts: 1,
       timeoutMs: 5000,
       verifyTls: true,
+      limits: {},
     });
     expect(config.warnings).toEqual([]);
     expect(config.source).toEqual({});

@@ -11,6 +11,7 @@ import { integerSchema, isMapping, scalarField, sectionGuard, sectionMessage, Te
 import type { SchemaContext } from "./schema-context.ts";
 import { LabelMapSchema } from "./label-map-schema.ts";
 import { createFileOutputSchema, type FileOutputConfig } from "./file-output-schema.ts";
+import { createLimitsSchema, type WriterLimitsConfig } from "./limits-schema.ts";
 import { createQueueSchema, type QueueConfig } from "./queue-schema.ts";
 import { TenantIdSchema } from "./tenant-id-schema.ts";
 import { warnAboutInsertPath } from "./warn-about-insert-path.ts";
@@ -52,6 +53,8 @@ export interface WriterConfig extends HttpClientConfig {
   readonly queue?: QueueConfig;
   /** Ours: where `class: file` writes (required for that class). */
   readonly file?: FileOutputConfig;
+  /** Ours: what is refused before sending (timestamps, label limits, record size); `{}` when absent. */
+  readonly limits: WriterLimitsConfig;
 }
 
 const ClassSchema = scalarField((value, report): WriterConfig["class"] => {
@@ -92,6 +95,7 @@ export function createWriterSchema(context: SchemaContext) {
     connection_retry_attempts: integerSchema(1),
     queue: v.optional(createQueueSchema(context)),
     file: v.optional(createFileOutputSchema(context)),
+    limits: v.optional(v.nullable(createLimitsSchema(), {}), {}),
     ...createHttpClientEntries(context),
   };
   type WriterInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
@@ -131,6 +135,7 @@ export function createWriterSchema(context: SchemaContext) {
         connectionRetryAttempts: w.connection_retry_attempts ?? 1,
         ...(w.queue !== undefined && { queue: w.queue }),
         ...(w.file !== undefined && { file: w.file }),
+        limits: w.limits,
         ...resolveHttpClientConfig(w, context, ["writer"]),
       };
     }),
