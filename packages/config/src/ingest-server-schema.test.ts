@@ -152,11 +152,29 @@ describe("ingest_server:", () => {
     ]);
   });
 
-  it("warns about unknown keys with a suggestion", () => {
-    const { warnings } = parse(withSection("max_body_sise: 1024", "bearer_tokens: x"));
-    expect(warnings.map((w) => `${w.kind} ${w.path}: ${w.message}`)).toEqual([
-      "unknown-key ingest_server.max_body_sise: is not a ingest_server parameter; it is ignored. Did you mean `max_body_size`?",
-      "unknown-key ingest_server.bearer_tokens: is not a ingest_server parameter; it is ignored. Did you mean `bearer_token`?",
+  it("refuses unknown keys (a misspelt credential must not leave the endpoint open), with did-you-mean, at the key", () => {
+    const text = withSection("max_body_sise: 1024", "bearer_tokn: x", "users:", "  - user: svc", "    password: p", "    pasword: q");
+    const refused = "unknown keys are refused in this section (a misspelt key could leave authentication or TLS unset)";
+    const error = expectIssues(
+      text,
+      [
+        { path: "ingest_server.max_body_sise", needle: "max_body_sise", message: `is not an ingest_server parameter: ${refused}. Did you mean \`max_body_size\`?` },
+        { path: "ingest_server.bearer_tokn", needle: "bearer_tokn", message: "Did you mean `bearer_token`?" },
+        { path: "ingest_server.users.0.pasword", needle: "pasword", message: "is not an ingest_server.users parameter: unknown keys are refused" },
+      ],
+      { path: "/etc/aw/vmanomaly.yml" },
+    );
+    expect(error.message).toContain(`/etc/aw/vmanomaly.yml:4:3 ingest_server.max_body_sise: is not an ingest_server parameter: ${refused}`);
+    expect(error.issues).toHaveLength(3);
+    expect(error.warnings).toEqual([]);
+  });
+
+  it("refuses a top-level section that looks like a misspelt ingest_server; other near misses warn", () => {
+    const text = `${WRITER}ingest_sever:\n  bearer_token: x\nmonitorng:\n  pull: {}\nserver:\n  port: 8490\n`;
+    expectIssues(text, [{ path: "ingest_sever", needle: "ingest_sever", message: "Did you mean `ingest_server`? A misspelt ingest_server section" }]);
+    const { warnings } = parse(`${WRITER}monitorng:\n  pull: {}\nserver:\n  port: 8490\n`);
+    expect(warnings.map((w) => `${w.kind} ${w.path} ${w.line}:${w.column}: ${w.message}`)).toEqual([
+      "unknown-key monitorng 3:1: is not a section of the config; it is ignored. Did you mean `monitoring`?",
     ]);
   });
 

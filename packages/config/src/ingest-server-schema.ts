@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { ByteSizeSchema } from "./byte-size-schema.ts";
+import { refuseUnknownKeys } from "./collect-unknown-keys.ts";
 import { crossCheck } from "./cross-check.ts";
 import { DurationSchema } from "./duration-schema.ts";
 import { createFilePathSchema } from "./file-path-schema.ts";
@@ -127,6 +128,8 @@ export function createIngestServerSchema(context: SchemaContext) {
   return v.pipe(
     sectionGuard(),
     v.object(entries, sectionMessage),
+    // Our own security section: a misspelt key (bearer_tokn) must not leave the endpoint open.
+    refuseUnknownKeys<IngestServerInput>(),
     crossCheck<IngestServerInput>(["tls_cert_file", "tls_key_file"], (s, report) => {
       if (s.tls_cert_file !== undefined && s.tls_key_file === undefined) {
         report("tls_cert_file", "is set but tls_key_file is not: the server certificate needs its key");

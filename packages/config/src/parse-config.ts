@@ -106,7 +106,10 @@ function analyse(text: string, options: ParseConfigOptions): SafeParseConfigResu
       };
       const schema = createConfigSchema(context);
       const result = v.safeParse(schema, yaml.value);
-      warnings.push(...collectUnknownKeys(schema, yaml.value));
+      for (const unknown of collectUnknownKeys(schema, yaml.value)) {
+        if (!unknown.isError) warnings.push(unknown);
+        else problems.push({ path: unknown.path, message: unknown.message, at: original(yaml.locate(unknown.path, true).offset) });
+      }
       if (result.success) sections = result.output;
       for (const issue of result.issues ?? []) {
         const path = issue.path?.map((item) => item.key as string | number) ?? [];
