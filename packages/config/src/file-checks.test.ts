@@ -1,9 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "./parse-config.ts";
 import { expectIssues } from "./testing/expect-issue.ts";
+import { makeTestCertificates } from "./testing/make-test-certificates.ts";
 
 // Files named by the config (verify_tls CA, tls_cert_file, tls_key_file, bearer_token_file) must
 // exist and be readable when checkFiles is on (the default).
@@ -13,9 +14,12 @@ describe("files named by the config", () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "anomaly-writer-config-"));
-    for (const name of ["ca.crt", "client.crt", "client.key", "token"]) writeFileSync(join(dir, name), "x\n");
+    const certs = makeTestCertificates(dir);
+    copyFileSync(certs.serverCertFile, join(dir, "client.crt"));
+    copyFileSync(certs.serverKeyFile, join(dir, "client.key"));
+    writeFileSync(join(dir, "token"), "a-token\n");
     mkdirSync(join(dir, "a-directory"));
-    writeFileSync(join(dir, "locked.key"), "x\n");
+    copyFileSync(certs.serverKeyFile, join(dir, "locked.key"));
     chmodSync(join(dir, "locked.key"), 0o000);
   });
   afterAll(() => {

@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { type FileContent, fileContentProblem } from "./file-content-problem.ts";
 import type { SchemaContext } from "./schema-context.ts";
 import { describeValue, scalarField } from "./scalar-field.ts";
 
@@ -21,15 +22,19 @@ export function fileProblem(path: string): string | undefined {
   return undefined;
 }
 
-/** A file path, resolved against `context.cwd`; checked to exist and be readable when `context.checkFiles`. */
-export function createFilePathSchema(context: SchemaContext) {
+/**
+ * A file path, resolved against `context.cwd`. When `context.checkFiles`, the file must exist and
+ * be readable, and hold `content` when given (a PEM certificate, a private key, a token...).
+ */
+export function createFilePathSchema(context: SchemaContext, content?: FileContent) {
   return scalarField((value, report): string => {
     if (typeof value !== "string") {
       report(`must be a file path, got ${describeValue(value)}`);
       return "";
     }
     const path = resolve(context.cwd, value);
-    const problem = context.checkFiles ? fileProblem(path) : undefined;
+    if (!context.checkFiles) return path;
+    const problem = fileProblem(path) ?? (content === undefined ? undefined : fileContentProblem(path, content));
     if (problem !== undefined) report(problem);
     return path;
   });

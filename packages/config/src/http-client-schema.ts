@@ -2,9 +2,11 @@ import type * as v from "valibot";
 import { crossCheck } from "./cross-check.ts";
 import { DurationSchema } from "./duration-schema.ts";
 import { createFilePathSchema } from "./file-path-schema.ts";
+import { keyPairProblem } from "./key-pair-problem.ts";
 import type { KeyPath } from "./parse-yaml.ts";
 import { TextSchema } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
+import { resolveToken, TokenSchema, warnAboutPasswordWhitespace } from "./token-schema.ts";
 import { createVerifyTlsSchema } from "./verify-tls-schema.ts";
 
 /** HTTP client settings shared by `writer` and `monitoring.push`. */
@@ -32,12 +34,12 @@ export function createHttpClientEntries(context: SchemaContext) {
   return {
     user: TextSchema,
     password: TextSchema,
-    bearer_token: TextSchema,
-    bearer_token_file: createFilePathSchema(context),
+    bearer_token: TokenSchema,
+    bearer_token_file: createFilePathSchema(context, "bearer-token"),
     timeout: DurationSchema,
     verify_tls: createVerifyTlsSchema(context),
-    tls_cert_file: createFilePathSchema(context),
-    tls_key_file: createFilePathSchema(context),
+    tls_cert_file: createFilePathSchema(context, "certificate"),
+    tls_key_file: createFilePathSchema(context, "private-key"),
   };
 }
 
@@ -45,8 +47,11 @@ type HttpClientEntries = ReturnType<typeof createHttpClientEntries>;
 /** The HTTP client keys after validation (snake_case, before defaults). */
 export type HttpClientInput = v.InferOutput<v.ObjectSchema<HttpClientEntries, undefined>>;
 
-/** The checks across HTTP client keys, to put in a section's `v.pipe` after its `v.object`. */
-export function createHttpClientChecks<T extends HttpClientInput>() {
+/**
+ * The checks across HTTP client keys, to put in a section's `v.pipe` after its `v.object`. With
+ * `context.checkFiles`, the client certificate and key must match.
+ */
+export function createHttpClientChecks<T extends HttpClientInput>(context?: SchemaContext) {
   return [
     crossCheck<T>(["tls_cert_file", "tls_key_file"], (s, report) => {
       if (s.tls_cert_file !== undefined && s.tls_key_file === undefined) {
@@ -55,6 +60,11 @@ export function createHttpClientChecks<T extends HttpClientInput>() {
       if (s.tls_key_file !== undefined && s.tls_cert_file === undefined) {
         report("tls_key_file", "is set but tls_cert_file is not: a client key needs its certificate");
       }
+    }),
+    crossCheck<T>(["tls_cert_file", "tls_key_file"], (s, report) => {
+      if (context?.checkFiles !== true || s.tls_cert_file === undefined || s.tls_key_file === undefined) return;
+      const problem = keyPairProblem(s.tls_cert_file, s.tls_key_file, "tls_cert_file");
+      if (problem !== undefined) report("tls_key_file", problem);
     }),
     crossCheck<T>(["bearer_token", "bearer_token_file"], (s, report) => {
       if (s.bearer_token !== undefined && s.bearer_token_file !== undefined) {
@@ -84,11 +94,12 @@ export function resolveHttpClientConfig(input: HttpClientInput, context: SchemaC
       preferKey: true,
     });
   }
+  if (input.password !== undefined) warnAboutPasswordWhitespace(input.password, context, [...path, "password"]);
   const user = input.user ?? (input.password !== undefined ? "" : undefined);
   return {
     ...(user !== undefined && { user }),
     ...(input.password !== undefined && { password: input.password }),
-    ...(input.bearer_token !== undefined && { bearerToken: input.bearer_token }),
+    ...(input.bearer_token !== undefined && { bearerToken: resolveToken(input.bearer_token, context, [...path, "bearer_token"]) }),
     ...(input.bearer_token_file !== undefined && { bearerTokenFile: input.bearer_token_file }),
     timeoutMs: input.timeout ?? DEFAULT_TIMEOUT_MS,
     verifyTls: input.verify_tls ?? true,

@@ -118,7 +118,7 @@ describe("ingest_server:", () => {
     ]);
   });
 
-  it("checks that the files it names exist", () => {
+  it("checks that the files it names exist and hold what they should", () => {
     const dir = mkdtempSync(join(tmpdir(), "ingest-server-schema-"));
     writeFileSync(join(dir, "server.crt"), "x");
     const text = withSection("tls_cert_file: server.crt", "tls_key_file: missing.key", "bearer_token_file: tokens.txt");
@@ -126,6 +126,7 @@ describe("ingest_server:", () => {
     expect(result.success).toBe(false);
     if (result.success) return;
     expect(result.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      `ingest_server.tls_cert_file: file ${join(dir, "server.crt")} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
       `ingest_server.tls_key_file: file ${join(dir, "missing.key")} does not exist`,
       `ingest_server.bearer_token_file: file ${join(dir, "tokens.txt")} does not exist`,
     ]);

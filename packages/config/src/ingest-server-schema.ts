@@ -4,9 +4,11 @@ import { refuseUnknownKeys } from "./collect-unknown-keys.ts";
 import { crossCheck } from "./cross-check.ts";
 import { DurationSchema } from "./duration-schema.ts";
 import { createFilePathSchema } from "./file-path-schema.ts";
+import { keyPairProblem } from "./key-pair-problem.ts";
 import { type ListenAddress, ListenAddressSchema } from "./listen-address-schema.ts";
 import { describeValue, integerSchema, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
+import { resolveToken, TokenSchema, warnAboutPasswordWhitespace } from "./token-schema.ts";
 
 /** One basic auth user of the ingest server. */
 export interface IngestServerUser {
@@ -111,12 +113,12 @@ const UsersSchema = v.optional(
 export function createIngestServerSchema(context: SchemaContext) {
   const entries = {
     listen: ListenAddressSchema,
-    bearer_token: TextSchema,
-    bearer_token_file: createFilePathSchema(context),
+    bearer_token: TokenSchema,
+    bearer_token_file: createFilePathSchema(context, "bearer-tokens"),
     users: UsersSchema,
-    tls_cert_file: createFilePathSchema(context),
-    tls_key_file: createFilePathSchema(context),
-    tls_client_ca_file: createFilePathSchema(context),
+    tls_cert_file: createFilePathSchema(context, "certificate"),
+    tls_key_file: createFilePathSchema(context, "private-key"),
+    tls_client_ca_file: createFilePathSchema(context, "ca-bundle"),
     timeout: DurationSchema,
     max_body_size: ByteSizeSchema,
     max_records_per_request: integerSchema(1),
@@ -143,10 +145,16 @@ export function createIngestServerSchema(context: SchemaContext) {
         report("tls_client_ca_file", "needs tls_cert_file and tls_key_file: client certificates are verified only over TLS");
       }
     }),
-    v.transform(
-      (s): IngestServerConfig => ({
+    crossCheck<IngestServerInput>(["tls_cert_file", "tls_key_file"], (s, report) => {
+      if (!context.checkFiles || s.tls_cert_file === undefined || s.tls_key_file === undefined) return;
+      const problem = keyPairProblem(s.tls_cert_file, s.tls_key_file, "tls_cert_file");
+      if (problem !== undefined) report("tls_key_file", problem);
+    }),
+    v.transform((s): IngestServerConfig => {
+      s.users?.forEach((entry, index) => warnAboutPasswordWhitespace(entry.password, context, ["ingest_server", "users", index, "password"]));
+      return {
         listen: s.listen ?? DEFAULT_INGEST_LISTEN,
-        ...(s.bearer_token !== undefined && { bearerToken: s.bearer_token }),
+        ...(s.bearer_token !== undefined && { bearerToken: resolveToken(s.bearer_token, context, ["ingest_server", "bearer_token"]) }),
         ...(s.bearer_token_file !== undefined && { bearerTokenFile: s.bearer_token_file }),
         users: s.users ?? [],
         ...(s.tls_cert_file !== undefined && { tlsCertFile: s.tls_cert_file }),
@@ -158,7 +166,7 @@ export function createIngestServerSchema(context: SchemaContext) {
         maxSeriesPerRequest: s.max_series_per_request ?? DEFAULT_MAX_SERIES_PER_REQUEST,
         maxConcurrentRequests: s.max_concurrent_requests ?? DEFAULT_MAX_CONCURRENT_REQUESTS,
         accessLog: s.access_log ?? true,
-      }),
-    ),
+      };
+    }),
   );
 }

@@ -67,7 +67,7 @@ export function createPushSchema(context: SchemaContext) {
     crossCheck<PushInput>(["url"], (p, report) => {
       if (p.url === undefined) report("url", "is required when monitoring.push is present (missing or empty)");
     }),
-    ...createHttpClientChecks<PushInput>(),
+    ...createHttpClientChecks<PushInput>(context),
     v.transform((p): PushConfig => {
       const url = p.url ?? "";
       warnAboutInsertPath(context, ["monitoring", "push"], "url", url, p.tenant_id);

@@ -111,7 +111,7 @@ export function createWriterSchema(context: SchemaContext) {
     crossCheck<WriterInput>(["class", "file"], (w, report) => {
       if (w.class === "file" && w.file === undefined) report("file", 'is required for class "file": set file.path (and optionally max_size, max_files, fsync)');
     }),
-    ...createHttpClientChecks<WriterInput>(),
+    ...createHttpClientChecks<WriterInput>(context),
     v.transform((w): WriterConfig => {
       const writerClass = w.class ?? "vm";
       if (w.import_json_path !== undefined) {
