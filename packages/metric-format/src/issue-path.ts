@@ -1,9 +1,13 @@
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** `parent.key` for identifier-like keys, `parent["a-b"]` (JSON-quoted) for the others. */
+/** Keys longer than this are shortened in paths (a hostile 64 KiB label name must not fill a response). */
+const MAX_KEY_CHARS = 64;
+
+/** `parent.key` for identifier-like keys, `parent["a-b"]` (JSON-quoted) for the others; long keys end in `…`. */
 export function propertyPath(parent: string, key: string): string {
-  if (IDENTIFIER.test(key)) return parent ? `${parent}.${key}` : key;
-  return `${parent}[${JSON.stringify(key)}]`;
+  const shown = key.length > MAX_KEY_CHARS ? `${key.slice(0, MAX_KEY_CHARS)}…` : key;
+  if (IDENTIFIER.test(shown)) return parent ? `${parent}.${shown}` : shown;
+  return `${parent}[${JSON.stringify(shown)}]`;
 }
 
 /** A short, single-line description of an unexpected value for an issue message. */

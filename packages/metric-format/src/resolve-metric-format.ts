@@ -2,8 +2,8 @@ import { MetricFormatError } from "./errors.ts";
 import { toWellFormed } from "./well-formed.ts";
 
 /** A placeholder inside a metric_format value. */
-const VAR = 0;
-const QUERY_KEY = 1;
+export const VAR = 0;
+export const QUERY_KEY = 1;
 type TemplatePart = string | typeof VAR | typeof QUERY_KEY;
 
 /** One metric_format key, its value split into literal text and placeholders. */

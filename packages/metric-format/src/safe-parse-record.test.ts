@@ -86,7 +86,7 @@ describe("safeParseRecord", () => {
     const result = safeParseRecord({ ...good, timestamps: [1732406400000.5, 1], outputs: { y: [1, 2] } });
     expect(result).toEqual({
       success: false,
-      issues: [{ path: "timestamps[0]", message: expect.stringMatching(/integer Unix millisecond.*1732406400000\.5.*fractional/) }],
+      issues: [{ path: "timestamps[0]", message: expect.stringMatching(/integer Unix millisecond.*1732406400000\.5.*fractional/), reason: "invalid_timestamp" }],
     });
   });
 

@@ -1,7 +1,7 @@
 import { classifyValue } from "./classify-value.ts";
 import { describeValue, propertyPath } from "./issue-path.ts";
 import { isPlainObject } from "./is-plain-object.ts";
-import type { ModelOutputRecord, RawValue, RecordIssue } from "./types.ts";
+import type { ModelOutputRecord, RawValue, RecordIssue, RefusalReason } from "./types.ts";
 
 /** The result of safeParseRecord. */
 export type SafeParseRecordResult =
@@ -16,8 +16,8 @@ class IssueCollector {
   readonly issues: RecordIssue[] = [];
   private extra = 0;
 
-  add(path: string, message: string): void {
-    if (this.issues.length < MAX_ISSUES) this.issues.push({ path, message });
+  add(path: string, message: string, reason?: RefusalReason): void {
+    if (this.issues.length < MAX_ISSUES) this.issues.push(reason === undefined ? { path, message } : { path, message, reason });
     else this.extra++;
   }
 
@@ -46,7 +46,7 @@ function checkLabels(labels: unknown, issues: IssueCollector): void {
 
 function checkTimestamps(timestamps: unknown, issues: IssueCollector): timestamps is readonly unknown[] {
   if (!Array.isArray(timestamps)) {
-    issues.add("timestamps", `must be an array of integer Unix milliseconds, got ${describeValue(timestamps)}`);
+    issues.add("timestamps", `must be an array of integer Unix milliseconds, got ${describeValue(timestamps)}`, "invalid_timestamp");
     return false;
   }
   for (let i = 0; i < timestamps.length; i++) {
@@ -56,8 +56,9 @@ function checkTimestamps(timestamps: unknown, issues: IssueCollector): timestamp
     if (typeof ts !== "number") message = `must be an integer Unix millisecond timestamp, got ${describeValue(ts)}`;
     else if (!Number.isInteger(ts)) message = `must be an integer Unix millisecond timestamp, got ${describeValue(ts)} (VictoriaMetrics skips lines with fractional timestamps)`;
     else if (ts < 0) message = `must not be negative, got ${String(ts)} (VictoriaMetrics rejects timestamps before 1970)`;
+    else if (ts >= 1e17 && ts < 1e20) message = `timestamp ${String(ts)} looks like nanoseconds; timestamps are Unix milliseconds`;
     else message = `is too large to be a millisecond timestamp: ${String(ts)}`;
-    issues.add(`timestamps[${i}]`, message);
+    issues.add(`timestamps[${i}]`, message, "invalid_timestamp");
   }
   return true;
 }

@@ -18,11 +18,20 @@ export interface ModelOutputRecord {
   readonly preset?: string;
 }
 
+/**
+ * Why a record is refused, the `reason` of the dropped-datapoints metric: a malformed record, a
+ * timestamp the target would not keep, a label beyond the target's limits, or a record whose
+ * expansion (series, label bytes) is beyond the bounds.
+ */
+export type RefusalReason = "invalid_record" | "invalid_timestamp" | "label_limit" | "record_too_large";
+
 /** One problem of a record, at a precise path: `outputs.yhat[3]`, `labels.host`, `timestamps[0]`. */
 export interface RecordIssue {
   /** Where, relative to the record; `""` for the record itself. */
   readonly path: string;
   readonly message: string;
+  /** Why, as a metric reason; absent means `invalid_record`. */
+  readonly reason?: RefusalReason;
 }
 
 /** Points dropped because they were not finite numbers. */
