@@ -169,6 +169,22 @@ describe("startIngestServer: TLS", () => {
     expect(await instancesIn("tls_ok")).toEqual(new Set(["h0"]));
   });
 
+  it("refuses to start with a swapped or mismatched certificate and key, naming the files (not a bare OpenSSL message)", async () => {
+    const writer = createVmWriter(parseConfig(writerYaml(vm.url)));
+    writers.push(writer);
+    await expect(startIngestServer(writer, { port: 0, tlsCertFile: certs.serverCertFile, tlsKeyFile: certs.clientKeyFile })).rejects.toMatchObject({
+      code: "WRITER_CONFIG",
+      message: expect.stringContaining(`[writer] ingest_server tls_cert_file ${certs.serverCertFile}, tls_key_file ${certs.clientKeyFile}: cannot be used for TLS (`),
+    });
+    await expect(startIngestServer(writer, { port: 0, tlsCertFile: certs.serverCertFile, tlsKeyFile: certs.clientKeyFile })).rejects.toMatchObject({
+      message: expect.stringMatching(/key values mismatch\)$/),
+    });
+    await expect(startIngestServer(writer, { port: 0, tlsCertFile: certs.serverKeyFile, tlsKeyFile: certs.serverCertFile })).rejects.toMatchObject({
+      code: "WRITER_CONFIG",
+      message: expect.stringContaining(`ingest_server tls_cert_file ${certs.serverKeyFile}, tls_key_file ${certs.serverCertFile}: cannot be used for TLS (`),
+    });
+  });
+
   it("with tls_client_ca_file (mTLS) refuses clients without a certificate or with one from another CA", async () => {
     const { server, post, logger } = await start({
       tlsCertFile: certs.serverCertFile,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from "node:https";
 import { type AddressInfo, isIPv4, isIPv6, type Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { performance } from "node:perf_hooks";
@@ -108,6 +108,31 @@ function readPem(what: string, path: string): Buffer {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     throw new WriterError("WRITER_CONFIG", `cannot read ingest_server ${what} ${path}: ${typeof code === "string" ? code : (error as Error).message}`, { cause: error });
+  }
+}
+
+/** The HTTPS server; unusable files (a key that does not match, no PEM) are a WRITER_CONFIG error naming them, not a bare OpenSSL message. */
+function createTlsServer(options: IngestServerOptions, serverOptions: HttpsServerOptions): Server {
+  const files = [
+    `tls_cert_file ${options.tlsCertFile ?? ""}`,
+    `tls_key_file ${options.tlsKeyFile ?? ""}`,
+    ...(options.tlsClientCaFile === undefined ? [] : [`tls_client_ca_file ${options.tlsClientCaFile}`]),
+  ];
+  const tlsOptions = {
+    ...serverOptions,
+    cert: readPem("tls_cert_file", options.tlsCertFile ?? ""),
+    key: readPem("tls_key_file", options.tlsKeyFile ?? ""),
+    ...(options.tlsClientCaFile !== undefined && {
+      ca: readPem("tls_client_ca_file", options.tlsClientCaFile),
+      requestCert: true,
+      rejectUnauthorized: true,
+    }),
+  };
+  try {
+    return createHttpsServer(tlsOptions);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new WriterError("WRITER_CONFIG", `ingest_server ${files.join(", ")}: cannot be used for TLS (${reason})`, { cause: error });
   }
 }
 
@@ -263,19 +288,7 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
     headersTimeout: timeoutMs,
     connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeoutMs / 4))),
   };
-  const server: Server = tls
-    ? createHttpsServer({
-        ...httpOptions,
-        cert: readPem("tls_cert_file", options.tlsCertFile ?? ""),
-        key: readPem("tls_key_file", options.tlsKeyFile ?? ""),
-        handshakeTimeout: timeoutMs,
-        ...(options.tlsClientCaFile !== undefined && {
-          ca: readPem("tls_client_ca_file", options.tlsClientCaFile),
-          requestCert: true,
-          rejectUnauthorized: true,
-        }),
-      })
-    : createHttpServer(httpOptions);
+  const server: Server = tls ? createTlsServer(options, { ...httpOptions, handshakeTimeout: timeoutMs }) : createHttpServer(httpOptions);
   server.on("request", onRequest);
   server.on("checkContinue", onRequest);
   // A connection that sends nothing (or stays idle between requests) is closed after timeoutMs;
