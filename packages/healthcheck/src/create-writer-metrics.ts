@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AttemptInfo } from "@anomaly-writer/transport";
+import { createMetricLabelGuard, type MetricLabelGuardOptions } from "./create-metric-label-guard.ts";
 import { HealthcheckError } from "./errors.ts";
 import { formatUrlLabel } from "./format-url-label.ts";
 
@@ -11,8 +12,22 @@ export interface WriterMetricLabels {
   readonly preset: string;
 }
 
-/** Why datapoints were not written (label `reason` of `anomaly_writer_dropped_datapoints_total`). */
-export type DropReason = "nan" | "inf" | "permanent_error" | "invalid_record";
+/**
+ * Why datapoints were not written (label `reason` of `anomaly_writer_dropped_datapoints_total`):
+ * non-finite values; refused records (malformed, a timestamp or label VictoriaMetrics would not
+ * keep, a record beyond the expansion bounds); requests that failed for good (refused with a 4xx,
+ * VictoriaMetrics unreachable, or failing with 5xx/429 after the retries).
+ */
+export type DropReason =
+  | "nan"
+  | "inf"
+  | "invalid_record"
+  | "invalid_timestamp"
+  | "label_limit"
+  | "record_too_large"
+  | "permanent_error"
+  | "connection_error"
+  | "server_error";
 
 /** What one successful request carried. */
 export interface SentAmounts {
@@ -51,12 +66,21 @@ export interface WriterMetricsOptions {
   readonly startTime?: number;
   /** Histogram buckets in seconds. Default: Python prometheus_client's, as vmanomaly uses. */
   readonly buckets?: readonly number[];
+  /**
+   * Bounds of the client-sent label values (`query_key`, `scheduler_alias`, `preset`): known query
+   * keys (`reader.queries`) are kept, then 100 other values per label and 1000 combinations; the
+   * rest is counted under `__other__`.
+   */
+  readonly labelBounds?: MetricLabelGuardOptions;
 }
 
 /** Python prometheus_client's default histogram buckets (vmanomaly's histograms use them). */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
-/** `AttemptInfo.context.component` of requests that are not writes (the metrics pusher's); they are not counted. */
+/**
+ * `AttemptInfo.context.component` of the metrics pusher's requests. Requests whose context has any
+ * `component` (the pusher, the writer's `/flags` read) are not writes and are not counted.
+ */
 export const PUSH_CONTEXT_COMPONENT = "monitoring_push";
 
 const LABEL_NAMES = ["url", "query_key", "scheduler_alias", "preset"] as const;
@@ -114,7 +138,7 @@ export function createWriterMetrics(options: WriterMetricsOptions = {}): WriterM
   }));
   const dropped = reuse(registry, Counter, "anomaly_writer_dropped_datapoints_total", () => new Counter({
     name: "anomaly_writer_dropped_datapoints_total",
-    help: "Datapoints that were not written, by reason: nan, inf, permanent_error, invalid_record.",
+    help: "Datapoints that were not written, by reason: nan, inf, invalid_record, invalid_timestamp, label_limit, record_too_large, permanent_error, connection_error, server_error.",
     labelNames: [...LABEL_NAMES, "reason"] as const,
     registers,
   }));
@@ -152,18 +176,17 @@ export function createWriterMetrics(options: WriterMetricsOptions = {}): WriterM
     }
     return safe;
   };
+  const bound = createMetricLabelGuard(options.labelBounds);
   const labelsOf = (labels: Partial<WriterMetricLabels>): Record<LabelName, string> => ({
     url: safeUrl(labels.url ?? ""),
-    query_key: labels.query_key ?? "",
-    scheduler_alias: labels.scheduler_alias ?? "",
-    preset: labels.preset ?? "",
+    ...bound({ query_key: labels.query_key ?? "", scheduler_alias: labels.scheduler_alias ?? "", preset: labels.preset ?? "" }),
   });
 
   return {
     registry,
     onAttempt: (info) => {
       const context = info.context ?? {};
-      if (context["component"] === PUSH_CONTEXT_COMPONENT) return;
+      if (context["component"] !== undefined) return;
       const labels = labelsOf({
         url: info.url,
         ...pick(context, "query_key"),

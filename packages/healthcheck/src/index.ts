@@ -1,5 +1,7 @@
 export { createMetricsPusher } from "./create-metrics-pusher.ts";
 export type { MetricsPusher, MetricsPusherOptions, PushClock } from "./create-metrics-pusher.ts";
+export { createMetricLabelGuard, OVERFLOW_LABEL_VALUE } from "./create-metric-label-guard.ts";
+export type { ClientLabels, MetricLabelGuardOptions } from "./create-metric-label-guard.ts";
 export { createWriterMetrics, DEFAULT_BUCKETS, PUSH_CONTEXT_COMPONENT } from "./create-writer-metrics.ts";
 export type { DropReason, SentAmounts, WriterMetricLabels, WriterMetrics, WriterMetricsOptions } from "./create-writer-metrics.ts";
 export { HealthcheckError } from "./errors.ts";
