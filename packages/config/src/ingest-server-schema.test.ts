@@ -153,6 +153,13 @@ describe("ingest_server:", () => {
     ]);
   });
 
+  it("a user entry without a password: missing in that entry, at the entry's position", () => {
+    const text = withSection("users:", "  - user: svc", "    password: p", "  - user: ops");
+    expectIssues(text, [
+      { path: "ingest_server.users.1.password", needle: "user: ops", missingIn: "ingest_server.users.1", message: "is required" },
+    ]);
+  });
+
   it("refuses unknown keys (a misspelt credential must not leave the endpoint open), with did-you-mean, at the key", () => {
     const text = withSection("max_body_sise: 1024", "bearer_tokn: x", "users:", "  - user: svc", "    password: p", "    pasword: q");
     const refused = "unknown keys are refused in this section (a misspelt key could leave authentication or TLS unset)";
