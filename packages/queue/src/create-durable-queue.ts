@@ -1,19 +1,24 @@
-import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { abortableSleep, waitUntil, wakeAll, type WaiterSet } from "./abortable-wait.ts";
+import { acquireQueueLock } from "./acquire-queue-lock.ts";
+import { openCursorFile, type CursorPosition } from "./cursor-file.ts";
 import { encodeEntry, HEADER_BYTES } from "./entry-codec.ts";
-import { QueueError } from "./errors.ts";
-import { scanSegment } from "./scan-segment.ts";
+import { isNoSpaceError, QueueError } from "./errors.ts";
+import { loadSegments, segmentName, type EntryRef } from "./load-segments.ts";
+import { readEntries } from "./read-entries.ts";
+import { writeFully } from "./write-fully.ts";
 
 export interface DurableQueueOptions {
-  /** Directory of the queue (created when missing). One process at a time. */
+  /** Directory of the queue (created when missing). One process at a time: it is locked. */
   dir: string;
-  /** Cap of the data waiting to be sent, in bytes. Appends beyond it fail with QUEUE_FULL. */
+  /** Cap of the data the queue holds (waiting to be sent, and the replay window), in bytes. Appends beyond it fail with QUEUE_FULL. */
   maxBytes: number;
   /** Size at which a new segment file is started. Default 32 MiB (at most maxBytes / 4). */
   segmentBytes?: number;
   /** fsync each append before it resolves. Default true: an acknowledged append survives a crash. */
   fsync?: boolean;
-  logger?: { warn(message: string): void; info(message: string): void };
+  logger?: { warn(message: string): void; info(message: string): void; error?(message: string): void };
   now?: () => number;
 }
 
@@ -23,8 +28,12 @@ export interface QueueItem {
   readonly body: string | Buffer;
 }
 
-/** An entry read back from the queue. */
+/** An entry read back from the queue (its bytes were read from disk and matched their CRC). */
 export interface QueueEntry {
+  /** Its place in the queue, increasing. */
+  readonly id: number;
+  /** Changes at each rewind: marks taken before one are ignored. */
+  readonly generation: number;
   readonly meta: Readonly<Record<string, string | number>>;
   readonly body: Buffer;
   /** Bytes it takes on disk (header included). */
@@ -33,64 +42,64 @@ export interface QueueEntry {
 }
 
 export interface QueueStats {
+  /** Not sent yet. */
   readonly pendingBytes: number;
   readonly pendingEntries: number;
-  /** Enqueue time of the oldest pending entry, if any. */
+  /** Enqueue time of the oldest entry not sent yet, if any. */
   readonly oldestEnqueuedAt: number | undefined;
+  /** Sent, but kept on disk until released as safe (the replay window). */
+  readonly windowBytes: number;
+  readonly windowEntries: number;
+  /** When the newest entry of the window was sent (ms), 0 if never. */
+  readonly lastSentAt: number;
+  /** The mark given with the newest `markSent` (kept on disk). */
+  readonly tag: number;
 }
 
-/** An append-only, crash-safe FIFO of byte payloads on disk. */
+/** An append-only, crash-safe FIFO of byte payloads on disk, with a replay window behind its read cursor. */
 export interface DurableQueue {
-  /** Append items all-or-nothing; resolves once they are on disk (fsync'd). */
+  /** Append items all or nothing; resolves once they are on disk (fsync'd). */
   append(items: readonly QueueItem[]): Promise<void>;
   /** Resolves when `bytes` more would fit under the cap. */
   waitForSpace(bytes: number, signal?: AbortSignal): Promise<void>;
-  /** Resolves when at least one entry is pending. */
+  /** Resolves when at least one entry waits to be sent; rejects with QUEUE_CLOSED after close. */
   waitForEntry(signal?: AbortSignal): Promise<void>;
-  /** The oldest pending entry, or undefined. */
-  peek(): Promise<QueueEntry | undefined>;
-  /** Remove the oldest pending entry (the one peek returned). */
-  ack(): Promise<void>;
+  /** The next entries to send, consecutive and in order: at least one when any waits (up to `maxBytes` on disk, `maxEntries`). */
+  peek(options?: { maxBytes?: number; maxEntries?: number }): Promise<QueueEntry[]>;
+  /** The target took `entries` (the first ones peek returned): they move into the replay window. False when a rewind came in between. */
+  markSent(entries: readonly QueueEntry[], mark: { sentAt: number; tag: number }): Promise<boolean>;
+  /** Give up on the next entry (dead-lettered): it is never sent again. */
+  markDead(entry: QueueEntry): Promise<boolean>;
+  /** Entries of the window sent at or before `sentUpTo` are safe: forget them and delete the segments they filled. */
+  release(sentUpTo: number): Promise<number>;
+  /** Send the whole window again (the target may have lost it): the read cursor goes back to its start. */
+  rewind(): Promise<{ entries: number; bytes: number }>;
   /** Frame size of an item, to check it against the cap. */
   sizeOf(item: QueueItem): number;
   stats(): QueueStats;
   close(): Promise<void>;
 }
 
-interface Ref {
-  readonly segment: number;
-  readonly payloadOffset: number;
-  readonly length: number;
-  readonly enqueuedAt: number;
-}
-
 interface PendingWrite {
   readonly frames: Buffer[];
+  readonly bytes: number;
   readonly enqueuedAt: number;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
-
-const SEGMENT_RE = /^seg-(\d{12})\.log$/;
-const segmentName = (n: number) => `seg-${String(n).padStart(12, "0")}.log`;
 
 function payloadOf(item: QueueItem, enqueuedAt: number): Buffer {
   const meta = Buffer.from(`${JSON.stringify({ ...item.meta, enqueuedAt })}\n`);
   return Buffer.concat([meta, typeof item.body === "string" ? Buffer.from(item.body) : item.body]);
 }
 
-function decodePayload(payload: Buffer): { meta: Record<string, string | number>; body: Buffer; enqueuedAt: number } {
-  const nl = payload.indexOf(10);
-  const meta = JSON.parse(payload.subarray(0, nl).toString("utf8")) as Record<string, string | number>;
-  const enqueuedAt = typeof meta.enqueuedAt === "number" ? meta.enqueuedAt : 0;
-  delete meta.enqueuedAt;
-  return { meta, body: payload.subarray(nl + 1), enqueuedAt };
-}
+const frameBytes = (ref: EntryRef) => HEADER_BYTES + ref.length;
 
 /**
- * Open (or create) a durable queue in `dir`. Pending entries from an earlier run, even one ended
- * by kill -9, are found again; a torn last entry is cut off with a log line, damage in the middle
- * is skipped without losing the intact entries around it.
+ * Open (or create) a durable queue in `dir`, locked against other processes. Every segment from
+ * the cursor on is read and checked (a missing or unreadable one is a `QUEUE_DAMAGED` error); a
+ * torn last entry is cut off with a log line. Sent entries stay on disk (the replay window) until
+ * `release` says they are safe, so a crash of the writer or of the target loses none of them.
  */
 export async function createDurableQueue(options: DurableQueueOptions): Promise<DurableQueue> {
   const { dir, maxBytes } = options;
@@ -99,128 +108,193 @@ export async function createDurableQueue(options: DurableQueueOptions): Promise<
   const now = options.now ?? Date.now;
   const logger = options.logger;
   await mkdir(dir, { recursive: true });
-  const cursorFile = join(dir, "cursor.json");
-
-  let cursor = { segment: 0, offset: 0 };
+  const lock = await acquireQueueLock(dir, logger);
+  let cursorFile: Awaited<ReturnType<typeof openCursorFile>>["file"] | undefined;
+  let activeHandle: FileHandle | undefined;
   try {
-    const parsed = JSON.parse(await readFile(cursorFile, "utf8")) as { segment?: unknown; offset?: unknown };
-    if (typeof parsed.segment === "number" && typeof parsed.offset === "number") cursor = { segment: parsed.segment, offset: parsed.offset };
-  } catch {
-    // no cursor yet: start at the beginning
+    const opened = await openCursorFile(dir, { fsync });
+    cursorFile = opened.file;
+    const loaded = await loadSegments(dir, opened.state, logger);
+    for (const n of loaded.obsolete) await rm(join(dir, segmentName(n)), { force: true });
+    const activeSegment = loaded.activeSegment ?? opened.state?.safe.segment ?? 0;
+    activeHandle = await open(join(dir, segmentName(activeSegment)), loaded.activeSegment === undefined ? "w+" : "r+");
+    if (loaded.activeSegment === undefined) await syncDir(dir, fsync);
+    return openedQueue({ ...options, segmentBytes, fsync, now }, { lock, cursorFile, activeHandle, activeSegment, loaded, tag: opened.state?.tag ?? 0, lastSentAt: opened.state?.lastSentAt ?? 0 });
+  } catch (error) {
+    await activeHandle?.close().catch(() => undefined);
+    await cursorFile?.close().catch(() => undefined);
+    await lock.release();
+    throw error;
   }
+}
 
-  const segments = (await readdir(dir))
-    .map((name) => SEGMENT_RE.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
+async function syncDir(dir: string, fsync: boolean): Promise<void> {
+  if (!fsync) return;
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
-  const pending: Ref[] = [];
-  let head = 0;
-  let pendingBytes = 0;
-  const sizes = new Map<number, number>();
-  for (const [i, segment] of segments.entries()) {
-    const path = join(dir, segmentName(segment));
-    if (segment < cursor.segment) {
-      await rm(path, { force: true });
-      continue;
-    }
-    const buffer = await readFile(path);
-    const start = segment === cursor.segment ? Math.min(cursor.offset, buffer.length) : 0;
-    const scan = scanSegment(buffer, start);
-    for (const region of scan.skipped) {
-      logger?.warn(
-        `[queue] ${region.tail ? "torn last entry" : "damaged data"} in ${segmentName(segment)} at byte ${region.offset}: skipped ${region.bytes} bytes`,
-      );
-    }
-    const isLast = i === segments.length - 1;
-    if (isLast && scan.skipped.some((r) => r.tail)) await truncate(path, scan.validEnd);
-    sizes.set(segment, isLast ? scan.validEnd : buffer.length);
-    for (const entry of scan.entries) {
-      const { enqueuedAt } = decodePayload(buffer.subarray(entry.payloadOffset, entry.payloadOffset + entry.length));
-      pending.push({ segment, payloadOffset: entry.payloadOffset, length: entry.length, enqueuedAt });
-      pendingBytes += HEADER_BYTES + entry.length;
+interface OpenedState {
+  readonly lock: Awaited<ReturnType<typeof acquireQueueLock>>;
+  readonly cursorFile: Awaited<ReturnType<typeof openCursorFile>>["file"];
+  activeHandle: FileHandle;
+  activeSegment: number;
+  readonly loaded: Awaited<ReturnType<typeof loadSegments>>;
+  readonly tag: number;
+  readonly lastSentAt: number;
+}
+
+function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsync: boolean; now: () => number }, state: OpenedState): DurableQueue {
+  const { dir, maxBytes, segmentBytes, fsync, now, logger } = options;
+  const { lock, cursorFile } = state;
+  let { activeHandle, activeSegment } = state;
+  let activeSize = state.loaded.activeSize;
+  /** The lowest segment that may still be on disk. */
+  let oldestSegment = state.loaded.refs[0]?.segment ?? activeSegment;
+  let refs = state.loaded.refs;
+  let safeIdx = 0;
+  let sentIdx = state.loaded.sentIndex;
+  let baseId = 0;
+  let generation = 0;
+  let tag = state.tag;
+  let lastSentAt = state.lastSentAt;
+  let unsentBytes = 0;
+  let unsentEntries = 0;
+  let windowBytes = 0;
+  let windowEntries = 0;
+  let diskBytes = 0;
+  for (const [i, ref] of refs.entries()) {
+    diskBytes += frameBytes(ref);
+    if (i < sentIdx) {
+      windowBytes += frameBytes(ref);
+      windowEntries++;
+    } else {
+      unsentBytes += frameBytes(ref);
+      unsentEntries++;
     }
   }
-  if (pending.length > 0) logger?.info(`[queue] ${pending.length} entries (${pendingBytes} bytes) pending from an earlier run in ${dir}`);
-
-  let activeSegment = segments.at(-1) ?? Math.max(cursor.segment, 0);
-  let activeSize = sizes.get(activeSegment) ?? 0;
-  let activeHandle: FileHandle = await open(join(dir, segmentName(activeSegment)), "a");
+  if (unsentEntries + windowEntries > 0) logger?.info(`[queue] ${unsentEntries} entries (${unsentBytes} bytes) pending and ${windowEntries} sent (${windowBytes} bytes, kept to replay) from an earlier run in ${dir}`);
   const readHandles = new Map<number, FileHandle>();
+  const entryWaiters: WaiterSet = new Set();
+  const spaceWaiters: WaiterSet = new Set();
   let reserved = 0;
   let closed = false;
   let writeQueue: PendingWrite[] = [];
-  let writing = false;
-  let entryWaiters: (() => void)[] = [];
-  let spaceWaiters: (() => void)[] = [];
+  let writing: Promise<void> | undefined;
+  let broken: QueueError | undefined;
+  let noSpaceSince: number | undefined;
 
-  const wake = (list: (() => void)[]) => {
-    for (const resolve of list) resolve();
+  const positionOf = (index: number): CursorPosition => {
+    const ref = refs[index];
+    return ref ? { segment: ref.segment, offset: ref.offset } : { segment: activeSegment, offset: activeSize };
   };
-
-  const syncDir = async () => {
-    if (!fsync) return;
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+  const persist = (sync: boolean) => cursorFile.write({ safe: positionOf(safeIdx), sent: positionOf(sentIdx), lastSentAt, tag }, sync);
+  const persistQuietly = () =>
+    persist(false).catch((error: unknown) => logger?.warn(`[queue] cannot record the cursor in ${dir} (entries may be sent again after a restart): ${(error as Error).message}`));
+  /** Dead entries at the read cursor are passed over. */
+  const skipDead = () => {
+    while (refs[sentIdx]?.dead) sentIdx++;
   };
 
   const rotate = async () => {
-    if (fsync) await activeHandle.datasync();
+    const next = await open(join(dir, segmentName(activeSegment + 1)), "wx");
+    try {
+      await syncDir(dir, fsync);
+    } catch (error) {
+      await next.close();
+      await rm(join(dir, segmentName(activeSegment + 1)), { force: true });
+      throw error;
+    }
     await activeHandle.close();
+    activeHandle = next;
     activeSegment++;
     activeSize = 0;
-    activeHandle = await open(join(dir, segmentName(activeSegment)), "a");
-    await syncDir();
   };
 
-  const flush = async (): Promise<void> => {
-    if (writing) return;
-    writing = true;
-    try {
-      while (writeQueue.length > 0) {
-        const batch = writeQueue;
-        writeQueue = [];
-        const refs: Ref[][] = [];
-        try {
-          for (const write of batch) {
-            const written: Ref[] = [];
-            for (const frame of write.frames) {
-              if (activeSize > 0 && activeSize + frame.length > segmentBytes) await rotate();
-              await activeHandle.write(frame, 0, frame.length, null);
-              written.push({ segment: activeSegment, payloadOffset: activeSize + HEADER_BYTES, length: frame.length - HEADER_BYTES, enqueuedAt: write.enqueuedAt });
-              activeSize += frame.length;
-            }
-            refs.push(written);
-          }
-          if (fsync) await activeHandle.datasync();
-        } catch (error) {
-          for (const write of batch) {
-            reserved -= write.frames.reduce((n, f) => n + f.length, 0);
-            write.reject(new QueueError("QUEUE_IO", `cannot write to ${dir}: ${(error as Error).message}`, { cause: error }));
-          }
-          wake(spaceWaiters);
-          spaceWaiters = [];
-          continue;
-        }
-        for (const [i, write] of batch.entries()) {
-          for (const ref of refs[i] ?? []) {
-            pending.push(ref);
-            pendingBytes += HEADER_BYTES + ref.length;
-          }
-          reserved -= write.frames.reduce((n, f) => n + f.length, 0);
-          write.resolve();
-        }
-        wake(entryWaiters);
-        entryWaiters = [];
-      }
-    } finally {
-      writing = false;
+  const failWrites = (batch: readonly PendingWrite[], error: unknown) => {
+    const noSpace = isNoSpaceError(error);
+    if (noSpace && noSpaceSince === undefined) {
+      noSpaceSince = now();
+      (logger?.error ?? logger?.warn)?.(`[queue] the disk of ${dir} is full: appends are refused until there is room again (sending goes on, and sent segments are freed)`);
     }
+    const reason = (error as Error).message;
+    const failure =
+      error instanceof QueueError
+        ? error
+        : noSpace
+          ? new QueueError("QUEUE_NO_SPACE", `the disk of ${dir} is full (${(error as NodeJS.ErrnoException).code}): nothing of this append was stored`, { cause: error })
+          : new QueueError("QUEUE_IO", `cannot write to ${dir}: ${reason}`, { cause: error });
+    for (const write of batch) {
+      reserved -= write.bytes;
+      write.reject(failure);
+    }
+    wakeAll(spaceWaiters);
+  };
+
+  /** Write one group of appends at the end of the active segment and fsync it; undo it all on failure. */
+  const writeBatch = async (batch: readonly PendingWrite[]) => {
+    const total = batch.reduce((n, w) => n + w.bytes, 0);
+    try {
+      if (broken) throw broken;
+      if (activeSize > 0 && activeSize + total > segmentBytes) await rotate();
+    } catch (error) {
+      return failWrites(batch, error);
+    }
+    const start = activeSize;
+    const added: EntryRef[] = [];
+    try {
+      let at = start;
+      for (const write of batch) {
+        for (const frame of write.frames) {
+          await writeFully(activeHandle, frame, at);
+          added.push({ segment: activeSegment, offset: at, length: frame.length - HEADER_BYTES, enqueuedAt: write.enqueuedAt, sentAt: 0, dead: false });
+          at += frame.length;
+        }
+      }
+      if (fsync) await activeHandle.datasync();
+    } catch (error) {
+      // Nothing of a failed group may stay behind: later appends would follow a torn entry.
+      await activeHandle.truncate(start).catch((truncateError: unknown) => {
+        broken = new QueueError("QUEUE_IO", `cannot undo a failed append in ${segmentName(activeSegment)} (${(truncateError as Error).message}); appends are refused until a restart`);
+        (logger?.error ?? logger?.warn)?.(broken.message);
+      });
+      return failWrites(batch, error);
+    }
+    activeSize = start + total;
+    for (const ref of added) {
+      refs.push(ref);
+      unsentBytes += frameBytes(ref);
+      unsentEntries++;
+      diskBytes += frameBytes(ref);
+    }
+    if (noSpaceSince !== undefined) {
+      logger?.info(`[queue] room on the disk of ${dir} again after ${Math.round((now() - noSpaceSince) / 1000)} s: appends are accepted`);
+      noSpaceSince = undefined;
+    }
+    for (const write of batch) {
+      reserved -= write.bytes;
+      write.resolve();
+    }
+    wakeAll(entryWaiters);
+  };
+
+  const flush = () => {
+    writing ??= (async () => {
+      try {
+        while (writeQueue.length > 0) {
+          const batch = writeQueue;
+          writeQueue = [];
+          await writeBatch(batch);
+        }
+      } finally {
+        writing = undefined;
+      }
+    })();
+    return writing;
   };
 
   const readHandle = async (segment: number): Promise<FileHandle> => {
@@ -232,16 +306,25 @@ export async function createDurableQueue(options: DurableQueueOptions): Promise<
     return handle;
   };
 
-  const waitFor = (ready: () => boolean, list: "entry" | "space", signal?: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (signal?.aborted) return reject(signal.reason);
-        if (ready()) return resolve();
-        (list === "entry" ? entryWaiters : spaceWaiters).push(check);
-      };
-      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
-      check();
-    });
+  const markDamaged = (ref: EntryRef, why: string) => {
+    ref.dead = true;
+    unsentBytes -= frameBytes(ref);
+    unsentEntries--;
+    (logger?.error ?? logger?.warn)?.(`[queue] the entry at byte ${ref.offset} of ${segmentName(ref.segment)} cannot be sent: ${why}; it is skipped`);
+    skipDead();
+  };
+
+  const compact = () => {
+    if (safeIdx > 1024 && safeIdx * 2 > refs.length) {
+      refs = refs.slice(safeIdx);
+      baseId += safeIdx;
+      sentIdx -= safeIdx;
+      safeIdx = 0;
+    }
+  };
+
+  /** The refs at the read cursor if `entries` start there and belong to this generation. */
+  const atCursor = (entries: readonly QueueEntry[]): boolean => entries.length > 0 && entries[0]?.generation === generation && entries[0].id === baseId + sentIdx;
 
   const queue: DurableQueue = {
     sizeOf(item) {
@@ -252,80 +335,153 @@ export async function createDurableQueue(options: DurableQueueOptions): Promise<
       if (items.length === 0) return;
       const enqueuedAt = now();
       const frames = items.map((item) => encodeEntry(payloadOf(item, enqueuedAt)));
-      const total = frames.reduce((n, f) => n + f.length, 0);
-      if (total > maxBytes) throw new QueueError("QUEUE_TOO_LARGE", `${total} bytes can never fit in a queue of ${maxBytes} bytes`);
-      if (pendingBytes + reserved + total > maxBytes) {
-        throw new QueueError("QUEUE_FULL", `queue is full: ${pendingBytes + reserved} of ${maxBytes} bytes pending, ${total} more do not fit`);
+      const bytes = frames.reduce((n, f) => n + f.length, 0);
+      if (bytes > maxBytes) throw new QueueError("QUEUE_TOO_LARGE", `${bytes} bytes can never fit in a queue of ${maxBytes} bytes`);
+      if (diskBytes + reserved + bytes > maxBytes) {
+        throw new QueueError("QUEUE_FULL", `queue is full: ${diskBytes + reserved} of ${maxBytes} bytes held (${unsentBytes} to send, the rest kept to replay), ${bytes} more do not fit`);
       }
-      reserved += total;
-      const done = new Promise<void>((resolve, reject) => writeQueue.push({ frames, enqueuedAt, resolve, reject }));
+      reserved += bytes;
+      const done = new Promise<void>((resolve, reject) => writeQueue.push({ frames, bytes, enqueuedAt, resolve, reject }));
       void flush();
       return done;
     },
     waitForSpace(bytes, signal) {
-      return waitFor(() => closed || pendingBytes + reserved + bytes <= maxBytes, "space", signal);
+      return waitUntil(() => closed || diskBytes + reserved + bytes <= maxBytes, spaceWaiters, signal);
     },
-    waitForEntry(signal) {
-      return waitFor(() => closed || head < pending.length, "entry", signal);
+    async waitForEntry(signal) {
+      await waitUntil(() => closed || sentIdx < refs.length, entryWaiters, signal);
+      if (closed) throw new QueueError("QUEUE_CLOSED", "the queue is closed");
     },
-    async peek() {
-      const ref = pending[head];
-      if (!ref) return undefined;
-      const handle = await readHandle(ref.segment);
-      const payload = Buffer.allocUnsafe(ref.length);
-      await handle.read(payload, 0, ref.length, ref.payloadOffset);
-      const { meta, body } = decodePayload(payload);
-      return { meta, body, bytes: HEADER_BYTES + ref.length, enqueuedAt: ref.enqueuedAt };
-    },
-    async ack() {
-      const ref = pending[head];
-      if (!ref) return;
-      head++;
-      pendingBytes -= HEADER_BYTES + ref.length;
-      if (head > 1024 && head * 2 > pending.length) {
-        pending.splice(0, head);
-        head = 0;
-      }
-      const next = pending[head];
-      const position = { segment: ref.segment, offset: ref.payloadOffset + ref.length };
-      // Segments wholly behind the next pending entry are done: remove them.
-      const firstNeeded = next?.segment ?? activeSegment;
-      for (const [segment, handle] of readHandles) {
-        if (segment < firstNeeded) {
-          await handle.close();
-          readHandles.delete(segment);
+    async peek(peekOptions = {}) {
+      const maxEntries = peekOptions.maxEntries ?? Number.POSITIVE_INFINITY;
+      const limit = peekOptions.maxBytes ?? 0;
+      for (;;) {
+        skipDead();
+        const picked: EntryRef[] = [];
+        let bytes = 0;
+        for (let i = sentIdx; i < refs.length && picked.length < maxEntries; i++) {
+          const ref = refs[i] as EntryRef;
+          if (ref.dead || (picked.length > 0 && bytes + frameBytes(ref) > limit)) break;
+          picked.push(ref);
+          bytes += frameBytes(ref);
         }
+        if (picked.length === 0) return [];
+        const firstId = baseId + sentIdx;
+        const gen = generation;
+        const read = await readEntries(picked, readHandle);
+        if (read.entries.length === 0 && read.damaged) {
+          if (gen === generation && refs[sentIdx] === read.damaged.ref) markDamaged(read.damaged.ref, read.damaged.why);
+          continue;
+        }
+        return read.entries.map((entry, i) => ({ ...entry, id: firstId + i, generation: gen }));
       }
-      const cursorNow = firstNeeded > ref.segment ? { segment: firstNeeded, offset: next ? next.payloadOffset - HEADER_BYTES : activeSize } : position;
-      await rename(await writeTemp(cursorFile, JSON.stringify(cursorNow)), cursorFile);
-      for (let segment = ref.segment; segment < firstNeeded; segment++) await rm(join(dir, segmentName(segment)), { force: true });
-      wake(spaceWaiters);
-      spaceWaiters = [];
+    },
+    async markSent(entries, mark) {
+      if (!atCursor(entries)) return false;
+      for (let i = 0; i < entries.length; i++) {
+        const ref = refs[sentIdx] as EntryRef;
+        ref.sentAt = mark.sentAt;
+        sentIdx++;
+        unsentBytes -= frameBytes(ref);
+        unsentEntries--;
+        windowBytes += frameBytes(ref);
+        windowEntries++;
+      }
+      lastSentAt = mark.sentAt;
+      tag = mark.tag;
+      skipDead();
+      await persistQuietly();
+      return true;
+    },
+    async markDead(entry) {
+      if (!atCursor([entry])) return false;
+      const ref = refs[sentIdx] as EntryRef;
+      ref.dead = true;
+      ref.sentAt = now();
+      sentIdx++;
+      unsentBytes -= frameBytes(ref);
+      unsentEntries--;
+      skipDead();
+      await persistQuietly();
+      return true;
+    },
+    async release(sentUpTo) {
+      const from = safeIdx;
+      while (safeIdx < sentIdx) {
+        const ref = refs[safeIdx] as EntryRef;
+        if (!ref.dead && ref.sentAt > sentUpTo) break;
+        if (!ref.dead) {
+          windowBytes -= frameBytes(ref);
+          windowEntries--;
+        }
+        diskBytes -= frameBytes(ref);
+        safeIdx++;
+      }
+      const released = safeIdx - from;
+      if (released === 0) return 0;
+      const firstKept = positionOf(safeIdx).segment;
+      compact();
+      wakeAll(spaceWaiters);
+      // The cursor must be on disk before the segments behind it go.
+      await persist(true);
+      for (const [segment, handle] of readHandles) {
+        if (segment >= firstKept) continue;
+        readHandles.delete(segment);
+        await handle.close();
+      }
+      for (; oldestSegment < firstKept; oldestSegment++) {
+        await rm(join(dir, segmentName(oldestSegment)), { force: true }).catch((error: unknown) =>
+          logger?.warn(`[queue] cannot delete the sent segment ${segmentName(oldestSegment)}: ${(error as Error).message}`),
+        );
+      }
+      return released;
+    },
+    async rewind() {
+      if (safeIdx === sentIdx) return { entries: 0, bytes: 0 };
+      generation++;
+      let entries = 0;
+      let bytes = 0;
+      for (let i = safeIdx; i < sentIdx; i++) {
+        const ref = refs[i] as EntryRef;
+        if (ref.dead) continue;
+        ref.sentAt = 0;
+        entries++;
+        bytes += frameBytes(ref);
+      }
+      sentIdx = safeIdx;
+      unsentBytes += bytes;
+      unsentEntries += entries;
+      windowBytes = 0;
+      windowEntries = 0;
+      skipDead();
+      wakeAll(entryWaiters);
+      await persistQuietly();
+      return { entries, bytes };
     },
     stats() {
-      return { pendingBytes, pendingEntries: pending.length - head, oldestEnqueuedAt: pending[head]?.enqueuedAt };
+      return {
+        pendingBytes: unsentBytes,
+        pendingEntries: unsentEntries,
+        oldestEnqueuedAt: refs[sentIdx]?.enqueuedAt,
+        windowBytes,
+        windowEntries,
+        lastSentAt,
+        tag,
+      };
     },
     async close() {
       if (closed) return;
       closed = true;
-      while (writing || writeQueue.length > 0) await new Promise((r) => setTimeout(r, 5));
+      while (writing || writeQueue.length > 0) await (writing ?? abortableSleep(5));
+      await persist(true).catch(() => undefined);
+      await cursorFile.close();
       await activeHandle.close();
       for (const handle of readHandles.values()) await handle.close();
       readHandles.clear();
-      wake(entryWaiters);
-      wake(spaceWaiters);
+      wakeAll(entryWaiters);
+      wakeAll(spaceWaiters);
+      await lock.release();
     },
   };
   return queue;
-}
-
-async function writeTemp(path: string, text: string): Promise<string> {
-  const tmp = `${path}.tmp`;
-  const handle = await open(tmp, "w");
-  try {
-    await handle.writeFile(text);
-  } finally {
-    await handle.close();
-  }
-  return tmp;
 }

@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { abortableSleep } from "./abortable-wait.ts";
 import { createDurableQueue } from "./create-durable-queue.ts";
 import { createQueueSender, type FailureAction } from "./create-queue-sender.ts";
 
@@ -32,9 +34,9 @@ describe("createQueueSender", () => {
     let failuresLeft = 3;
     const sender = createQueueSender({
       queue,
-      send: async (entry) => {
+      send: async ([entry]) => {
         if (failuresLeft-- > 0) throw new Failure("retry");
-        sent.push(entry.body.toString());
+        sent.push(String(entry?.body));
       },
       classify: (e) => (e as Failure).action,
       deadLetter: async () => undefined,
@@ -54,9 +56,9 @@ describe("createQueueSender", () => {
     const sent: string[] = [];
     const sender = createQueueSender({
       queue,
-      send: async (entry) => {
-        if (entry.body.toString() === "bad") throw new Failure("dead");
-        sent.push(entry.body.toString());
+      send: async ([entry]) => {
+        if (String(entry?.body) === "bad") throw new Failure("dead");
+        sent.push(String(entry?.body));
       },
       classify: (e) => (e as Failure).action,
       deadLetter: async (entry) => void dead.push(entry.body.toString()),
@@ -83,7 +85,7 @@ describe("createQueueSender", () => {
     });
     expect(await sender.drain({ maxFailures: 2 })).toEqual({ sent: 0, remaining: 1 });
     expect(sender.credentialsRefused).toBe(true);
-    expect(pauses).toEqual([30_000, 30_000]);
+    expect(pauses).toEqual([30_000]); // no pause after the last allowed failure
     await queue.close();
   });
 
@@ -114,12 +116,118 @@ describe("createQueueSender", () => {
   it("drains in the background as entries arrive and stops cleanly", async () => {
     const queue = await queueWith([]);
     const sent: string[] = [];
-    const sender = createQueueSender({ queue, send: async (e) => void sent.push(e.body.toString()), classify: () => "retry", deadLetter: async () => undefined });
+    const sender = createQueueSender({ queue, send: async ([e]) => void sent.push(String(e?.body)), classify: () => "retry", deadLetter: async () => undefined });
     sender.start();
     await queue.append([{ meta: {}, body: "late" }]);
     for (let i = 0; i < 100 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     await sender.stop();
     expect(sent).toEqual(["late"]);
+    await queue.close();
+  });
+
+  it("merges consecutive entries into one request up to maxBatchBytes, in order", async () => {
+    const queue = await queueWith(Array.from({ length: 10 }, (_, i) => `e${i}-${"x".repeat(1000)}`), false);
+    const requests: string[][] = [];
+    const sender = createQueueSender({
+      queue,
+      maxBatchBytes: 4000,
+      send: async (entries) => void requests.push(entries.map((e) => e.body.toString().split("-")[0] ?? "")),
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+    });
+    expect(await sender.drain()).toEqual({ sent: 10, remaining: 0 });
+    expect(requests.flat()).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`));
+    expect(requests.length).toBeLessThan(5);
+    expect(Math.max(...requests.map((r) => r.length))).toBeGreaterThan(1);
+    await queue.close();
+  });
+
+  it("splits a merged request refused for good, to dead-letter only the bad entry", async () => {
+    const queue = await queueWith(["good1", "good2", "bad", "good3"]);
+    const dead: string[] = [];
+    const sent: string[] = [];
+    const sender = createQueueSender({
+      queue,
+      maxBatchBytes: 1 << 20,
+      send: async (entries) => {
+        if (entries.some((e) => e.body.toString() === "bad")) throw new Failure("dead");
+        sent.push(...entries.map((e) => e.body.toString()));
+      },
+      classify: (e) => (e as Failure).action,
+      deadLetter: async (entry) => void dead.push(entry.body.toString()),
+    });
+    expect(await sender.drain()).toEqual({ sent: 3, remaining: 0 });
+    expect(dead).toEqual(["bad"]);
+    expect(sent).toEqual(["good1", "good2", "good3"]);
+    await queue.close();
+  });
+
+  it("holds replays to the rate limit as well: what a rewind sends again is charged like the rest", async () => {
+    const queue = await queueWith(Array.from({ length: 6 }, () => "r".repeat(1000)), false);
+    let clock = 0;
+    let slept = 0;
+    const sender = createQueueSender({
+      queue,
+      maxBatchBytes: 1 << 20,
+      send: async () => undefined,
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+      rateLimitBytesPerSecond: 2000,
+      now: () => clock,
+      sleep: async (ms) => {
+        slept += ms;
+        clock += ms;
+      },
+    });
+    await sender.drain();
+    const first = slept;
+    const bytes = queue.stats().windowBytes;
+    expect(await queue.rewind()).toMatchObject({ entries: 6 });
+    await sender.drain();
+    // The replay of the 6 KB window at 2 KB/s waits about 3 s of (injected) time, on top of the first pass.
+    expect(slept - first).toBeGreaterThanOrEqual(((bytes - 2000) / 2000) * 1000);
+    await queue.close();
+  });
+
+  it("adds no listener per wait: a long-lived signal sees many idle waits and backoffs, and keeps at most one", async () => {
+    const queue = await queueWith([]);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    let fail = true;
+    let sent = 0;
+    let senderSignal: AbortSignal | undefined;
+    const controller = new AbortController();
+    const sender = createQueueSender({
+      queue,
+      send: async () => {
+        fail = !fail;
+        if (fail) throw new Failure("retry");
+        sent++;
+      },
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+      baseDelayMs: 0,
+      maxDelayMs: 0,
+      // The real sleep, watching the sender's own signal.
+      sleep: (ms, signal) => {
+        senderSignal = signal;
+        return abortableSleep(ms, signal);
+      },
+    });
+    sender.start();
+    for (let i = 0; i < 300; i++) {
+      await queue.append([{ meta: {}, body: `n${i}` }]);
+      while (sent <= i) await new Promise((r) => setImmediate(r));
+      await queue.waitForSpace(1, controller.signal);
+      await Promise.race([queue.waitForEntry(controller.signal), new Promise((r) => setImmediate(r))]);
+    }
+    expect(senderSignal).toBeDefined();
+    expect(getEventListeners(senderSignal as AbortSignal, "abort").length).toBeLessThanOrEqual(2);
+    await sender.stop();
+    expect(getEventListeners(controller.signal, "abort").length).toBeLessThanOrEqual(1);
+    expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    process.off("warning", onWarning);
     await queue.close();
   });
 });

@@ -1,41 +1,54 @@
+import { abortableSleep } from "./abortable-wait.ts";
 import type { DurableQueue, QueueEntry } from "./create-durable-queue.ts";
+import { QueueError } from "./errors.ts";
 
-/** What to do with an entry whose send failed. */
+/** What to do with entries whose send failed. */
 export type FailureAction =
-  /** Transient (network, 5xx, 429, timeout): keep it at the head and retry after a backoff. */
+  /** Transient (network, 5xx, 429, timeout): keep them at the head and retry after a backoff. */
   | "retry"
-  /** Permanent (400, 409, 413, 415, ...): move it to the dead letters and go on. */
+  /** Permanent (400, 409, 413, 415, ...): move the entry to the dead letters and go on (a merged request is first split into single entries). */
   | "dead"
-  /** Credentials refused (401/403): keep it, stop sending loudly, try again after a long pause. */
+  /** Credentials refused (401/403): keep them, stop sending loudly, try again after a long pause. */
   | "stop";
 
 export interface QueueSenderOptions {
   queue: DurableQueue;
-  /** Send one entry; resolve on success, throw on failure. */
-  send: (entry: QueueEntry, signal: AbortSignal) => Promise<void>;
+  /** Send consecutive entries as one request; resolve on success, throw on failure. */
+  send: (entries: readonly QueueEntry[], signal: AbortSignal) => Promise<void>;
   classify: (error: unknown) => FailureAction;
-  /** Called for entries given up on (permanent failure), before they are removed from the queue. */
+  /** Called for an entry given up on (permanent failure), before it is marked dead in the queue. */
   deadLetter: (entry: QueueEntry, error: unknown) => Promise<void>;
-  /** Catch-up rate limit in bytes per second (queue bytes); 0 or undefined = unlimited. */
+  /** Merge consecutive entries into one request up to this many queue bytes. Default 0: one entry per request. */
+  maxBatchBytes?: number;
+  /** Rate limit of every send (catch-up and replays alike), in queue bytes per second; 0 or undefined = unlimited. */
   rateLimitBytesPerSecond?: number;
   /** Backoff after transient failures: base doubling up to max, with 0-10% jitter. */
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** Pause after a credential refusal before trying again. Default = maxDelayMs. */
   stopPauseMs?: number;
-  onSent?: (entry: QueueEntry) => void;
-  onFailure?: (entry: QueueEntry, error: unknown, action: FailureAction, delayMs: number) => void;
+  /** Runs before each request, e.g. to check whether the target restarted and rewind the queue. */
+  beforeSend?: (signal: AbortSignal) => Promise<void>;
+  /** The mark kept on disk with sent entries (see `DurableQueue.markSent`). Default 0. */
+  sentTag?: () => number;
+  /** After entries were sent and marked. */
+  onSent?: (entries: readonly QueueEntry[]) => void | Promise<void>;
+  onFailure?: (entries: readonly QueueEntry[], error: unknown, action: FailureAction, delayMs: number) => void;
+  /** An error of the sender itself (e.g. reading the queue failed): the loop backs off, then goes on. */
+  onError?: (error: unknown, delayMs: number) => void;
+  /** The wait before a retry; it may end early (e.g. when a health probe shows the target is back). Default: sleep. */
+  waitToRetry?: (delayMs: number, error: unknown, signal: AbortSignal) => Promise<void>;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   now?: () => number;
   random?: () => number;
 }
 
 export interface QueueSender {
-  /** Start draining in the background (in order, one entry at a time, retrying forever). */
+  /** Start draining in the background (in order, retrying forever). */
   start(): void;
   /**
    * Drain until the queue is empty or `maxFailures` transient failures in a row happened
-   * (what is left stays queued). Resolves with what was sent.
+   * (what is left stays queued). Resolves with the entries sent.
    */
   drain(options?: { maxFailures?: number }): Promise<{ sent: number; remaining: number }>;
   /** Stop after the send in flight (if any) finishes; nothing is dropped. */
@@ -44,16 +57,7 @@ export interface QueueSender {
   readonly credentialsRefused: boolean;
 }
 
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
-}
+type Outcome = { kind: "sent"; entries: number } | { kind: "dead" | "split" | "empty" } | { kind: "failed"; delayMs: number; error: unknown };
 
 /** The sender that drains a durable queue into its target, in order, never dropping an entry. */
 export function createQueueSender(options: QueueSenderOptions): QueueSender {
@@ -61,14 +65,21 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   const baseDelayMs = options.baseDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 60_000;
   const sleep = options.sleep ?? abortableSleep;
+  const waitToRetry = options.waitToRetry ?? ((ms: number, _error: unknown, signal: AbortSignal) => sleep(ms, signal));
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const rate = options.rateLimitBytesPerSecond ?? 0;
+  // With a rate limit, a request holds at most one second of it, so the limit holds at a fine grain.
+  const batchBytes = rate > 0 ? Math.min(options.maxBatchBytes ?? 0, rate) : (options.maxBatchBytes ?? 0);
   let controller = new AbortController();
   let loop: Promise<void> | undefined;
   let credentialsRefused = false;
   let tokens = rate;
   let refilledAt = now();
+  /** After a merged request was refused for good: send this many entries one by one to find the bad one. */
+  let singlesLeft = 0;
+
+  const backoff = (failures: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 30)) * (1 + 0.1 * random());
 
   const takeTokens = async (bytes: number, signal: AbortSignal) => {
     if (rate <= 0) return;
@@ -84,35 +95,46 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
     }
   };
 
-  /** One step: send the head entry. Returns the outcome. */
-  const step = async (signal: AbortSignal, failures: number): Promise<"sent" | "dead" | "failed" | "empty"> => {
-    const entry = await queue.peek();
-    if (!entry) return "empty";
-    await takeTokens(entry.bytes, signal);
+  const onFailed = async (entries: readonly QueueEntry[], error: unknown, failures: number): Promise<Outcome> => {
+    const action = options.classify(error);
+    if (action === "dead") {
+      const [entry] = entries;
+      if (entries.length > 1 || !entry) {
+        singlesLeft = entries.length;
+        options.onFailure?.(entries, error, action, 0);
+        return { kind: "split" };
+      }
+      await options.deadLetter(entry, error);
+      await queue.markDead(entry);
+      options.onFailure?.(entries, error, action, 0);
+      return { kind: "dead" };
+    }
+    const delayMs = action === "stop" ? (options.stopPauseMs ?? maxDelayMs) : backoff(failures);
+    credentialsRefused = action === "stop";
+    options.onFailure?.(entries, error, action, delayMs);
+    return { kind: "failed", delayMs, error };
+  };
+
+  /** One request: the next entries (merged up to the batch size), sent and marked. */
+  const step = async (signal: AbortSignal, failures: number): Promise<Outcome> => {
+    await options.beforeSend?.(signal);
+    const entries = await queue.peek(singlesLeft > 0 ? { maxEntries: 1 } : { maxBytes: batchBytes });
+    if (entries.length === 0) return { kind: "empty" };
+    if (singlesLeft > 0) singlesLeft--;
+    await takeTokens(
+      entries.reduce((n, e) => n + e.bytes, 0),
+      signal,
+    );
     try {
-      await options.send(entry, signal);
-      credentialsRefused = false;
-      await queue.ack();
-      options.onSent?.(entry);
-      return "sent";
+      await options.send(entries, signal);
     } catch (error) {
       if (signal.aborted) throw error;
-      const action = options.classify(error);
-      if (action === "dead") {
-        await options.deadLetter(entry, error);
-        await queue.ack();
-        options.onFailure?.(entry, error, action, 0);
-        return "dead";
-      }
-      const delay =
-        action === "stop"
-          ? (options.stopPauseMs ?? maxDelayMs)
-          : Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 30)) * (1 + 0.1 * random());
-      credentialsRefused = action === "stop";
-      options.onFailure?.(entry, error, action, delay);
-      await sleep(delay, signal);
-      return "failed";
+      return onFailed(entries, error, failures);
     }
+    credentialsRefused = false;
+    await queue.markSent(entries, { sentAt: now(), tag: options.sentTag?.() ?? 0 });
+    await options.onSent?.(entries);
+    return { kind: "sent", entries: entries.length };
   };
 
   return {
@@ -125,14 +147,21 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
       const { signal } = controller;
       loop = (async () => {
         let failures = 0;
+        let errors = 0;
         while (!signal.aborted) {
           try {
             await queue.waitForEntry(signal);
             const outcome = await step(signal, failures);
-            failures = outcome === "failed" ? failures + 1 : 0;
-            if (outcome === "empty") await new Promise((r) => setImmediate(r));
-          } catch {
-            if (signal.aborted) return;
+            errors = 0;
+            if (outcome.kind === "failed") {
+              failures++;
+              await waitToRetry(outcome.delayMs, outcome.error, signal);
+            } else if (outcome.kind !== "split") failures = 0;
+          } catch (error) {
+            if (signal.aborted || (error instanceof QueueError && error.code === "QUEUE_CLOSED")) return;
+            const delayMs = backoff(errors++);
+            options.onError?.(error, delayMs);
+            await sleep(delayMs, signal).catch(() => undefined);
           }
         }
       })();
@@ -143,12 +172,23 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
       let sent = 0;
       let failures = 0;
       while (!signal.aborted && failures < maxFailures) {
-        const outcome = await step(signal, failures).catch(() => "failed" as const);
-        if (outcome === "empty") break;
-        if (outcome === "failed") failures++;
-        else {
+        let outcome: Outcome;
+        try {
+          outcome = await step(signal, failures);
+        } catch (error) {
+          if (signal.aborted) break;
+          options.onError?.(error, 0);
+          failures++;
+          continue;
+        }
+        if (outcome.kind === "empty") break;
+        if (outcome.kind === "failed") {
+          failures++;
+          // No wait after the last allowed failure: what is left stays queued for the next run.
+          if (failures < maxFailures) await waitToRetry(outcome.delayMs, outcome.error, signal);
+        } else if (outcome.kind !== "split") {
           failures = 0;
-          if (outcome === "sent") sent++;
+          if (outcome.kind === "sent") sent += outcome.entries;
         }
       }
       return { sent, remaining: queue.stats().pendingEntries };

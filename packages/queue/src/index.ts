@@ -1,10 +1,15 @@
+export { acquireQueueLock, LOCK_FILE } from "./acquire-queue-lock.ts";
+export type { QueueLock, QueueLockHolder } from "./acquire-queue-lock.ts";
 export { appendDeadLetter } from "./append-dead-letter.ts";
 export type { DeadLetter } from "./append-dead-letter.ts";
 export { createDurableQueue } from "./create-durable-queue.ts";
 export type { DurableQueue, DurableQueueOptions, QueueEntry, QueueItem, QueueStats } from "./create-durable-queue.ts";
 export { createQueueSender } from "./create-queue-sender.ts";
 export type { FailureAction, QueueSender, QueueSenderOptions } from "./create-queue-sender.ts";
+export { CURSOR_FILE } from "./cursor-file.ts";
+export type { CursorPosition, CursorState } from "./cursor-file.ts";
 export { ENTRY_MAGIC, HEADER_BYTES } from "./entry-codec.ts";
-export { QueueError } from "./errors.ts";
+export { isNoSpaceError, QueueError } from "./errors.ts";
+export type { QueueErrorCode } from "./errors.ts";
 export { scanSegment } from "./scan-segment.ts";
 export type { ScannedEntry, SegmentScan, SkippedRegion } from "./scan-segment.ts";
