@@ -79,5 +79,20 @@ describe.runIf(process.platform === "linux")("the queue on a full disk (real tmp
     expect(found).toEqual([...first.acknowledged.slice(sent), ...second.acknowledged]);
     expect(again.lines.filter((l) => /torn|damaged|cannot be sent/.test(l))).toEqual([]);
     await reopened.close();
+    rmSync(dir, { recursive: true });
+  });
+
+  it("makes room on a disk smaller than one segment: once all of it was sent and released, the next append starts a new segment and the old one goes", async (context) => {
+    if (mountProblem) context.skip(mountProblem);
+    const dir = join(mountPoint, "one-segment");
+    mkdirSync(dir);
+    const queue = await createDurableQueue({ dir, maxBytes: 64 << 20, segmentBytes: 8 << 20 });
+    const { acknowledged } = await fill(queue, 0);
+    for (let batch = await queue.peek({ maxBytes: 1 << 20 }); batch.length > 0; batch = await queue.peek({ maxBytes: 1 << 20 })) await queue.markSent(batch, { sentAt: 1, tag: 0 });
+    expect(await queue.release(1)).toBe(acknowledged.length);
+    const second = await fill(queue, 100_000);
+    expect(second.acknowledged.length).toBeGreaterThan(acknowledged.length / 2);
+    await queue.close();
+    rmSync(dir, { recursive: true });
   });
 });

@@ -72,8 +72,8 @@ export interface DurableQueue {
   markDead(entry: QueueEntry): Promise<boolean>;
   /** Entries of the window sent at or before `sentUpTo` are safe: forget them and delete the segments they filled. */
   release(sentUpTo: number): Promise<number>;
-  /** Send the whole window again (the target may have lost it): the read cursor goes back to its start. */
-  rewind(): Promise<{ entries: number; bytes: number }>;
+  /** Send the whole window again (the target may have lost it): the read cursor goes back to its start. `throughId` is the last entry id of the window. */
+  rewind(): Promise<{ entries: number; bytes: number; throughId: number }>;
   /** Frame size of an item, to check it against the cap. */
   sizeOf(item: QueueItem): number;
   stats(): QueueStats;
@@ -154,7 +154,7 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
   let { activeHandle, activeSegment } = state;
   let activeSize = state.loaded.activeSize;
   /** The lowest segment that may still be on disk. */
-  let oldestSegment = state.loaded.refs[0]?.segment ?? activeSegment;
+  let oldestSegment = state.loaded.firstSegment ?? activeSegment;
   let refs = state.loaded.refs;
   let safeIdx = 0;
   let sentIdx = state.loaded.sentIndex;
@@ -177,7 +177,9 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
       unsentEntries++;
     }
   }
-  if (unsentEntries + windowEntries > 0) logger?.info(`[queue] ${unsentEntries} entries (${unsentBytes} bytes) pending and ${windowEntries} sent (${windowBytes} bytes, kept to replay) from an earlier run in ${dir}`);
+  if (unsentEntries + windowEntries > 0) {
+    logger?.info(`[queue] ${unsentEntries} entries (${unsentBytes} bytes) pending from an earlier run in ${dir}, and ${windowEntries} sent ones (${windowBytes} bytes) kept in case they must be sent again`);
+  }
   const readHandles = new Map<number, FileHandle>();
   const entryWaiters: WaiterSet = new Set();
   const spaceWaiters: WaiterSet = new Set();
@@ -240,7 +242,13 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
     const total = batch.reduce((n, w) => n + w.bytes, 0);
     try {
       if (broken) throw broken;
-      if (activeSize > 0 && activeSize + total > segmentBytes) await rotate();
+      // A new segment when this one is full, or when all of it was released: then it can go
+      // (on a disk smaller than a segment, that is how room comes back).
+      const allReleased = safeIdx === refs.length;
+      if (activeSize > 0 && (activeSize + total > segmentBytes || allReleased)) {
+        await rotate();
+        if (allReleased) await freeBehindSafe().catch((error: unknown) => logger?.warn(`[queue] cannot free the sent segments of ${dir}: ${(error as Error).message}`));
+      }
     } catch (error) {
       return failWrites(batch, error);
     }
@@ -312,6 +320,23 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
     unsentEntries--;
     (logger?.error ?? logger?.warn)?.(`[queue] the entry at byte ${ref.offset} of ${segmentName(ref.segment)} cannot be sent: ${why}; it is skipped`);
     skipDead();
+  };
+
+  /** Record the cursor (on disk), then delete the segments wholly behind `safe`. */
+  const freeBehindSafe = async () => {
+    const firstKept = positionOf(safeIdx).segment;
+    if (oldestSegment >= firstKept) return persistQuietly();
+    await persist(true);
+    for (const [segment, handle] of readHandles) {
+      if (segment >= firstKept) continue;
+      readHandles.delete(segment);
+      await handle.close();
+    }
+    for (; oldestSegment < firstKept; oldestSegment++) {
+      await rm(join(dir, segmentName(oldestSegment)), { force: true }).catch((error: unknown) =>
+        logger?.warn(`[queue] cannot delete the sent segment ${segmentName(oldestSegment)}: ${(error as Error).message}`),
+      );
+    }
   };
 
   const compact = () => {
@@ -419,26 +444,15 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
       }
       const released = safeIdx - from;
       if (released === 0) return 0;
-      const firstKept = positionOf(safeIdx).segment;
       compact();
       wakeAll(spaceWaiters);
-      // The cursor must be on disk before the segments behind it go.
-      await persist(true);
-      for (const [segment, handle] of readHandles) {
-        if (segment >= firstKept) continue;
-        readHandles.delete(segment);
-        await handle.close();
-      }
-      for (; oldestSegment < firstKept; oldestSegment++) {
-        await rm(join(dir, segmentName(oldestSegment)), { force: true }).catch((error: unknown) =>
-          logger?.warn(`[queue] cannot delete the sent segment ${segmentName(oldestSegment)}: ${(error as Error).message}`),
-        );
-      }
+      await freeBehindSafe();
       return released;
     },
     async rewind() {
-      if (safeIdx === sentIdx) return { entries: 0, bytes: 0 };
+      if (safeIdx === sentIdx) return { entries: 0, bytes: 0, throughId: -1 };
       generation++;
+      const throughId = baseId + sentIdx - 1;
       let entries = 0;
       let bytes = 0;
       for (let i = safeIdx; i < sentIdx; i++) {
@@ -456,7 +470,7 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
       skipDead();
       wakeAll(entryWaiters);
       await persistQuietly();
-      return { entries, bytes };
+      return { entries, bytes, throughId };
     },
     stats() {
       return {

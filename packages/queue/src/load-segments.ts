@@ -26,6 +26,8 @@ export interface LoadedSegments {
   readonly sentIndex: number;
   /** Segments wholly before `safe`: done with, to be deleted. */
   readonly obsolete: number[];
+  /** The oldest segment kept (the cursor's), if any. */
+  readonly firstSegment: number | undefined;
   /** The segment to append to (undefined: none exists yet) and its size. */
   readonly activeSegment: number | undefined;
   readonly activeSize: number;
@@ -114,6 +116,6 @@ export async function loadSegments(dir: string, cursor: CursorState | undefined,
     (refs[sentIndex] as EntryRef).sentAt = cursor?.lastSentAt || 1;
     sentIndex++;
   }
-  return { refs, sentIndex, obsolete, activeSegment: live.at(-1), activeSize };
+  return { refs, sentIndex, obsolete, firstSegment: live[0], activeSegment: live.at(-1), activeSize };
 }
 

@@ -73,6 +73,8 @@ export interface VmWriter {
   drainQueue(): Promise<{ readonly sent: number; readonly remaining: number; readonly remainingBytes: number }>;
   /** Entries and bytes waiting in the durable queue (zero without one). */
   queueStats(): { readonly pendingEntries: number; readonly pendingBytes: number };
+  /** For `/health`: ok once the durable queue (if any) is open, not ok with the reason while it is not. */
+  health(): Promise<{ readonly ok: boolean; readonly detail: string }>;
   /** Probe the health path and the import URL (an empty import request). */
   probe(): Promise<{ readonly health: ProbeResult; readonly write: ProbeResult }>;
   close(): Promise<void>;
@@ -176,12 +178,21 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
           requestOptions,
           bodyEncoding: remoteWrite ? "base64" : "utf8",
           drainAttempts: writerConfig.connectionRetryAttempts + 1,
+          maxRequestBytes,
+          healthUrl: endpoints?.healthUrl ?? importUrl,
+          // Restarts are seen on a single node's /metrics; a cluster's vminsert would not show its storage's.
+          ...(!remoteWrite && writerConfig.tenantId === undefined && writerConfig.datasourceUrl ? { metricsUrl: `${writerConfig.datasourceUrl.replace(/\/+$/, "")}/metrics` } : {}),
+          // Health and /metrics checks are not writes: a transport without the metrics hook.
+          ...(ownsTransport ? { probeTransport: createTransport({ ...resolveTransportOptions(writerConfig), retry: { attempts: 1 } }), ownsProbeTransport: true } : {}),
         }).then((d) => {
           delivery = d;
           if (options.backgroundSender !== false) d.start();
         })
       : Promise.resolve();
-  ready.catch(() => undefined);
+  let queueFailure: string | undefined;
+  ready.catch((error: unknown) => {
+    queueFailure = error instanceof Error ? error.message : String(error);
+  });
   const tenantSensitive =
     writerConfig.tenantId === "multitenant" || Object.hasOwn(writerConfig.metricFormat, "vm_account_id") || Object.hasOwn(writerConfig.metricFormat, "vm_project_id");
   // JSON bodies are encoded into reused buffers; noop only counts, remote_write encodes protobuf.
@@ -516,7 +527,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       try {
         await delivery.append(atomicItems.map(({ batch, body }) => toQueueItem(metaOf(batch), body)));
       } catch (error) {
-        if (error instanceof QueueError && (error.code === "QUEUE_FULL" || error.code === "QUEUE_TOO_LARGE")) {
+        if (error instanceof QueueError && (error.code === "QUEUE_FULL" || error.code === "QUEUE_TOO_LARGE" || error.code === "QUEUE_NO_SPACE")) {
           throw new WriterError("WRITER_QUEUE_FULL", `${error.message}; nothing of this write was queued`, { cause: error });
         }
         throw error;
@@ -556,6 +567,12 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     queueStats() {
       const stats = delivery?.queue.stats();
       return { pendingEntries: stats?.pendingEntries ?? 0, pendingBytes: stats?.pendingBytes ?? 0 };
+    },
+    async health() {
+      if (closed) return { ok: false, detail: "closed" };
+      if (queueFailure !== undefined) return { ok: false, detail: `the durable queue is not open: ${queueFailure}` };
+      if (queueConfig && !delivery) return { ok: false, detail: "the durable queue is opening" };
+      return { ok: true, detail: "OK" };
     },
     async probe() {
       if (!transport || !endpoints) {

@@ -185,7 +185,8 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
     maxBodyBytes,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? DEFAULT_INGEST_SERVER.maxRecordsPerRequest,
     maxSeriesPerRequest: options.maxSeriesPerRequest ?? DEFAULT_INGEST_SERVER.maxSeriesPerRequest,
-    ...(options.health !== undefined && { health: options.health }),
+    // Ok only once the writer is ready (its durable queue open); otherwise 503 with the reason.
+    health: options.health ?? (() => writer.health()),
     onRejected: (reason) => metrics.countRejected(reason),
   });
 

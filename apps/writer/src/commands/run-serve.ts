@@ -30,6 +30,15 @@ export async function runServe(options: RunServeOptions): Promise<number> {
   const config = await loadRunnerConfig(options.config, options.env, logger);
   const listen = options.listen === undefined ? config.ingestServer.listen : parseListen(options.listen);
   const writer = createVmWriter(config, { logger });
+  // A queue directory another process holds: refuse to start. A damaged queue: serve, with
+  // /health answering 503 and the reason, so that it is seen rather than silently stopped.
+  await writer.ready().catch(async (error: unknown) => {
+    if ((error as { code?: unknown }).code === "QUEUE_LOCKED") {
+      await writer.close();
+      throw error;
+    }
+    logger.error(`${error instanceof Error ? error.message : String(error)}; /health answers 503 until this is fixed and serve restarted`);
+  });
   // ingest_server: auth, TLS, limits, access log; warns when bound beyond loopback without auth.
   const ingest = await startIngestServer(writer, { ...resolveIngestServerOptions(config.ingestServer), host: listen.host, port: listen.port, logger }).catch(
     async (error: unknown) => {
