@@ -45,6 +45,8 @@ describe("anomaly-writer write", () => {
     const config = file("tenant.yml", `writer:
   datasource_url: ${cluster.url}/
   tenant_id: "2:3"
+  limits:
+    retention: 100y   # backfill: a cluster does not report its retention (default 1 month)
   metric_format:
     __name__: "cli_$VAR"
     for: "$QUERY_KEY"

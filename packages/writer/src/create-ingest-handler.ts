@@ -17,17 +17,36 @@ export interface IngestHandlerOptions {
   maxRecordsPerRequest?: number;
   /** Most output series (records × output variables) in one request; more get 413. Default unlimited. */
   maxSeriesPerRequest?: number;
+  /**
+   * Most label text one request may expand to (each record's label characters × its output
+   * variables, summed), checked before anything is written; more get 413. Default 256 Mi characters.
+   */
+  maxLabelBytesPerRequest?: number;
   /** Called when a request is refused for its size (to count it). */
   onRejected?: (reason: IngestRejectReason) => void;
 }
 
 /** Why the ingest handler refused a request before writing anything. */
-export type IngestRejectReason = "body_too_large" | "too_many_records" | "too_many_series";
+export type IngestRejectReason = "body_too_large" | "too_many_records" | "too_many_series" | "too_large_expansion";
 
-/** Output series a record would make: one per `outputs` key (0 for anything that is not a record). */
-function countSeries(record: PositionedRecord): number {
-  const outputs: unknown = (record.value as { outputs?: unknown } | null | undefined)?.outputs;
-  return typeof outputs === "object" && outputs !== null ? Object.keys(outputs).length : 0;
+export const DEFAULT_MAX_LABEL_BYTES_PER_REQUEST = 256 * 1024 * 1024;
+
+/** What a record would expand to: one series per `outputs` key, each with the record's labels (0 for anything that is not a record). */
+function measureExpansion(record: PositionedRecord): { readonly series: number; readonly labelChars: number } {
+  const value = record.value;
+  if (typeof value !== "object" || value === null) return { series: 0, labelChars: 0 };
+  const { outputs, labels } = value as { outputs?: unknown; labels?: unknown };
+  let series = 0;
+  if (typeof outputs === "object" && outputs !== null) for (const _ in outputs) series++;
+  let chars = 0;
+  if (typeof labels === "object" && labels !== null) {
+    for (const [name, label] of Object.entries(labels)) chars += name.length + (typeof label === "string" ? label.length : 0);
+  }
+  for (const key of ["query_key", "model_alias", "scheduler_alias", "preset"]) {
+    const text: unknown = (value as Record<string, unknown>)[key];
+    if (typeof text === "string") chars += text.length;
+  }
+  return { series, labelChars: chars * series };
 }
 
 /** A node:http request handler with a promise that settles when all requests in flight are done. */
@@ -70,7 +89,7 @@ export function summarizeForResponse(result: WriteResult) {
     invalid: result.records.invalid,
     empty: result.records.empty,
     dropped: result.dropped,
-    errors: result.recordProblems.map((p) => ({ position: p.position, message: p.message })),
+    errors: result.recordProblems.map((p) => ({ position: p.position, field: p.field, reason: p.reason, message: p.message })),
     failures: result.failures.map((f) => ({ query_key: f.queryKey, code: f.code, message: f.message, datapoints: f.datapoints })),
   };
 }
@@ -84,6 +103,7 @@ const TRANSIENT = new Set(["connection_error", "timeout", "io_error", "ssl_error
 export function createIngestHandler(writer: VmWriter, options: IngestHandlerOptions = {}): IngestHandler {
   const logger = options.logger ?? silentLogger;
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const maxLabelBytes = options.maxLabelBytesPerRequest ?? DEFAULT_MAX_LABEL_BYTES_PER_REQUEST;
   let active = 0;
   let waiters: (() => void)[] = [];
   const done = () => {
@@ -132,17 +152,31 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
       options.onRejected?.("too_many_records");
       return sendJson(res, 413, { error: `${records.length} records in one request; the limit is ${options.maxRecordsPerRequest}: split the body` });
     }
-    if (options.maxSeriesPerRequest !== undefined) {
-      const series = records.reduce((sum, record) => sum + countSeries(record), 0);
-      if (series > options.maxSeriesPerRequest) {
-        options.onRejected?.("too_many_series");
-        return sendJson(res, 413, { error: `${series} output series in one request; the limit is ${options.maxSeriesPerRequest}: split the body` });
-      }
+    // A record beyond the writer's own bounds is refused alone, cheaply: it does not count here.
+    const recordLimits = writer.recordLimits();
+    let series = 0;
+    let labelChars = 0;
+    for (const record of records) {
+      const expansion = measureExpansion(record);
+      if (expansion.series > recordLimits.maxSeriesPerRecord || expansion.labelChars > recordLimits.maxLabelBytesPerRecord) continue;
+      series += expansion.series;
+      labelChars += expansion.labelChars;
+    }
+    if (options.maxSeriesPerRequest !== undefined && series > options.maxSeriesPerRequest) {
+      options.onRejected?.("too_many_series");
+      return sendJson(res, 413, { error: `${series} output series in one request; the limit is ${options.maxSeriesPerRequest}: split the body` });
+    }
+    if (labelChars > maxLabelBytes) {
+      options.onRejected?.("too_large_expansion");
+      return sendJson(res, 413, {
+        error: `the request expands to about ${labelChars} characters of labels (each record's labels × its output variables); the limit is ${maxLabelBytes}: split the body or send fewer, shorter labels`,
+      });
     }
     let result: WriteResult;
     try {
       // With the durable queue, all or nothing: a 2xx means every good record is on disk.
-      result = await writer.write(records, { atomic: true });
+      // Every refused record is named in the answer (at most maxRecordsPerRequest).
+      result = await writer.write(records, { atomic: true, maxProblems: records.length });
     } catch (error) {
       if (error instanceof WriterError && error.code === "WRITER_QUEUE_FULL") {
         logger.warn(`POST /api/v1/outputs refused: ${error.message}`);

@@ -8,6 +8,7 @@ export type IngestServerRejectReason =
   | "body_too_large"
   | "too_many_records"
   | "too_many_series"
+  | "too_large_expansion"
   | "overloaded"
   | "request_timeout"
   | "tls_handshake";
@@ -17,6 +18,7 @@ const REJECT_REASONS: readonly IngestServerRejectReason[] = [
   "body_too_large",
   "too_many_records",
   "too_many_series",
+  "too_large_expansion",
   "overloaded",
   "request_timeout",
   "tls_handshake",
@@ -97,7 +99,7 @@ export function createIngestServerMetrics(registry: Registry): IngestServerMetri
   const rejected = simpleMetric(
     registry,
     "anomaly_writer_ingest_rejected_total",
-    "Requests and connections the ingest server refused, by reason (unauthorized, body_too_large, too_many_records, too_many_series, overloaded, request_timeout, tls_handshake).",
+    "Requests and connections the ingest server refused, by reason (unauthorized, body_too_large, too_many_records, too_many_series, too_large_expansion, overloaded, request_timeout, tls_handshake).",
     "counter",
   );
   const inFlight = simpleMetric(registry, "anomaly_writer_ingest_requests_in_flight", "Requests the ingest server is handling now.", "gauge");

@@ -1,9 +1,10 @@
 import { parseConfig } from "@anomaly-writer/config";
-import { startNginx, startVictoriaMetrics, type NginxServer, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { freePort, startNginx, startVictoriaMetrics, type NginxServer, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
+import { formatWriteSummary } from "./write-result.ts";
 import { atPosition, unreadable } from "./positioned-record.ts";
-import { makeRecords, writerYaml } from "./testing/make-records.ts";
+import { BACKFILL_LIMITS, makeRecords, writerYaml } from "./testing/make-records.ts";
 import { createCaptureLogger } from "./testing/capture-logger.ts";
 
 
@@ -66,8 +67,9 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
   it("reports a record whose label set cannot fit in one line, and writes the records around it", async () => {
     const config = parseConfig(writerYaml(vm.url));
     const logger = createCaptureLogger();
-    const writer = createVmWriter(config, { logger, maxRequestBytes: 16 * 1024 });
-    const [before, huge, after] = makeRecords({ queryKey: "hugelabel", count: 3, labels: (i) => ({ instance: i === 1 ? "x".repeat(20_000) : `h${i}` }) });
+    // 12 KB: within VictoriaMetrics' label value limit (16 KiB), beyond what one 8 KiB request holds.
+    const writer = createVmWriter(config, { logger, maxRequestBytes: 8 * 1024 });
+    const [before, huge, after] = makeRecords({ queryKey: "hugelabel", count: 3, labels: (i) => ({ instance: i === 1 ? "x".repeat(12_000) : `h${i}` }) });
     const result = await writer.write([before, huge, after]);
     await writer.close();
     expect(result.records).toEqual({ total: 3, written: 2, invalid: 1, empty: 0, failed: 0 });
@@ -134,7 +136,7 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
 
   it("writes to tenant 2:3 through the emulated cluster with custom metric_format labels", async () => {
     const config = parseConfig(
-      writerYaml(cluster.url, '  tenant_id: "2:3"\n  metric_format:\n    __name__: "vmanomaly_$VAR"\n    for: "$QUERY_KEY"\n    run: "writer-test"\n'),
+      writerYaml(cluster.url, BACKFILL_LIMITS + '  tenant_id: "2:3"\n  metric_format:\n    __name__: "vmanomaly_$VAR"\n    for: "$QUERY_KEY"\n    run: "writer-test"\n'),
     );
     const writer = createVmWriter(config);
     expect(writer.importUrl).toBe(`${cluster.url}/insert/2:3/prometheus/api/v1/import`);
@@ -150,7 +152,7 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
 
   it("reports a permanent failure with its code and counts the lost points", async () => {
     // A cluster vminsert without a tenant path answers 400: nothing is retried, all is reported.
-    const config = parseConfig(writerYaml(cluster.url));
+    const config = parseConfig(writerYaml(cluster.url, BACKFILL_LIMITS));
     const logger = createCaptureLogger();
     const writer = createVmWriter(config, { logger });
     const result = await writer.write(makeRecords({ queryKey: "refused", count: 3 }));
@@ -165,8 +167,22 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     expect(metrics).toMatch(/code="400"[^\n]*\} 1/);
   });
 
+  it("summarises a refused connection as connection_error, not permanent_error (no queue)", async () => {
+    const port = await freePort();
+    const logger = createCaptureLogger();
+    const writer = createVmWriter(parseConfig(writerYaml(`http://127.0.0.1:${port}`, BACKFILL_LIMITS)), { logger });
+    const result = await writer.write(makeRecords({ queryKey: "no_listener", count: 2 }));
+    await writer.close();
+    expect(result.failures).toEqual([expect.objectContaining({ code: "connection_error", datapoints: 6, records: 2 })]);
+    expect(result.dropped).toMatchObject({ connection_error: 6, permanent_error: 0 });
+    expect(formatWriteSummary(result)).toContain("dropped datapoints: connection_error 6");
+    const metrics = await writer.metrics.registry.getSingleMetricAsString("anomaly_writer_dropped_datapoints_total");
+    expect(metrics).toMatch(/query_key="no_listener"[^\n]*reason="connection_error"\} 6/);
+    expect(metrics).not.toContain(`reason="permanent_error"`);
+  });
+
   it("class noop sends nothing and reports what it would have written", async () => {
-    const config = parseConfig("writer:\n  class: noop\n");
+    const config = parseConfig(`writer:\n  class: noop\n${BACKFILL_LIMITS}`);
     const writer = createVmWriter(config);
     const result = await writer.write(makeRecords({ queryKey: "noop_only", count: 4 }));
     await writer.close();

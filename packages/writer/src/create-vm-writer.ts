@@ -1,17 +1,23 @@
 import type { ResolvedConfig } from "@anomaly-writer/config";
 import { createWriterMetrics, probeHealth, probeWrite, type ProbeResult, type WriterMetricLabels, type WriterMetrics } from "@anomaly-writer/healthcheck";
 import { createRotatingFileWriter } from "@anomaly-writer/file-sink";
-import { createLabelLimitChecker, createRecordEncoder, formatRecord, RecordError, safeParseRecord, type EncodedRecord, type FormattedSeries, type ModelOutputRecord } from "@anomaly-writer/metric-format";
+import { createRecordEncoder, formatRecord, RecordError, safeParseRecord, type EncodedRecord, type FormattedSeries, type ModelOutputRecord, type RecordIssue, type ResolvedRecordLimits } from "@anomaly-writer/metric-format";
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS } from "@anomaly-writer/remote-write";
 import { QueueError } from "@anomaly-writer/queue";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
+import { hashLabelSet, RememberedSet } from "@anomaly-writer/common";
 import { createTransport, redactUrl, TransportError, type Transport } from "@anomaly-writer/transport";
 import { createBodyBufferPool } from "./create-body-buffer-pool.ts";
+import { createLimitsSource } from "./create-limits-source.ts";
+import { createLogLimiter, type LogLimiterOptions } from "./create-log-limiter.ts";
+import { createWriteReport } from "./create-write-report.ts";
+import { countDistinctSeries, countLinePoints, countRawPoints } from "./count-points.ts";
+import { readServerLimits, resolveFlagsUrl } from "./read-server-limits.ts";
 import { createQueuedDelivery, toQueueItem, type QueuedDelivery } from "./create-queued-delivery.ts";
 import { WriterError } from "./errors.ts";
 import { isPositionedRecord, type PositionedRecord } from "./positioned-record.ts";
 import { resolveTransportOptions, resolveWriterEndpoints } from "./resolve-writer-options.ts";
-import type { DroppedDatapoints, RecordProblem, SendFailure, WriteResult } from "./write-result.ts";
+import { dropReasonOf, type SendFailure, type WriteResult } from "./write-result.ts";
 import { silentLogger, type WriterLogger } from "./writer-logger.ts";
 
 export interface CreateVmWriterOptions {
@@ -35,6 +41,10 @@ export interface CreateVmWriterOptions {
   backgroundSender?: boolean;
   /** With `writer.queue`: how long a streaming write waits for room in a full queue. Default 30 s. */
   queueFullWaitMs?: number;
+  /** Wall clock (Unix milliseconds) that timestamps are checked against. Default `Date.now`. */
+  now?: () => number;
+  /** Repeated warnings: one line per kind per interval (default 10 s), with a count of those left out. */
+  logRateLimit?: LogLimiterOptions;
 }
 
 /** Options of one `write()` call. */
@@ -44,6 +54,8 @@ export interface WriteOptions {
    * `WRITER_QUEUE_FULL` (and nothing is queued) when the batch does not fit.
    */
   atomic?: boolean;
+  /** How many refused records `recordProblems` lists (all are counted). Default 1000. */
+  maxProblems?: number;
 }
 
 /** Progress of a running write. */
@@ -75,8 +87,12 @@ export interface VmWriter {
   queueStats(): { readonly pendingEntries: number; readonly pendingBytes: number };
   /** For `/health`: ok once the durable queue (if any) is open, not ok with the reason while it is not. */
   health(): Promise<{ readonly ok: boolean; readonly detail: string }>;
-  /** Probe the health path and the import URL (an empty import request). */
+  /** Probe the health path and the import URL (an empty import request); reads the server's limits again. */
   probe(): Promise<{ readonly health: ProbeResult; readonly write: ProbeResult }>;
+  /** What is refused before sending, and where each limit comes from (`writer.limits`, the server's `/flags`, defaults). */
+  describeLimits(): string;
+  /** The limits records are checked against now. */
+  recordLimits(): ResolvedRecordLimits;
   close(): Promise<void>;
 }
 
@@ -106,13 +122,13 @@ interface SplitRecord {
   readonly recordBytes: number;
 }
 
-const MAX_PROBLEMS_KEPT = 1000;
-
 /** Create a writer from a parsed config (`@anomaly-writer/config`). */
 export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOptions = {}): VmWriter {
   const writerConfig = config.writer;
   const logger = options.logger ?? silentLogger;
-  const metrics = options.metrics ?? createWriterMetrics();
+  const metrics = options.metrics ?? createWriterMetrics({ labelBounds: { knownQueryKeys: config.queryKeys ?? [] } });
+  const limiter = createLogLimiter(logger, options.logRateLimit);
+  const wallClock = options.now ?? (() => Date.now());
   const kind = writerConfig.class;
   const remoteWrite = kind === "remote_write";
   const fileConfig = kind === "file" ? writerConfig.file : undefined;
@@ -155,14 +171,25 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     metricFormat: writerConfig.metricFormat,
     // No line may be larger than a request, so a long series is split to fit.
     maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
-    onLabelWarning: (warning) => logger.warn(warning.message),
   });
-  const rwLabelLimits = remoteWrite ? createLabelLimitChecker({ onWarning: (warning) => logger.warn(warning.message) }) : undefined;
+  // What VictoriaMetrics would drop or change is refused before encoding (writer.limits, else the server's /flags, else its defaults).
+  const limits = createLimitsSource({
+    metricFormat: writerConfig.metricFormat,
+    configured: writerConfig.limits,
+    logger,
+    ...(transport !== undefined && writerConfig.datasourceUrl !== undefined
+      ? {
+          read: () => readServerLimits(transport, writerConfig.datasourceUrl as string, { timeoutMs: Math.min(writerConfig.timeoutMs, 5000) }),
+          flagsUrl: redactUrl(resolveFlagsUrl(writerConfig.datasourceUrl)),
+        }
+      : {}),
+  });
+  const limitsRead = limits.refresh();
   const tenancy = noop
     ? undefined
     : createTenancyChecker({
         ...(writerConfig.tenantId !== undefined ? { tenantId: writerConfig.tenantId } : {}),
-        onWarning: (warning) => logger.warn(warning.message),
+        onWarning: (warning) => limiter.log("warn", "tenancy", warning.message),
       });
   const queueConfig = noop ? undefined : writerConfig.queue;
   let delivery: QueuedDelivery | undefined;
@@ -199,7 +226,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
   const storesBodies = !remoteWrite && (fileWriter !== undefined || !noop);
   const bodies = createBodyBufferPool(maxRequestBytes, maxInFlight + 2);
   const knownQueryKeys = config.queryKeys ? new Set(config.queryKeys) : undefined;
-  const warnedQueryKeys = new Set<string>();
+  const warnedQueryKeys = new RememberedSet(10_000);
   let closed = false;
 
   const labelsOf = (batch: Batch): WriterMetricLabels => ({
@@ -218,7 +245,6 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       rwBytes += 18 * s.values.length;
       for (const [name, value] of Object.entries(s.labels)) rwBytes += name.length + value.length + 4;
       datapoints += s.values.length;
-      rwLabelLimits?.check(s.labels);
     }
     return { rw: series, bytes: rwBytes, series: series.length, datapoints, dropped, labelSets: series.map((s) => s.labels) };
   }
@@ -226,23 +252,24 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
   async function write(input: Iterable<unknown> | AsyncIterable<unknown>, writeOptions: WriteOptions = {}): Promise<WriteResult> {
     if (closed) throw new WriterError("WRITER_CLOSED", "write() after close()");
     await ready;
+    await limitsRead;
+    limits.refreshIfStale();
+    const guard = limits.guard();
     const atomicItems: { batch: Batch; body: string | Buffer }[] | undefined = delivery && writeOptions.atomic ? [] : undefined;
     const startedAt = performance.now();
-    const dropped: DroppedDatapoints = { nan: 0, inf: 0, invalid_record: 0, permanent_error: 0 };
-    const problems: RecordProblem[] = [];
+    const report = createWriteReport({ metrics, limiter, maxProblems: writeOptions.maxProblems ?? 1000, knownQueryKeys: config.queryKeys ?? [] });
+    const dropped = report.dropped;
     const failures: SendFailure[] = [];
     const failedRecords = new Set<number>();
-    const emptyByQuery = new Map<string, number>();
-    const totals = { records: 0, invalid: 0, empty: 0, withData: 0, series: 0, datapoints: 0, requests: 0, bytes: 0 };
+    const totals = { records: 0, empty: 0, withData: 0, series: 0, datapoints: 0, requests: 0, bytes: 0 };
     const groups = new Map<string, Batch>();
     const inFlight = new Set<Promise<void>>();
 
-    const reportInvalid = (position: string, message: string, issues: RecordProblem["issues"], points: number) => {
-      totals.invalid++;
-      dropped.invalid_record += points;
-      if (points > 0) metrics.recordDropped("invalid_record", points);
-      if (problems.length < MAX_PROBLEMS_KEPT) problems.push({ position, message, issues });
-      logger.warn(`invalid record at ${position}: ${message}`);
+    /** Refuse a record; its metric labels are its own query key and aliases when they are strings (bounded by the metrics). */
+    const refuse = (position: string, issues: readonly RecordIssue[], value: unknown, points: number) => {
+      const record = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+      const text = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : "");
+      report.refuse(position, issues, points, { url: printableImportUrl, query_key: text("query_key"), scheduler_alias: text("scheduler_alias"), preset: text("preset") });
     };
 
     const send = async (batch: Batch): Promise<void> => {
@@ -299,11 +326,12 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
           datapoints: batch.datapoints,
           records: batch.records.length,
         });
-        dropped.permanent_error += batch.datapoints;
-        metrics.recordDropped("permanent_error", batch.datapoints, labels);
+        const reason = dropReasonOf(code);
+        dropped[reason] += batch.datapoints;
+        metrics.recordDropped(reason, batch.datapoints, labels);
         for (const r of batch.records) failedRecords.add(r);
         const hint = te?.credentialError ? " (check user/password or bearer token)" : "";
-        logger.error(`cannot write ${batch.datapoints} datapoints for ${batch.queryKey} to ${printableImportUrl}: code ${code}${hint}: ${message}`);
+        limiter.log("error", "send_failure", `cannot write ${batch.datapoints} datapoints for ${JSON.stringify(batch.queryKey.slice(0, 64))} to ${printableImportUrl}: code ${code}${hint}: ${message}`);
       } finally {
         options.onProgress?.({ records: totals.records, datapoints: totals.datapoints, requests: totals.requests });
       }
@@ -346,7 +374,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         dropped.permanent_error += batch.datapoints;
         metrics.recordDropped("permanent_error", batch.datapoints, labelsOf(batch));
         for (const r of batch.records) failedRecords.add(r);
-        logger.error(`cannot queue ${batch.datapoints} datapoints for ${batch.queryKey}: ${message}`);
+        limiter.log("error", "queue_failure", `cannot queue ${batch.datapoints} datapoints for ${JSON.stringify(batch.queryKey.slice(0, 64))}: ${message}`);
       }
     };
 
@@ -416,7 +444,14 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       const positioned = isPositionedRecord(item) ? item : undefined;
       const value = positioned ? positioned.value : item;
       if (positioned?.parseError !== undefined) {
-        reportInvalid(positioned.position, positioned.parseError, [], 0);
+        refuse(positioned.position, [{ path: "", message: positioned.parseError, reason: "invalid_record" }], undefined, 0);
+        return;
+      }
+      // Before anything is expanded: what VictoriaMetrics would not keep as sent, and records
+      // beyond the expansion bounds (work linear in the input).
+      const refused = guard.check(value, wallClock());
+      if (refused !== undefined) {
+        refuse(positionOf(positioned, index), refused, value, countRawPoints(value));
         return;
       }
       // The common valid record is validated and encoded in one pass; anything else is
@@ -428,8 +463,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       else {
         const parsed = safeParseRecord(value);
         if (!parsed.success) {
-          const message = parsed.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
-          reportInvalid(positionOf(positioned, index), message, parsed.issues, countRawPoints(value));
+          refuse(positionOf(positioned, index), parsed.issues, value, countRawPoints(value));
           return;
         }
         record = parsed.output;
@@ -442,14 +476,13 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       } catch (error) {
         // A record valid in itself that cannot be written (a label set too large for one line).
         if (!(error instanceof RecordError)) throw error;
-        const message = error.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ");
-        reportInvalid(positionOf(positioned, index), message, error.issues, countRawPoints(record));
+        refuse(positionOf(positioned, index), error.issues, record, countRawPoints(record));
         return;
       }
       const serializeSeconds = (performance.now() - t0) / 1000;
-      if (knownQueryKeys && !knownQueryKeys.has(record.query_key) && !warnedQueryKeys.has(record.query_key)) {
-        warnedQueryKeys.add(record.query_key);
-        logger.warn(`query_key "${record.query_key}" is not one of reader.queries (${[...knownQueryKeys].join(", ")})`);
+      // Each unknown key is named once per process (bounded memory), in the write's summary.
+      if (knownQueryKeys && !knownQueryKeys.has(record.query_key) && warnedQueryKeys.add(hashLabelSet({ query_key: record.query_key }))) {
+        report.unknownQueryKey(record.query_key);
       }
       const counts = (encoded ?? rwEncoded) as { readonly series: number; readonly datapoints: number; readonly bytes: number; readonly dropped: { nan: number; inf: number } };
       const scheduler = record.scheduler_alias ?? "";
@@ -471,8 +504,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       }
       if (counts.series === 0) {
         totals.empty++;
-        emptyByQuery.set(record.query_key, (emptyByQuery.get(record.query_key) ?? 0) + 1);
-        logger.debug(`no valid datapoints for ${record.query_key} at ${positionOf(positioned, index)}`);
+        report.empty(record.query_key);
         return;
       }
       totals.withData++;
@@ -535,19 +567,19 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
       for (const { batch, body } of atomicItems) accept(batch, Buffer.byteLength(body));
     }
 
-    for (const [queryKey, count] of emptyByQuery) logger.warn(`no valid datapoints to write for ${queryKey} (${count} records had only NaN/Inf values)`);
+    report.logSummary(totals.records);
     const failed = failedRecords.size;
     return {
-      ok: totals.invalid === 0 && failures.length === 0,
+      ok: report.invalid === 0 && failures.length === 0,
       noop,
       queued: delivery !== undefined,
-      records: { total: totals.records, written: totals.withData - failed, invalid: totals.invalid, empty: totals.empty, failed },
+      records: { total: totals.records, written: totals.withData - failed, invalid: report.invalid, empty: totals.empty, failed },
       series: totals.series,
       datapoints: totals.datapoints,
       requests: totals.requests,
       bytes: totals.bytes,
       dropped,
-      recordProblems: problems,
+      recordProblems: report.problems,
       failures,
       durationMs: performance.now() - startedAt,
     };
@@ -580,12 +612,15 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
         const skipped: ProbeResult = { ok: true, url: printableImportUrl, code: kind, latencyMs: 0, reason };
         return { health: skipped, write: skipped };
       }
-      const [health, writeProbe] = await Promise.all([probeHealth(transport, endpoints.healthUrl), probeWrite(transport, endpoints.importUrl)]);
+      const [health, writeProbe] = await Promise.all([probeHealth(transport, endpoints.healthUrl), probeWrite(transport, endpoints.importUrl), limits.refresh()]);
       return { health, write: writeProbe };
     },
+    describeLimits: () => limits.describe(),
+    recordLimits: () => limits.guard().limits,
     async close() {
       if (closed) return;
       closed = true;
+      limits.stop();
       await ready.catch(() => undefined);
       await delivery?.close();
       await fileWriter?.close();
@@ -597,30 +632,4 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
 /** Where an input record came from: its own position, or "record N". */
 function positionOf(positioned: PositionedRecord | undefined, index: number): string {
   return positioned?.position ?? `record ${index}`;
-}
-
-/** Points in an unparseable-but-object record, for the invalid_record drop count. */
-function countRawPoints(value: unknown): number {
-  if (typeof value !== "object" || value === null) return 0;
-  const outputs = (value as { outputs?: unknown }).outputs;
-  if (typeof outputs !== "object" || outputs === null) return 0;
-  let n = 0;
-  for (const values of Object.values(outputs)) if (Array.isArray(values)) n += values.length;
-  return n;
-}
-
-/** Datapoints in one encoded line: its timestamps are integers, so commas + 1. */
-function countLinePoints(line: string): number {
-  const start = line.lastIndexOf('"timestamps":[');
-  if (start === -1) return 0;
-  let n = 1;
-  for (let i = start + 14; i < line.length && line.charCodeAt(i) !== 93; i++) if (line.charCodeAt(i) === 44) n++;
-  return n;
-}
-
-/** Distinct series among encoded lines: a split series repeats its `{"metric":...}` prefix. */
-function countDistinctSeries(lines: readonly string[]): number {
-  const prefixes = new Set<string>();
-  for (const line of lines) prefixes.add(line.slice(0, line.indexOf(',"values":[')));
-  return prefixes.size;
 }

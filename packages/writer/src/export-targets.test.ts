@@ -7,7 +7,7 @@ import { parseConfig } from "@anomaly-writer/config";
 import { startNginx, startPrometheus, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
-import { makeRecords } from "./testing/make-records.ts";
+import { BACKFILL_LIMITS, makeRecords } from "./testing/make-records.ts";
 
 let vm: VictoriaMetricsServer;
 let dir: string;
@@ -20,7 +20,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const rwYaml = (url: string, extra = "") => `writer:\n  class: remote_write\n  datasource_url: ${url}\n  metric_format:\n    __name__: "rw_$VAR"\n    for: "$QUERY_KEY"\n${extra}`;
+const rwYaml = (url: string, extra = "") => `writer:\n  class: remote_write\n  datasource_url: ${url}\n${BACKFILL_LIMITS}  metric_format:\n    __name__: "rw_$VAR"\n    for: "$QUERY_KEY"\n${extra}`;
 
 describe("class remote_write", () => {
   it("writes exact labels and values into VictoriaMetrics /api/v1/write", async () => {
@@ -105,7 +105,7 @@ describe("class file", () => {
   it("writes rotating JSON-line files that curl imports into VictoriaMetrics", async () => {
     const path = join(dir, "out", "anomalies.jsonl");
     const writer = createVmWriter(
-      parseConfig(`writer:\n  class: file\n  file:\n    path: ${path}\n    max_size: 64KiB\n    max_files: 20\n`),
+      parseConfig(`writer:\n  class: file\n${BACKFILL_LIMITS}  file:\n    path: ${path}\n    max_size: 64KiB\n    max_files: 20\n`),
       { maxRequestBytes: 16 * 1024 },
     );
     const result = await writer.write(makeRecords({ queryKey: "to_file", count: 400 }));

@@ -6,7 +6,7 @@ import { parseConfig } from "@anomaly-writer/config";
 import { startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
-import { makeRecords } from "./testing/make-records.ts";
+import { BACKFILL_LIMITS, makeRecords } from "./testing/make-records.ts";
 
 let vm: VictoriaMetricsServer;
 let dir: string;
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const queueYaml = (url: string, name: string, extra = "") =>
-  `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, name)}\n${extra}`;
+  `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n${BACKFILL_LIMITS}  queue:\n    path: ${join(dir, name)}\n${extra}`;
 
 async function until(check: () => Promise<boolean>, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;

@@ -34,6 +34,14 @@ describe("readJsonLines", () => {
     expect(out[0]).toMatchObject({ position: "in.jsonl line 1", parseError: "line is longer than 50 bytes" });
     expect(out[1]).toMatchObject({ position: "in.jsonl line 2", value: { ok: true } });
   });
+
+  it("skips a UTF-8 byte-order mark at the start, also when it arrives split across chunks", async () => {
+    const bytes = Buffer.from('\ufeff{"a":1}\n{"a":2}\n');
+    expect((await collect([bytes])).map((e) => e.value)).toEqual([{ a: 1 }, { a: 2 }]);
+    expect((await collect([bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)])).map((e) => e.value)).toEqual([{ a: 1 }, { a: 2 }]);
+    // Only at the start: a BOM inside is a character like any other.
+    expect((await collect(['{"a":1}\n\ufeff{"a":2}\n']))[1]?.parseError).toMatch(/not valid JSON/);
+  });
 });
 
 describe("parseRecordsText", () => {
@@ -43,5 +51,10 @@ describe("parseRecordsText", () => {
     const lines = parseRecordsText('{"a":1}\nnope\n{"a":3}\n');
     expect(lines.map((e) => e.position)).toEqual(["line 1", "line 2", "line 3"]);
     expect(lines[1]?.parseError).toMatch(/not valid JSON/);
+  });
+
+  it("skips a UTF-8 byte-order mark before JSON lines as before one document", () => {
+    expect(parseRecordsText('\ufeff{"a":1}\n{"a":2}\n').map((e) => [e.position, e.value])).toEqual([["line 1", { a: 1 }], ["line 2", { a: 2 }]]);
+    expect(parseRecordsText('\ufeff[{"a":1}]').map((e) => e.value)).toEqual([{ a: 1 }]);
   });
 });

@@ -12,6 +12,7 @@ export interface ReadJsonLinesOptions {
  * Read model-output records from a stream of JSON lines (a file, stdin, a request body).
  * Each non-empty line becomes one positioned record ("line 7"); a line that is not JSON becomes
  * an unreadable entry with the parser's reason, so the good lines around it still go through.
+ * A UTF-8 byte-order mark at the start is skipped.
  */
 export async function* readJsonLines(
   source: AsyncIterable<string | Uint8Array>,
@@ -23,6 +24,7 @@ export async function* readJsonLines(
   let pending = "";
   let lineNo = 0;
   let skipping = false;
+  let atStart = true;
   const emit = (line: string): PositionedRecord | undefined => {
     lineNo++;
     const text = line.endsWith("\r") ? line.slice(0, -1) : line;
@@ -31,6 +33,10 @@ export async function* readJsonLines(
   };
   for await (const chunk of source) {
     pending += typeof chunk === "string" ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (atStart && pending !== "") {
+      atStart = false;
+      if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
+    }
     let start = 0;
     for (let nl = pending.indexOf("\n", start); nl !== -1; nl = pending.indexOf("\n", start)) {
       const line = pending.slice(start, nl);
@@ -69,9 +75,11 @@ function parseLine(text: string, position: string): PositionedRecord {
 
 /**
  * Parse a request body holding one record, a JSON array of records, or JSON lines.
- * Positions are "record N" for arrays and "line N" for JSON lines.
+ * Positions are "record N" for arrays and "line N" for JSON lines. A UTF-8 byte-order mark at
+ * the start is skipped.
  */
-export function parseRecordsText(text: string): PositionedRecord[] {
+export function parseRecordsText(body: string): PositionedRecord[] {
+  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
   const trimmed = text.trim();
   if (trimmed === "") return [];
   try {

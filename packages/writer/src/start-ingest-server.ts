@@ -46,6 +46,8 @@ export interface IngestServerOptions {
   maxRecordsPerRequest?: number;
   /** Output series (records × output variables); default 50 000; more get 413. */
   maxSeriesPerRequest?: number;
+  /** Label characters one request may expand to (labels × output variables, summed); default 256 Mi; more get 413. */
+  maxLabelBytesPerRequest?: number;
   /** Ingest requests handled at once; more get 503 with `Retry-After`. Default 8. */
   maxConcurrentRequests?: number;
   /** `Retry-After` seconds of a 503 when saturated. Default 1. */
@@ -185,6 +187,7 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
     maxBodyBytes,
     maxRecordsPerRequest: options.maxRecordsPerRequest ?? DEFAULT_INGEST_SERVER.maxRecordsPerRequest,
     maxSeriesPerRequest: options.maxSeriesPerRequest ?? DEFAULT_INGEST_SERVER.maxSeriesPerRequest,
+    ...(options.maxLabelBytesPerRequest !== undefined && { maxLabelBytesPerRequest: options.maxLabelBytesPerRequest }),
     // Ok only once the writer is ready (its durable queue open); otherwise 503 with the reason.
     health: options.health ?? (() => writer.health()),
     onRejected: (reason) => metrics.countRejected(reason),

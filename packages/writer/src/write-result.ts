@@ -1,16 +1,26 @@
+import type { DropReason } from "@anomaly-writer/healthcheck";
+import type { RecordIssue, RefusalReason } from "@anomaly-writer/metric-format";
+
 /** Datapoints that were not written, by reason (the `reason` label of the dropped metric). */
-export interface DroppedDatapoints {
-  nan: number;
-  inf: number;
-  invalid_record: number;
-  permanent_error: number;
+export type DroppedDatapoints = Record<DropReason, number>;
+
+/** A record that was refused before sending, with where it was, which field, why, and what is wrong. */
+export interface RecordProblem {
+  /** `line 7`, `record 3`, `input.jsonl line 12`. */
+  readonly position: string;
+  /** The path of the first issue in the record (`timestamps[0]`, `labels.host`), `""` for the record itself. */
+  readonly field: string;
+  readonly reason: RefusalReason;
+  /** The first issues with their paths, then how many more. */
+  readonly message: string;
+  readonly issues: readonly RecordIssue[];
 }
 
-/** A record that was rejected before sending, with where it was and what is wrong. */
-export interface RecordProblem {
-  readonly position: string;
-  readonly message: string;
-  readonly issues: readonly { readonly path: string; readonly message: string }[];
+/** The drop reason of a request that failed for good: unreachable, server trouble after the retries, or refused. */
+export function dropReasonOf(code: string): "connection_error" | "server_error" | "permanent_error" {
+  if (code === "connection_error" || code === "timeout" || code === "ssl_error") return "connection_error";
+  if (code === "429" || /^5\d\d$/.test(code)) return "server_error";
+  return "permanent_error";
 }
 
 /** A request that failed for good (permanent HTTP error, or retries exhausted). */
@@ -49,12 +59,12 @@ export interface WriteResult {
 /** One human line summing up a write, as the runner prints it. */
 export function formatWriteSummary(result: WriteResult): string {
   const d = result.dropped;
-  const droppedTotal = d.nan + d.inf + d.invalid_record + d.permanent_error;
+  const droppedTotal = Object.values(d).reduce((sum, n) => sum + n, 0);
   const parts = [
     `${result.noop ? "would write" : result.queued ? "queued" : "written"}: ${result.records.written} records, ${result.series} series, ${result.datapoints} datapoints`,
     `${result.requests} requests, ${result.bytes} bytes in ${(result.durationMs / 1000).toFixed(2)} s`,
   ];
-  if (result.records.invalid > 0) parts.push(`${result.records.invalid} invalid records`);
+  if (result.records.invalid > 0) parts.push(`${result.records.invalid} records refused`);
   if (result.records.failed > 0) parts.push(`${result.records.failed} records failed to send`);
   if (droppedTotal > 0) {
     const reasons = Object.entries(d).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`);

@@ -53,10 +53,7 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
     if (options.progress) process.stderr.write("\r\x1b[K");
     await writer.close();
   }
-  for (const problem of result.recordProblems) logger.error(`${problem.position}: ${problem.message}`);
-  if (result.records.invalid > result.recordProblems.length) {
-    logger.error(`... and ${result.records.invalid - result.recordProblems.length} more invalid records`);
-  }
+  // The writer has logged the refused records: the first five with their reasons, and how many more.
   if (queue && drained) {
     if (drained.remaining === 0) logger.info(`durable queue ${queue.path}: sent ${drained.sent} entries, nothing left queued`);
     else {

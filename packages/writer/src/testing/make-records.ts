@@ -16,6 +16,13 @@ export function makeRecords(options: { queryKey: string; count: number; points?:
   }));
 }
 
+/**
+ * `writer.limits` for tests that write makeRecords' 2024 timestamps where the writer cannot read
+ * the test VictoriaMetrics' `-retentionPeriod=100y` from its `/flags` (a cluster behind nginx, a
+ * server that is down, class noop or file): without it, the default 1-month retention refuses them.
+ */
+export const BACKFILL_LIMITS = "  limits:\n    retention: 100y\n";
+
 /** A YAML config for the writer with the given datasource URL and extra writer keys. */
 export function writerYaml(url: string, extra = ""): string {
   return `writer:\n  class: vm\n  datasource_url: "${url}"\n${extra}`;
