@@ -9,3 +9,9 @@ export type { PrometheusSample, PrometheusSeries, PrometheusServer, StartPrometh
 export { startVmauth } from "./start-vmauth.ts";
 export type { StartVmauthOptions, VmauthServer, VmauthUser } from "./start-vmauth.ts";
 export { waitForPort } from "./wait-for-port.ts";
+export { checkVmalertRules } from "./check-vmalert-rules.ts";
+export type { VmalertRulesCheck } from "./check-vmalert-rules.ts";
+export { startVmagent } from "./start-vmagent.ts";
+export type { StartVmagentOptions, VmagentServer } from "./start-vmagent.ts";
+export { startVmalert } from "./start-vmalert.ts";
+export type { StartVmalertOptions, VmalertAlert, VmalertServer } from "./start-vmalert.ts";

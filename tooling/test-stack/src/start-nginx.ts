@@ -8,8 +8,13 @@ import { findBinary, freePort, trackChild, untrackChild } from "@anomaly-writer/
 import { waitForPort } from "./wait-for-port.ts";
 
 export interface StartNginxOptions {
-  /** Where requests go, e.g. a VictoriaMetrics URL `http://127.0.0.1:8428`. */
-  upstream: string;
+  /**
+   * Where requests go, e.g. a VictoriaMetrics URL `http://127.0.0.1:8428`. Several URLs (same
+   * scheme) make nginx a round-robin load balancer over them.
+   */
+  upstream: string | readonly string[];
+  /** Parameters appended to each upstream `server` line, e.g. `max_fails=1 fail_timeout=1s`. */
+  upstreamServerParameters?: string;
   /**
    * Emulate a cluster vminsert: `/insert/A:P/prometheus/...` adds `vm_account_id`/`vm_project_id`
    * labels, `/insert/A/prometheus/...` means `A:0`, `/insert/multitenant/prometheus/...` passes
@@ -55,7 +60,10 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxServe
   const dir = await mkdtemp(join(tmpdir(), "anomaly-writer-nginx-"));
   const port = await freePort();
   const prefix = (options.pathPrefix ?? "").replace(/\/+$/, "");
-  const upstream = new URL(options.upstream);
+  const upstreams = (typeof options.upstream === "string" ? [options.upstream] : options.upstream).map((u) => new URL(u));
+  const upstream = upstreams[0];
+  if (upstream === undefined) throw new Error("[test-stack] startNginx: upstream is empty");
+  const servers = upstreams.map((u) => `server ${u.host} ${options.upstreamServerParameters ?? ""};`).join(" ");
   const scheme = options.tls ? "https" : "http";
 
   if (options.basicAuth) {
@@ -108,7 +116,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   client_max_body_size 0;
   default_type text/plain;
-  upstream upstream_vm { server ${upstream.host}; keepalive 8; }
+  upstream upstream_vm { ${servers} keepalive 8; }
   ${options.extraHttpConfig ?? ""}
   server {
     listen 127.0.0.1:${port}${options.tls ? " ssl" : ""};

@@ -119,6 +119,24 @@ describe("nginx as a reverse proxy", () => {
   });
 });
 
+describe("nginx as a load balancer", () => {
+  it("spreads requests round-robin over several upstreams", async () => {
+    const other = await startVictoriaMetrics();
+    const nginx = await startNginx({ upstream: [vm.url, other.url], upstreamServerParameters: "max_fails=1 fail_timeout=1s" });
+    try {
+      for (let i = 0; i < 6; i++) {
+        expect((await httpSend(`${nginx.url}/api/v1/import`, { method: "POST", body: line("ts_balanced", { n: String(i) }) })).status).toBe(204);
+      }
+      const here = (await vm.exportSeries('{__name__="ts_balanced"}')).length;
+      const there = (await other.exportSeries('{__name__="ts_balanced"}')).length;
+      expect([here, there]).toEqual([3, 3]);
+    } finally {
+      await nginx.stop();
+      await other.stop();
+    }
+  });
+});
+
 describe("vmauth with bearer tokens", () => {
   let vmauth: VmauthServer;
   beforeAll(async () => {
