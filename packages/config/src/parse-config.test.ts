@@ -40,6 +40,8 @@ describe("the seed's config example (writer.md)", () => {
       verifyTls: true,
       connectionRetryAttempts: 1,
       limits: {},
+      batchMaxBytes: 4 * 1024 * 1024,
+      metricPrefixCacheMaxEntries: 100_000,
     });
     expect(config.monitoring).toEqual({});
     expect(config.queryKeys).toBeUndefined();
@@ -72,6 +74,8 @@ describe("defaults", () => {
       timeoutMs: 5000,
       verifyTls: true,
       limits: {},
+      batchMaxBytes: 4 * 1024 * 1024,
+      metricPrefixCacheMaxEntries: 100_000,
     });
     expect(config.warnings).toEqual([]);
     expect(config.source).toEqual({});

@@ -10,6 +10,7 @@ import { HttpUrlSchema } from "./http-url-schema.ts";
 import { integerSchema, isMapping, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
 import { LabelMapSchema } from "./label-map-schema.ts";
+import { ByteSizeSchema } from "./byte-size-schema.ts";
 import { createFileOutputSchema, type FileOutputConfig } from "./file-output-schema.ts";
 import { createLimitsSchema, type WriterLimitsConfig } from "./limits-schema.ts";
 import { createQueueSchema, type QueueConfig } from "./queue-schema.ts";
@@ -32,6 +33,10 @@ export const DEFAULT_METRIC_FORMAT: Readonly<Record<string, string>> = Object.fr
   for: "$QUERY_KEY",
 });
 export const DEFAULT_HEALTH_PATH = "health";
+/** `batch_max_bytes` default: the request size our benchmarks measured best (bench/ANALYSIS.md). */
+export const DEFAULT_BATCH_MAX_BYTES = 4 * 1024 * 1024;
+/** `metric_prefix_cache_max_entries` default: series prefixes kept across inferences. */
+export const DEFAULT_METRIC_PREFIX_CACHE_MAX_ENTRIES = 100_000;
 
 /** The resolved `writer:` section. */
 export interface WriterConfig extends HttpClientConfig {
@@ -55,6 +60,12 @@ export interface WriterConfig extends HttpClientConfig {
   readonly file?: FileOutputConfig;
   /** Ours: what is refused before sending (timestamps, label limits, record size); `{}` when absent. */
   readonly limits: WriterLimitsConfig;
+  /** vmanomaly 1.30.3: at most this many series in one request; unset = bounded by bytes only. */
+  readonly batchMaxSeries?: number;
+  /** vmanomaly 1.30.3: at most this many (uncompressed) bytes in one request; default 4 MiB. */
+  readonly batchMaxBytes: number;
+  /** vmanomaly 1.30.3: series prefixes cached across inferences; 0 switches the cache off. */
+  readonly metricPrefixCacheMaxEntries: number;
 }
 
 const ClassSchema = scalarField((value, report): WriterConfig["class"] => {
@@ -96,6 +107,9 @@ export function createWriterSchema(context: SchemaContext) {
     queue: v.optional(createQueueSchema(context)),
     file: v.optional(createFileOutputSchema(context)),
     limits: v.optional(v.nullable(createLimitsSchema(), {}), {}),
+    batch_max_series: integerSchema(1),
+    batch_max_bytes: ByteSizeSchema,
+    metric_prefix_cache_max_entries: integerSchema(0),
     ...createHttpClientEntries(context),
   };
   type WriterInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
@@ -136,6 +150,9 @@ export function createWriterSchema(context: SchemaContext) {
         ...(w.queue !== undefined && { queue: w.queue }),
         ...(w.file !== undefined && { file: w.file }),
         limits: w.limits,
+        ...(w.batch_max_series !== undefined && { batchMaxSeries: w.batch_max_series }),
+        batchMaxBytes: w.batch_max_bytes ?? DEFAULT_BATCH_MAX_BYTES,
+        metricPrefixCacheMaxEntries: w.metric_prefix_cache_max_entries ?? DEFAULT_METRIC_PREFIX_CACHE_MAX_ENTRIES,
         ...resolveHttpClientConfig(w, context, ["writer"]),
       };
     }),
