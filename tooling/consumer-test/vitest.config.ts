@@ -6,5 +6,9 @@ export default defineConfig({
     // Publishing and installing from a real registry: minutes, not seconds.
     testTimeout: 300_000,
     hookTimeout: 300_000,
+    // The checks share one registry, one publish and one install per project, and are independent
+    // of each other: they run side by side (most of their time is spent waiting on npm or a child).
+    sequence: { concurrent: true },
+    maxConcurrency: 4,
   },
 });
