@@ -129,6 +129,31 @@ describe("Beyond one writer", () => {
     const [a, b] = [await first.exportSeries('{for="scale_relay"}'), await second.exportSeries('{for="scale_relay"}')];
     expect(b).toEqual(a);
   }, 60_000);
+
+  it("relay through vmagent sharding by input series (hashmod per -remoteWrite.url): each point in exactly one storage", async () => {
+    const [first, second] = await Promise.all([started(startVictoriaMetrics()), started(startVictoriaMetrics())]);
+    // All outputs of one input series (same `for` and `instance`) go to the same storage.
+    const shard = (n: number) =>
+      `- action: hashmod\n  source_labels: [for, instance]\n  modulus: 2\n  target_label: __tmp_shard\n- action: keep\n  source_labels: [__tmp_shard]\n  regex: "${n}"\n`;
+    const vmagent = await started(startVmagent({ remoteWrite: [first.url, second.url], urlRelabelConfigs: [shard(0), shard(1)] }));
+    const run = await runCli(["write", "-c", writeConfig("shard", vmagent.url), "-i", outputsFile("shard", "scale_shard", 400)]);
+    expect(run.code, run.stderr).toBe(0);
+    const total = async () => (await pointsOf(first, "scale_shard")).points + (await pointsOf(second, "scale_shard")).points;
+    await expect.poll(total, { timeout: 20_000, interval: 200 }).toBe(4000);
+    const byInstance = async (vm: VictoriaMetricsServer) => {
+      const names = new Map<string, Set<string>>();
+      for (const s of await vm.exportSeries('{for="scale_shard"}')) {
+        expect(Object.keys(s.metric).sort()).toEqual(["__name__", "for", "instance"]);
+        names.set(s.metric.instance ?? "", (names.get(s.metric.instance ?? "") ?? new Set()).add(s.metric.__name__ ?? ""));
+      }
+      return names;
+    };
+    const [a, b] = [await byInstance(first), await byInstance(second)];
+    expect(a.size + b.size).toBe(400);
+    expect(Math.min(a.size, b.size)).toBeGreaterThan(100); // both shards carry a share
+    expect([...a.keys()].filter((instance) => b.has(instance))).toEqual([]);
+    for (const outputs of [...a.values(), ...b.values()]) expect(outputs.size).toBe(5);
+  }, 60_000);
 });
 
 /** Wait until serve's durable queue holds at least `count` entries; returns how many it holds. */
