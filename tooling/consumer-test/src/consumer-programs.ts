@@ -163,3 +163,12 @@ await writer.close();
 console.log(JSON.stringify({ ok: result.ok, series: result.series, datapoints: result.datapoints, summary: formatWriteSummary(result) }));
 `;
 }
+
+/**
+ * Every library's declarations in the program (tsc checks only what is imported): a namespace
+ * type import of each. As `.cts` under nodenext it checks the `.d.cts` files, as `.ts` the `.d.mts`.
+ */
+export function everyLibraryTypes(libraries: readonly string[]): string {
+  const imports = libraries.map((name, i) => `import type * as library${i} from "${name}";`);
+  return `${imports.join("\n")}\n\nexport type EveryLibrary = [${libraries.map((_, i) => `typeof library${i}`).join(", ")}];\n`;
+}

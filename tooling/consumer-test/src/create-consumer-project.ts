@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { consumerEnv, runCommand } from "./run-command.ts";
+import { consumerEnv } from "./consumer-env.ts";
+import { runCommand } from "./run-command.ts";
 
 export interface ConsumerProjectOptions {
   /** A new directory outside the repository. */

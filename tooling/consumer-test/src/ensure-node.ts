@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { consumerEnv, runCommand } from "./run-command.ts";
+import { consumerEnv } from "./consumer-env.ts";
+import { ConsumerTestError } from "./errors.ts";
+import { runCommand } from "./run-command.ts";
 
 /** A Node.js binary taken from the npm registry. */
 export interface NodeBinary {
@@ -37,7 +39,9 @@ export async function ensureNode(major: number, cacheDir: string): Promise<NodeB
     env: consumerEnv(),
   });
   const version = await versionOf(binary(staging));
-  if (!version?.startsWith(`v${major}.`)) throw new Error(`[consumer-test] npm install node@${major} gave ${version ?? "no working node binary"} in ${staging}`);
+  if (!version?.startsWith(`v${major}.`)) {
+    throw new ConsumerTestError("NODE_INSTALL_FAILED", `npm install node@${major} gave ${version ?? "no working node binary"} in ${staging}`);
+  }
   await rm(cacheDir, { recursive: true, force: true });
   await rename(staging, cacheDir);
   return { path: binary(cacheDir), binDir: dirname(binary(cacheDir)), version };

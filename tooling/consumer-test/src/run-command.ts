@@ -1,13 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { delimiter, sep } from "node:path";
-
-/** What a finished command printed and how it ended. */
-export interface CommandResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { CommandError, ConsumerTestError, type CommandResult } from "./errors.ts";
 
 export interface RunCommandOptions {
   readonly cwd: string;
@@ -18,21 +10,6 @@ export interface RunCommandOptions {
   /** Resolve with a non-zero exit instead of rejecting. */
   readonly allowFailure?: boolean;
 }
-
-/** A command that failed: names the command line, where it ran, how it ended and what it printed. */
-export class CommandError extends Error {
-  override name = "CommandError";
-  readonly code = "COMMAND_FAILED";
-  readonly command: string;
-  readonly result: CommandResult;
-  constructor(command: string, result: CommandResult) {
-    super(`[consumer-test] \`${command}\` ended with ${result.signal ?? `exit code ${result.code}`}\n${tail(result.stderr)}\n${tail(result.stdout)}`);
-    this.command = command;
-    this.result = result;
-  }
-}
-
-const tail = (text: string, lines = 40): string => text.trimEnd().split("\n").slice(-lines).join("\n");
 
 const running = new Set<ChildProcess>();
 let exitHooked = false;
@@ -53,7 +30,8 @@ function killGroup(child: ChildProcess): void {
 
 /**
  * Run `command` in its own process group (npm and pnpm start children of their own: a timeout or
- * the end of the suite kills all of them), collecting its output.
+ * the end of the suite kills all of them), collecting its output. Rejects with CommandError on a
+ * non-zero exit unless `allowFailure`.
  */
 export function runCommand(command: string, args: readonly string[], options: RunCommandOptions): Promise<CommandResult> {
   if (!exitHooked) {
@@ -72,7 +50,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.once("error", (error) => {
       clearTimeout(timer);
       running.delete(child);
-      reject(new Error(`[consumer-test] cannot start \`${line}\` in ${options.cwd}: ${error.message}`));
+      reject(new ConsumerTestError("COMMAND_NOT_STARTED", `cannot start \`${line}\` in ${options.cwd}: ${error.message}`, { cause: error }));
     });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
@@ -82,22 +60,4 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       else reject(new CommandError(`${line} (in ${options.cwd})`, result));
     });
   });
-}
-
-// Set by the pnpm/vitest that run this suite, not by the user: a consumer must not see them.
-// NODE_PATH (pnpm's bin shims set it to the workspace's hoisted node_modules) would let
-// require() find packages the consumer never installed.
-const RUNNER_ONLY = /^(NODE_PATH|NODE_OPTIONS|NODE_ENV|VITEST.*|TEST|INIT_CWD|PNPM_.*|pnpm_config_.*|npm_(lifecycle|package)_.*|npm_(command|execpath|node_execpath)|npm_config_(user_agent|verify_deps_before_run|node_gyp))$/;
-
-/**
- * The environment of a user's shell: this process's, without what pnpm and vitest added (their
- * variables, and the workspace's node_modules/.bin directories on PATH). `pathFirst` goes in
- * front of PATH (e.g. another Node's bin directory).
- */
-export function consumerEnv(extra: Readonly<Record<string, string>> = {}, pathFirst?: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!RUNNER_ONLY.test(name)) env[name] = value;
-  const path = (env.PATH ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter).filter((dir) => dir !== "" && !dir.includes(`${sep}node_modules${sep}`));
-  env.PATH = [...(pathFirst ? [pathFirst] : []), ...path].join(delimiter);
-  return { ...env, ...extra };
 }

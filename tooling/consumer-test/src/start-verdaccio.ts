@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, readLogTail, spawnLogged, type LoggedProcess } from "@anomaly-writer/local-vm";
+import { ConsumerTestError } from "./errors.ts";
 
 /** A running Verdaccio that serves `scope` only (no uplinks: nothing is proxied). */
 export interface VerdaccioServer {
@@ -98,7 +99,7 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Ve
       // The port can be taken between freePort and Verdaccio's bind: try another one.
       if (attempt >= 3 || !/EADDRINUSE/.test(readLogTail(logFile, 10))) {
         await rm(options.workDir, { recursive: true, force: true });
-        throw new Error(`[consumer-test] Verdaccio did not answer /-/ping on 127.0.0.1:${port}:\n${readLogTail(logFile)}`);
+        throw new ConsumerTestError("REGISTRY_FAILED", `Verdaccio did not answer /-/ping on 127.0.0.1:${port}:\n${readLogTail(logFile)}`);
       }
     }
   }
@@ -106,7 +107,7 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Ve
   const base = `http://127.0.0.1:${port}/`;
   const get = async (url: string): Promise<Response> => {
     const res = await fetch(url);
-    if (!res.ok) throw new Error(`[consumer-test] GET ${url}: ${res.status} ${await res.text()}`);
+    if (!res.ok) throw new ConsumerTestError("REGISTRY_FAILED", `GET ${url}: ${res.status} ${await res.text()}`);
     return res;
   };
   return {
@@ -119,7 +120,7 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Ve
         body: JSON.stringify({ name, password }),
       });
       const body = (await res.json()) as { token?: string; error?: string };
-      if (!res.ok || !body.token) throw new Error(`[consumer-test] Verdaccio refused user ${name}: ${res.status} ${body.error ?? ""}`);
+      if (!res.ok || !body.token) throw new ConsumerTestError("REGISTRY_FAILED", `Verdaccio refused user ${name}: ${res.status} ${body.error ?? ""}`);
       return body.token;
     },
     async packument(name) {
