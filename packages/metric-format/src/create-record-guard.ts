@@ -112,12 +112,19 @@ export function createRecordGuard(metricFormat: Readonly<Record<string, string>>
       if (!isPlainObject(input)) return undefined;
       const issues = new Issues();
       const outputs = input.outputs;
-      const variables = isPlainObject(outputs) ? Object.keys(outputs) : [];
-      if (variables.length > resolved.maxSeriesPerRecord) {
-        issues.add("outputs", `has ${variables.length} output variables, each one series; the limit is ${resolved.maxSeriesPerRecord} per record (writer.limits.max_series_per_record)`, "record_too_large");
+      let count = 0;
+      let longest = 0;
+      if (isPlainObject(outputs)) {
+        for (const variable in outputs) {
+          count++;
+          if (variable.length > longest) longest = variable.length;
+        }
+      }
+      if (count > resolved.maxSeriesPerRecord) {
+        issues.add("outputs", `has ${count} output variables, each one series; the limit is ${resolved.maxSeriesPerRecord} per record (writer.limits.max_series_per_record)`, "record_too_large");
         return issues.finish();
       }
-      checkLabelSets(input, variables, format, shapes, resolved, issues);
+      if (!surelyFits(input, count, longest, shapes, resolved)) checkLabelSets(input, isPlainObject(outputs) ? Object.keys(outputs) : [], format, resolved, issues);
       const window: TimestampWindow = {
         min: now - resolved.retentionMs + TIMESTAMP_EDGE_MARGIN_MS,
         max: now + resolved.maxFutureMs - TIMESTAMP_EDGE_MARGIN_MS,
@@ -179,7 +186,7 @@ function shapeOf(format: ResolvedMetricFormat): EntryShape[] {
  * True when the record's label sets surely fit (UTF-16 length x 3 bounds UTF-8 bytes, and a label
  * count that ignores overlaps and empty values bounds the real one); false means "look closer".
  */
-function surelyFits(input: Record<string, unknown>, variables: readonly string[], shapes: readonly EntryShape[], limits: ResolvedRecordLimits): boolean {
+function surelyFits(input: Record<string, unknown>, series: number, longestVariable: number, shapes: readonly EntryShape[], limits: ResolvedRecordLimits): boolean {
   let count = 0;
   let chars = 0;
   const fits = (name: string, value: string) => name.length * 3 <= limits.maxLabelNameBytes && value.length * 3 <= limits.maxLabelValueBytes;
@@ -200,8 +207,6 @@ function surelyFits(input: Record<string, unknown>, variables: readonly string[]
     count++;
     chars += alias.length + value.length;
   }
-  let longestVariable = 0;
-  for (const variable of variables) longestVariable = Math.max(longestVariable, variable.length);
   const queryKey = typeof input.query_key === "string" ? input.query_key.length : 0;
   for (const shape of shapes) {
     const entryChars = shape.fixedChars + shape.vars * longestVariable + shape.queryKeys * queryKey;
@@ -209,7 +214,7 @@ function surelyFits(input: Record<string, unknown>, variables: readonly string[]
     count++;
     chars += entryChars;
   }
-  return count <= limits.maxLabelsPerSeries && chars * 3 * variables.length <= limits.maxLabelBytesPerRecord;
+  return count <= limits.maxLabelsPerSeries && chars * 3 * series <= limits.maxLabelBytesPerRecord;
 }
 
 /** The labels every series of the record shares: input labels, then aliases (later wins; empty values left out). */
@@ -244,8 +249,7 @@ function checkLabel(name: string, label: SourcedLabel, limits: ResolvedRecordLim
 }
 
 /** Label names, values and counts of every series, and the record's label bytes × series. */
-function checkLabelSets(input: Record<string, unknown>, variables: readonly string[], format: ResolvedMetricFormat, shapes: readonly EntryShape[], limits: ResolvedRecordLimits, issues: Issues): void {
-  if (surelyFits(input, variables, shapes, limits)) return;
+function checkLabelSets(input: Record<string, unknown>, variables: readonly string[], format: ResolvedMetricFormat, limits: ResolvedRecordLimits, issues: Issues): void {
   const formatNames = new Set(format.entries.map((entry) => entry.name));
   const shared = sharedLabels(input, formatNames);
   let sharedBytes = 0;
