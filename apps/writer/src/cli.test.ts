@@ -80,6 +80,28 @@ describe("anomaly-writer write", () => {
     expect((await vm.exportSeries('{for="stdin_q"}')).length).toBe(2);
   });
 
+  it("refuses a 785 KB record that would expand to gigabytes and a timestamp in seconds, writes the line between, exits 1", async () => {
+    const config = file("bomb.yml", `writer:\n  datasource_url: ${vm.url}\n`);
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const outputs = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`v${i}`, [1]]));
+    const input = file("bomb.jsonl", [
+      JSON.stringify({ query_key: "cli_bomb", labels: { big: "x".repeat(64 * 1024) }, timestamps: [now], outputs }),
+      JSON.stringify({ ...record("cli_bomb", "good", 1), timestamps: [now - 60_000, now] }),
+      JSON.stringify({ ...record("cli_bomb", "seconds", 1), timestamps: [Math.floor(now / 1000) - 60, Math.floor(now / 1000)] }),
+      "",
+    ].join("\n"));
+    const run = await runCli(["write", "-c", config, "-i", input]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`refused 2 of 3 records`);
+    expect(run.stderr).toContain(`${input} line 1: outputs: has 50000 output variables`);
+    expect(run.stderr).toMatch(new RegExp(`line 3: timestamps\\[0\\]: timestamp \\d+ looks like seconds`));
+    expect(run.stderr).toMatch(/written: 1 records, 2 series, 4 datapoints.*dropped datapoints: invalid_timestamp 4, record_too_large 50000/);
+    expect((await vm.exportSeries('{for="cli_bomb"}')).map((s) => [s.metric.instance, s.timestamps])).toEqual([
+      ["good", [now - 60_000, now]],
+      ["good", [now - 60_000, now]],
+    ]);
+  });
+
   it("exits 2 with the key path and line:column for a bad config, and for usage errors", async () => {
     const config = file("bad.yml", `writer:\n  datasource_url: ${vm.url}\n  tenant_id: "1:2:3"\n`);
     const run = await runCli(["write", "-c", config, "-i", "-"]);
