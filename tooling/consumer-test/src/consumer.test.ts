@@ -43,10 +43,12 @@ function background<T>(promise: Promise<T>): Promise<T> {
 }
 
 const current: () => Promise<NodeBinary> = async () => ({ path: process.execPath, binDir: join(process.execPath, ".."), version: process.version });
-const NODES = [
-  { label: `this Node (${process.version})`, binary: current, tag: `node${process.versions.node.split(".")[0]}` },
-  { label: "Node 22 from the npm registry", binary: () => node22, tag: "node22" },
-] as const;
+const CURRENT_MAJOR = process.versions.node.split(".")[0];
+/** The Node running the suite, and Node 22 unless that is the one. */
+const NODES: readonly { label: string; binary: () => Promise<NodeBinary>; tag: string }[] = [
+  { label: `this Node (${process.version})`, binary: current, tag: `node${CURRENT_MAJOR}` },
+  ...(CURRENT_MAJOR === "22" ? [] : [{ label: "Node 22 from the npm registry", binary: () => node22, tag: "node22" }]),
+];
 
 /** One line per phase in the test output: where the minutes go. */
 async function timed<T>(phase: string, promise: Promise<T>): Promise<T> {
@@ -57,7 +59,7 @@ async function timed<T>(phase: string, promise: Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  node22 = background(timed("Node 22 ready", ensureNode(22, NODE22_CACHE)));
+  if (CURRENT_MAJOR !== "22") node22 = background(timed("Node 22 ready", ensureNode(22, NODE22_CACHE)));
   const started = await Promise.allSettled([
     timed("Verdaccio up", startVerdaccio({ workDir: join(work, "registry"), scope: SCOPE })),
     startVictoriaMetrics(),
