@@ -71,7 +71,7 @@ const recordArb = fc.record({
   alias: fc.option(text(8), { nil: undefined }),
   malformed: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
 });
-type Generated = fc.InferType<typeof recordArb>;
+type Generated = typeof recordArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** What the spec says the series of an accepted record are, computed the plain way. */
 function expectedSeries(record: { query_key: string; labels: Record<string, string>; timestamps: number[]; outputs: Record<string, unknown[]>; model_alias?: string }): ExportedSeries[] {
