@@ -34,13 +34,16 @@ export async function ensureNode(major: number, cacheDir: string): Promise<NodeB
   const staging = `${cacheDir}.${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  await runCommand("npm", ["install", "--prefix", staging, "--no-save", "--no-package-lock", `node@${major}`], {
-    cwd: staging,
-    env: consumerEnv(),
-  });
-  const version = await versionOf(binary(staging));
-  if (!version?.startsWith(`v${major}.`)) {
-    throw new ConsumerTestError("NODE_INSTALL_FAILED", `npm install node@${major} gave ${version ?? "no working node binary"} in ${staging}`);
+  let version: string | undefined;
+  try {
+    await runCommand("npm", ["install", "--prefix", staging, "--no-save", "--no-package-lock", `node@${major}`], { cwd: staging, env: consumerEnv() });
+    version = await versionOf(binary(staging));
+    if (!version?.startsWith(`v${major}.`)) {
+      throw new ConsumerTestError("NODE_INSTALL_FAILED", `npm install node@${major} gave ${version ?? "no working node binary"}`);
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
   }
   await rm(cacheDir, { recursive: true, force: true });
   await rename(staging, cacheDir);
