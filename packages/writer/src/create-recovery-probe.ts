@@ -44,7 +44,7 @@ export function createRecoveryProbe(options: RecoveryProbeOptions): RecoveryProb
         if (waiting !== current || timer === undefined) return;
         if (!up) return schedule();
         timer = undefined;
-        options.logger.info(`VictoriaMetrics answers its health check again: sending now instead of after the ${(backoffMs / 1000).toFixed(1)} s backoff`);
+        options.logger.info(`VictoriaMetrics answers its health check again: sending now instead of waiting out a ${(backoffMs / 1000).toFixed(1)} s backoff`);
         waiting?.abort(RECOVERED);
       });
     }, intervalMs);
@@ -71,9 +71,9 @@ export function createRecoveryProbe(options: RecoveryProbeOptions): RecoveryProb
       }
     },
     observe(info) {
-      if (!current || info.ok || !info.willRetry || !CONNECTION_LEVEL.has(info.code) || (info.delayMs ?? 0) <= intervalMs || timer) return;
+      if (!current || info.ok || !info.willRetry || !CONNECTION_LEVEL.has(info.code)) return;
       backoffMs = info.delayMs ?? 0;
-      schedule();
+      if (backoffMs > intervalMs && timer === undefined) schedule();
     },
     stop: stopProbing,
   };

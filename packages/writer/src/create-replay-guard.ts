@@ -103,11 +103,19 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
     if (!outage && !rewindPending) await queue.release(t0 - replayWindowMs);
   };
 
+  const applyPendingRewind = async () => {
+    if (!rewindPending) return;
+    rewindPending = false;
+    await rewind("requests to VictoriaMetrics failed at the connection level (a crash loses what it acknowledged in its last seconds)");
+  };
+
   const check = (idle: boolean): Promise<void> => {
     checking ??= (async () => {
       const t0 = now();
       lastCheckAt = t0;
       try {
+        // Also when nothing else is queued: the sender then waits for entries, not for this.
+        await applyPendingRewind();
         if (mode !== "fallback" && options.readStartTime && (await checkStartTime(t0, options.readStartTime))) return;
         await checkFallback(t0, idle);
       } finally {
@@ -123,10 +131,7 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
     },
     async beforeSend() {
       if (replayWindowMs <= 0) return;
-      if (rewindPending) {
-        rewindPending = false;
-        await rewind("requests to VictoriaMetrics failed at the connection level (a crash loses what it acknowledged in its last seconds)");
-      }
+      await applyPendingRewind();
       if (now() - lastCheckAt >= checkEveryMs) await check(false);
     },
     noteOutage() {
@@ -144,7 +149,7 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
       if (replayWindowMs <= 0 || timer) return;
       timer = setInterval(() => {
         const stats = queue.stats();
-        if ((stats.windowEntries === 0 && !outage) || checking || now() - lastCheckAt < checkEveryMs) return;
+        if ((stats.windowEntries === 0 && !outage && !rewindPending) || checking || now() - lastCheckAt < checkEveryMs) return;
         check(stats.pendingEntries === 0).catch((error: unknown) => logger.warn(`checking the replay window failed: ${(error as Error).message}`));
       }, checkEveryMs);
       timer.unref?.();

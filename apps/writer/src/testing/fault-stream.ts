@@ -3,7 +3,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { httpSend, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { startCli } from "./run-cli.ts";
 
-const T0 = 1_732_406_400_000;
+// Two days ago, to the minute: inside any retention, and record n at T0 + n s stays in the past
+// for 170 000 records (a writer that cannot read the server's limits checks against its defaults).
+const T0 = Math.floor((Date.now() - 2 * 86_400_000) / 60_000) * 60_000;
 
 /** One point per record, unique per record: `instance=r<n>`, timestamp T0+n s, value n. */
 export function faultRecord(queryKey: string, n: number) {
@@ -13,16 +15,27 @@ export function faultRecord(queryKey: string, n: number) {
 
 const keyOf = (instance: string, ts: number, value: number) => `${instance}@${ts}=${value}`;
 
-/** Start `serve` and wait for /health. */
-export async function startServe(config: string, port: number) {
+/** Start `serve` and wait until /health answers (200, or any status with `anyHealth`). */
+export async function startServe(config: string, port: number, options: { anyHealth?: boolean } = {}) {
   const child = startCli(["serve", "-c", config, "--listen", `127.0.0.1:${port}`]);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited: ${child.output().stderr}`);
-    if (await httpSend(`${base}/health`, { timeoutMs: 500 }).then((r) => r.status === 200, () => false)) return { child, base };
+    const status = await httpSend(`${base}/health`, { timeoutMs: 500 }).then((r) => r.status, () => 0);
+    if (status === 200 || (options.anyHealth && status > 0)) return { child, base };
     await sleep(50);
   }
   throw new Error(`serve did not become healthy: ${child.output().stderr}`);
+}
+
+/** Wait until `text()` matches `pattern` at least `count` times. */
+export async function waitForText(text: () => string, pattern: RegExp, count = 1, timeoutMs = 30_000): Promise<void> {
+  const global = new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`);
+  const deadline = Date.now() + timeoutMs;
+  while ((text().match(global)?.length ?? 0) < count) {
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${count} × ${pattern}; the text ends with:\n${text().slice(-3000)}`);
+    await sleep(50);
+  }
 }
 
 /** POSTs `perPost` records every `everyMs` to serve; remembers exactly what was acknowledged (2xx). */
@@ -64,6 +77,11 @@ export async function waitForEmptyQueue(base: string, timeoutMs = 60_000) {
     await sleep(200);
   }
   throw new Error("the durable queue did not drain in time");
+}
+
+/** The key of one fault record, as `acknowledged` and `verifyDelivery` use it. */
+export function faultKey(record: ReturnType<typeof faultRecord>): string {
+  return keyOf(record.labels.instance, record.timestamps[0] ?? 0, record.outputs.anomaly_score[0] ?? 0);
 }
 
 /** Points found in dead-letter files, as keys. */
