@@ -97,7 +97,13 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
     metrics.setQueuePending(stats.pendingBytes, stats.pendingEntries);
   };
   updatePending();
-  const probeHealth = () => probeTransport.get(options.healthUrl, { timeoutMs: probeTimeoutMs, retry: { attempts: 1 } }).then(() => true, () => false);
+  // Alive when it answers at all (a 404 or 401 too: a Prometheus has no /health), down when the
+  // connection fails or a proxy says its upstream is (502/503/504).
+  const probeHealth = () =>
+    probeTransport.get(options.healthUrl, { timeoutMs: probeTimeoutMs, retry: { attempts: 1 } }).then(
+      () => true,
+      (error: unknown) => error instanceof TransportError && error.status !== undefined && error.status !== 502 && error.status !== 503 && error.status !== 504,
+    );
   const metricsUrl = options.metricsUrl;
   /** Entries up to this id are replays (for the replayed-datapoints counter). */
   let replayThroughId = -1;

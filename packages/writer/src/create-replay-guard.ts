@@ -75,6 +75,12 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
     }
     if (start.kind === "unreachable") outage = true;
     if (start.kind !== "started") return true;
+    if (start.at < epoch && mode === "detect") {
+      // A single node's start time only grows: several servers answer behind this URL.
+      mode = "fallback";
+      logger.info(`the target's start time went back (${iso(epoch)}, then ${iso(start.at)}): several servers answer behind one URL, so a restart is noticed only through failed requests`);
+      return false;
+    }
     mode = "detect";
     startupDecided = true;
     if (start.at !== epoch) {
