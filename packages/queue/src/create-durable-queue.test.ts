@@ -99,7 +99,25 @@ describe("createDurableQueue", () => {
     writeFileSync(path, bytes);
     const { lines, logger } = memoryLogger();
     const q2 = await createDurableQueue({ dir, maxBytes: 1 << 20, logger });
-    expect(lines.some((l) => l.startsWith("warn [queue] damaged data"))).toBe(true);
+    // A payload that no longer matches its CRC is found when it is read to be sent.
+    expect(await drainAll(q2)).toEqual(["alpha-alpha", "charlie-charlie"]);
+    expect(lines.some((l) => l.includes("cannot be sent: its bytes no longer match their CRC"))).toBe(true);
+    await q2.close();
+  });
+
+  it("scans past a damaged header in the middle at open, keeping the entries after it", async () => {
+    const dir = await newDir();
+    const q1 = await createDurableQueue({ dir, maxBytes: 1 << 20 });
+    for (const body of ["alpha-alpha", "bravo-bravo", "charlie-charlie"]) await q1.append([{ meta: {}, body }]);
+    await q1.close();
+    const path = join(dir, segmentFiles(dir)[0] ?? "");
+    const bytes = readFileSync(path);
+    const frame = bytes.lastIndexOf(Buffer.from("AWQ1"), bytes.indexOf("bravo-bravo"));
+    bytes[frame] = 0;
+    writeFileSync(path, bytes);
+    const { lines, logger } = memoryLogger();
+    const q2 = await createDurableQueue({ dir, maxBytes: 1 << 20, logger });
+    expect(lines.some((l) => l.startsWith(`warn [queue] damaged data in ${segmentFiles(dir)[0]} at byte ${frame}`))).toBe(true);
     expect(await drainAll(q2)).toEqual(["alpha-alpha", "charlie-charlie"]);
     await q2.close();
   });

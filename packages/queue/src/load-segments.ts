@@ -1,8 +1,8 @@
-import { readdir, readFile, truncate } from "node:fs/promises";
+import { open, readdir, truncate, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { CursorPosition, CursorState } from "./cursor-file.ts";
 import { QueueError } from "./errors.ts";
-import { scanSegment } from "./scan-segment.ts";
+import { walkSegment, type SegmentWalk } from "./walk-segment.ts";
 
 /** Where one entry sits on disk, and what the queue knows of it. */
 export interface EntryRef {
@@ -37,13 +37,6 @@ const SEGMENT_RE = /^seg-(\d{12})\.log$/;
 /** The file name of segment `n`. */
 export const segmentName = (n: number) => `seg-${String(n).padStart(12, "0")}.log`;
 
-/** The enqueue time kept in an entry's meta line. */
-export function enqueuedAtOf(payload: Buffer): number {
-  const nl = payload.indexOf(10);
-  const meta = JSON.parse(payload.subarray(0, nl === -1 ? payload.length : nl).toString("utf8")) as { enqueuedAt?: unknown };
-  return typeof meta.enqueuedAt === "number" ? meta.enqueuedAt : 0;
-}
-
 const before = (a: CursorPosition, b: CursorPosition) => a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
 
 /**
@@ -71,13 +64,17 @@ export async function loadSegments(dir: string, cursor: CursorState | undefined,
     const [a, b] = [live[i - 1] ?? 0, live[i] ?? 0];
     if (b !== a + 1) problems.push(`${b - a - 1 === 1 ? segmentName(a + 1) : `${segmentName(a + 1)} to ${segmentName(b - 1)}`} missing between ${segmentName(a)} and ${segmentName(b)}`);
   }
-  const buffers = new Map<number, Buffer>();
-  for (const n of live) {
+  const walks = new Map<number, SegmentWalk>();
+  for (const [i, n] of live.entries()) {
+    let handle: FileHandle | undefined;
     try {
-      buffers.set(n, await readFile(join(dir, segmentName(n))));
+      handle = await open(join(dir, segmentName(n)), "r");
+      walks.set(n, await walkSegment(handle, n === start.segment ? start.offset : 0, i === live.length - 1));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       problems.push(`${segmentName(n)} cannot be read (${code})`);
+    } finally {
+      await handle?.close();
     }
   }
   if (problems.length > 0) {
@@ -91,24 +88,20 @@ export async function loadSegments(dir: string, cursor: CursorState | undefined,
   const refs: EntryRef[] = [];
   let activeSize = 0;
   for (const [i, n] of live.entries()) {
-    const buffer = buffers.get(n) ?? Buffer.alloc(0);
-    buffers.delete(n);
-    let from = n === start.segment ? start.offset : 0;
-    if (from > buffer.length) {
-      logger?.warn(`[queue] the cursor points at byte ${from} of ${segmentName(n)}, which has ${buffer.length}: written with fsync off and cut by a crash? starting at its end`);
-      from = buffer.length;
+    const walk = walks.get(n) as SegmentWalk;
+    const from = n === start.segment ? start.offset : 0;
+    if (from > walk.size) {
+      logger?.warn(`[queue] the cursor points at byte ${from} of ${segmentName(n)}, which has ${walk.size}: written with fsync off and cut by a crash? starting at its end`);
     }
-    const scan = scanSegment(buffer, from);
-    for (const region of scan.skipped) {
+    for (const region of walk.skipped) {
       logger?.warn(`[queue] ${region.tail ? "torn last entry" : "damaged data"} in ${segmentName(n)} at byte ${region.offset}: skipped ${region.bytes} bytes`);
     }
-    const isLast = i === live.length - 1;
-    if (isLast && scan.skipped.some((r) => r.tail)) await truncate(join(dir, segmentName(n)), scan.validEnd);
-    if (isLast) activeSize = scan.skipped.some((r) => r.tail) ? scan.validEnd : buffer.length;
-    for (const entry of scan.entries) {
-      const payload = buffer.subarray(entry.payloadOffset, entry.payloadOffset + entry.length);
-      refs.push({ segment: n, offset: entry.offset, length: entry.length, enqueuedAt: enqueuedAtOf(payload), sentAt: 0, dead: false });
+    const torn = walk.skipped.some((r) => r.tail);
+    if (i === live.length - 1) {
+      if (torn) await truncate(join(dir, segmentName(n)), walk.validEnd);
+      activeSize = torn ? walk.validEnd : walk.size;
     }
+    for (const entry of walk.entries) refs.push({ segment: n, offset: entry.offset, length: entry.length, enqueuedAt: entry.enqueuedAt, sentAt: 0, dead: false });
   }
   const sent = cursor?.sent ?? start;
   let sentIndex = 0;
