@@ -54,7 +54,45 @@ export const systemClock: TransportClock = {
 /** Apply defaults, validate, and read the TLS files; every problem is listed in one {@link TransportConfigError}. */
 export function resolveTransportOptions(options: TransportOptions = {}): ResolvedTransportOptions {
   const problems: string[] = [];
+  const { auth, secrets } = resolveAuth(options, problems);
+  const tls = resolveTls(options, problems);
 
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) problems.push(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  problems.push(...validateRetry(retry));
+
+  const gzipLevel = typeof options.gzip === "object" ? (options.gzip.level ?? 1) : 1;
+  if (!Number.isInteger(gzipLevel) || gzipLevel < -1 || gzipLevel > 9) problems.push(`gzip level must be an integer from -1 to 9, got ${gzipLevel}`);
+
+  if (options.maxConnections !== undefined && (!Number.isInteger(options.maxConnections) || options.maxConnections < 1)) {
+    problems.push(`maxConnections must be a positive integer, got ${options.maxConnections}`);
+  }
+  if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) problems.push("userAgent must be one line");
+
+  if (problems.length > 0) throw new TransportConfigError(problems);
+
+  return {
+    auth,
+    secrets,
+    tls,
+    hasClientCertificate: tls.cert !== undefined && tls.key !== undefined,
+    timeoutMs,
+    retry,
+    gzipLevel,
+    gzipByDefault: options.gzip !== undefined && options.gzip !== false,
+    keepAlive: options.keepAlive ?? true,
+    maxConnections: options.maxConnections,
+    onAttempt: options.hooks?.onAttempt,
+    clock: options.clock ?? systemClock,
+    random: options.random ?? Math.random,
+    userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+  };
+}
+
+/** Basic or bearer auth (exclusive), and the secrets known at creation; problems are appended to `problems`. */
+function resolveAuth(options: TransportOptions, problems: string[]): { auth: ResolvedAuth; secrets: string[] } {
   const hasBasic = options.user !== undefined || options.password !== undefined;
   const hasBearer = options.bearerToken !== undefined || options.bearerTokenFile !== undefined;
   if (options.bearerToken !== undefined && options.bearerTokenFile !== undefined) {
@@ -66,20 +104,23 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
   if (options.bearerToken !== undefined && /[\r\n]/.test(options.bearerToken.trim())) problems.push("bearerToken must be one line");
   if (options.user !== undefined && /[\r\n:]/.test(options.user)) problems.push("user must be one line without ':'");
 
-  let auth: ResolvedAuth = { kind: "none" };
-  const secrets: string[] = [];
   if (options.user !== undefined) {
     const password = options.password ?? "";
-    auth = { kind: "basic", header: `Basic ${Buffer.from(`${options.user}:${password}`, "utf8").toString("base64")}` };
-    secrets.push(...basicCredentialForms(options.user, password));
-  } else if (options.bearerToken !== undefined) {
-    const token = options.bearerToken.trim();
-    auth = { kind: "bearer", header: `Bearer ${token}` };
-    secrets.push(token);
-  } else if (options.bearerTokenFile !== undefined) {
-    auth = { kind: "bearer-file", source: createBearerTokenSource(options.bearerTokenFile) };
+    const header = `Basic ${Buffer.from(`${options.user}:${password}`, "utf8").toString("base64")}`;
+    return { auth: { kind: "basic", header }, secrets: basicCredentialForms(options.user, password) };
   }
+  if (options.bearerToken !== undefined) {
+    const token = options.bearerToken.trim();
+    return { auth: { kind: "bearer", header: `Bearer ${token}` }, secrets: [token] };
+  }
+  if (options.bearerTokenFile !== undefined) {
+    return { auth: { kind: "bearer-file", source: createBearerTokenSource(options.bearerTokenFile) }, secrets: [] };
+  }
+  return { auth: { kind: "none" }, secrets: [] };
+}
 
+/** Read and check the CA bundle and client certificate (PEM, usable together); problems are appended to `problems`. */
+function resolveTls(options: TransportOptions, problems: string[]): ResolvedTls {
   const readPem = (what: string, path: string): Buffer | undefined => {
     try {
       return readFileSync(path);
@@ -113,42 +154,10 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
       problems.push(`TLS files are not usable PEM (verify_tls / tls_cert_file / tls_key_file): ${reason}`);
     }
   }
-
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) problems.push(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
-
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  problems.push(...validateRetry(retry));
-
-  const gzipLevel = typeof options.gzip === "object" ? (options.gzip.level ?? 1) : 1;
-  if (!Number.isInteger(gzipLevel) || gzipLevel < -1 || gzipLevel > 9) problems.push(`gzip level must be an integer from -1 to 9, got ${gzipLevel}`);
-
-  if (options.maxConnections !== undefined && (!Number.isInteger(options.maxConnections) || options.maxConnections < 1)) {
-    problems.push(`maxConnections must be a positive integer, got ${options.maxConnections}`);
-  }
-  if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) problems.push("userAgent must be one line");
-
-  if (problems.length > 0) throw new TransportConfigError(problems);
-
   return {
-    auth,
-    secrets,
-    tls: {
-      rejectUnauthorized: verifyTls !== false,
-      ...(ca ? { ca } : {}),
-      ...(cert && key ? { cert, key } : {}),
-    },
-    hasClientCertificate: cert !== undefined && key !== undefined,
-    timeoutMs,
-    retry,
-    gzipLevel,
-    gzipByDefault: options.gzip !== undefined && options.gzip !== false,
-    keepAlive: options.keepAlive ?? true,
-    maxConnections: options.maxConnections,
-    onAttempt: options.hooks?.onAttempt,
-    clock: options.clock ?? systemClock,
-    random: options.random ?? Math.random,
-    userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+    rejectUnauthorized: verifyTls !== false,
+    ...(ca ? { ca } : {}),
+    ...(cert && key ? { cert, key } : {}),
   };
 }
 
