@@ -4,3 +4,7 @@ export { hashLabelSet } from "./hash-label-set.ts";
 export { parseRetentionPeriod } from "./parse-retention-period.ts";
 export { RememberedSet } from "./remembered-set.ts";
 export { REDACTED, redactUrl } from "./redact-url.ts";
+export { silentLogger } from "./logger.ts";
+export type { Logger } from "./logger.ts";
+export { createCaptureLogger } from "./create-capture-logger.ts";
+export type { CaptureLogger } from "./create-capture-logger.ts";

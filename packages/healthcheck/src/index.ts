@@ -16,3 +16,5 @@ export { DEFAULT_HEALTH_PATH, resolveHealthUrl } from "./resolve-health-url.ts";
 export { PROMETHEUS_IMPORT_PATH, resolvePushUrl } from "./resolve-push-url.ts";
 export { startMetricsServer } from "./start-metrics-server.ts";
 export type { MetricsServer, MetricsServerOptions, MetricsServerRoute } from "./start-metrics-server.ts";
+export { readTargetStartTime } from "./read-target-start-time.ts";
+export type { TargetStartTime } from "./read-target-start-time.ts";

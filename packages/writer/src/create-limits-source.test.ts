@@ -3,7 +3,7 @@ import { freePort, startNginx, startVictoriaMetrics } from "@anomaly-writer/test
 import { describe, expect, it } from "vitest";
 import { createLimitsSource } from "./create-limits-source.ts";
 import { readServerLimits } from "./read-server-limits.ts";
-import { createCaptureLogger } from "./testing/capture-logger.ts";
+import { createCaptureLogger } from "@anomaly-writer/common";
 
 const FORMAT = { __name__: "$VAR", for: "$QUERY_KEY" };
 const DAY = 86_400_000;

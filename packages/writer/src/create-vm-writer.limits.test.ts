@@ -3,7 +3,7 @@ import { freePort, startVictoriaMetrics, type VictoriaMetricsServer } from "@ano
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
 import { atPosition } from "./positioned-record.ts";
-import { createCaptureLogger } from "./testing/capture-logger.ts";
+import { createCaptureLogger } from "@anomaly-writer/common";
 import { writerYaml } from "./testing/make-records.ts";
 
 const DAY = 86_400_000;

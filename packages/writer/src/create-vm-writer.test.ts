@@ -5,7 +5,7 @@ import { createVmWriter } from "./create-vm-writer.ts";
 import { formatWriteSummary } from "./write-result.ts";
 import { atPosition, unreadable } from "./positioned-record.ts";
 import { BACKFILL_LIMITS, makeRecords, writerYaml } from "./testing/make-records.ts";
-import { createCaptureLogger } from "./testing/capture-logger.ts";
+import { createCaptureLogger } from "@anomaly-writer/common";
 
 
 let vm: VictoriaMetricsServer;

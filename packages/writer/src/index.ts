@@ -3,8 +3,13 @@ export type { IngestHandler, IngestHandlerOptions, IngestRejectReason } from "./
 export { startIngestServer } from "./start-ingest-server.ts";
 export type { IngestServer, IngestServerOptions } from "./start-ingest-server.ts";
 export type { IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
+export type { WriteProgress } from "./create-batch-sender.ts";
 export { createVmWriter } from "./create-vm-writer.ts";
-export type { CreateVmWriterOptions, VmWriter, WriteProgress } from "./create-vm-writer.ts";
+export type { CreateVmWriterOptions, VmWriter } from "./create-vm-writer.ts";
+export { createSink } from "./sinks/create-sink.ts";
+export type { CreateSinkOptions } from "./sinks/create-sink.ts";
+export type { Sink, SinkKind } from "./sinks/sink.ts";
+export type { WriteOptions } from "./write-records.ts";
 export { WriterError } from "./errors.ts";
 export { atPosition, isPositionedRecord, unreadable } from "./positioned-record.ts";
 export type { PositionedRecord } from "./positioned-record.ts";

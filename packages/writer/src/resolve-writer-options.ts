@@ -22,19 +22,21 @@ export interface ResolvedWriterEndpoints {
   readonly healthUrl: string;
 }
 
-/** The import and health URLs of a `vm` writer. */
-export function resolveWriterEndpoints(writer: WriterConfig): ResolvedWriterEndpoints {
+/**
+ * The import and health URLs of an HTTP writer. `importPath` is the sink's: vm's
+ * (`import_json_path`, default `/api/v1/import`) unless told otherwise, remote write's `/api/v1/write`;
+ * with `tenant_id` both go under `/insert/A:P/prometheus/...`.
+ */
+export function resolveWriterEndpoints(
+  writer: WriterConfig,
+  importPath: { readonly importJsonPath?: string } | { readonly path: string } = writer.importJsonPath !== undefined ? { importJsonPath: writer.importJsonPath } : {},
+): ResolvedWriterEndpoints {
   const datasourceUrl = writer.datasourceUrl ?? "";
   return {
     importUrl: resolveImportUrl({
       datasourceUrl,
       ...(writer.tenantId !== undefined ? { tenantId: writer.tenantId } : {}),
-      // remote_write goes to /api/v1/write (or /insert/A:P/prometheus/api/v1/write); import_json_path is for vm only.
-      ...(writer.class === "remote_write"
-        ? { path: "/api/v1/write" }
-        : writer.importJsonPath !== undefined
-          ? { importJsonPath: writer.importJsonPath }
-          : {}),
+      ...importPath,
     }),
     healthUrl: resolveHealthUrl(datasourceUrl, writer.healthPath),
   };

@@ -3,7 +3,7 @@ import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter, type CreateVmWriterOptions, type VmWriter } from "./create-vm-writer.ts";
 import { startIngestServer, type IngestServer, type IngestServerOptions } from "./start-ingest-server.ts";
-import { createCaptureLogger } from "./testing/capture-logger.ts";
+import { createCaptureLogger } from "@anomaly-writer/common";
 import { writerYaml } from "./testing/make-records.ts";
 
 let vm: VictoriaMetricsServer;

@@ -8,7 +8,7 @@ import { httpSend, makeCertificates, startVictoriaMetrics, type HttpRequestOptio
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
 import { startIngestServer, type IngestServer, type IngestServerOptions } from "./start-ingest-server.ts";
-import { createCaptureLogger, type CaptureLogger } from "./testing/capture-logger.ts";
+import { createCaptureLogger, type CaptureLogger } from "@anomaly-writer/common";
 import { makeRecords, writerYaml } from "./testing/make-records.ts";
 import { openRawRequest } from "./testing/open-raw-request.ts";
 

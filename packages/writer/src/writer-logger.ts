@@ -1,15 +1,6 @@
-/** The logging surface the writer uses; a consola instance fits. */
-export interface WriterLogger {
-  debug(message: string, ...args: unknown[]): void;
-  info(message: string, ...args: unknown[]): void;
-  warn(message: string, ...args: unknown[]): void;
-  error(message: string, ...args: unknown[]): void;
-}
+import type { Logger } from "@anomaly-writer/common";
 
-/** A logger that drops everything. */
-export const silentLogger: WriterLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+/** The logging surface the writer uses; a consola instance fits. */
+export type WriterLogger = Logger;
+
+export { silentLogger } from "@anomaly-writer/common";

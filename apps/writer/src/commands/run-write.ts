@@ -27,7 +27,6 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
     });
   }
   let lastDraw = 0;
-  const queue = config.writer.class === "vm" ? config.writer.queue : undefined;
   const writer = createVmWriter(config, {
     logger,
     // With the durable queue, records go to disk first; what is sent is drained below.
@@ -48,12 +47,13 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
   try {
     await writer.ready();
     result = await writer.write(readJsonLines(source, options.input === "-" ? {} : { label: `${options.input} line` }));
-    if (queue) drained = await writer.drainQueue();
+    if (writer.queued) drained = await writer.drainQueue();
   } finally {
     if (options.progress) process.stderr.write("\r\x1b[K");
     await writer.close();
   }
   // The writer has logged the refused records: the first five with their reasons, and how many more.
+  const queue = config.writer.queue;
   if (queue && drained) {
     if (drained.remaining === 0) logger.info(`durable queue ${queue.path}: sent ${drained.sent} entries, nothing left queued`);
     else {

@@ -1,16 +1,16 @@
 import type { DurableQueue } from "@anomaly-writer/queue";
-import type { TargetStartTime } from "./read-target-start-time.ts";
-import type { WriterLogger } from "./writer-logger.ts";
+import type { TargetStartTime } from "@anomaly-writer/healthcheck";
+import type { Logger } from "@anomaly-writer/common";
 
 export interface ReplayGuardOptions {
   queue: DurableQueue;
   /** How long after a send VictoriaMetrics may still lose it (`replay_window`); 0 keeps no window. */
   replayWindowMs: number;
   /** The target's start time; undefined when it cannot report one (then restarts are seen only through failures). */
-  readStartTime?: () => Promise<TargetStartTime>;
+  readStartTime?: (() => Promise<TargetStartTime>) | undefined;
   /** A cheap liveness check (GET of the health URL), used while idle when the start time cannot be read. */
   probeHealth: () => Promise<boolean>;
-  logger: WriterLogger;
+  logger: Logger;
   /** The window was sent again: `throughId` is the last entry id that is a replay. */
   onRewind?: (rewound: { entries: number; bytes: number; throughId: number }, reason: string) => void;
   /** Minimum time between two checks. Default 1000 ms. */

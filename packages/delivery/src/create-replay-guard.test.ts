@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { createDurableQueue, type DurableQueue } from "@anomaly-writer/queue";
 import { afterEach, describe, expect, it } from "vitest";
 import { createReplayGuard, type ReplayGuardOptions } from "./create-replay-guard.ts";
-import type { TargetStartTime } from "./read-target-start-time.ts";
-import { createCaptureLogger } from "./testing/capture-logger.ts";
+import type { TargetStartTime } from "@anomaly-writer/healthcheck";
+import { createCaptureLogger } from "@anomaly-writer/common";
 
 const dirs: string[] = [];
 const queues: DurableQueue[] = [];

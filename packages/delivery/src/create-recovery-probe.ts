@@ -1,10 +1,10 @@
 import type { AttemptInfo } from "@anomaly-writer/transport";
-import type { WriterLogger } from "./writer-logger.ts";
+import type { Logger } from "@anomaly-writer/common";
 
 export interface RecoveryProbeOptions {
   /** One cheap liveness check (a GET of the health URL, one attempt, short timeout). */
   probe: () => Promise<boolean>;
-  logger: WriterLogger;
+  logger: Logger;
   /** Time between two probes while a request waits out its backoff. Default 1000 ms. */
   intervalMs?: number;
 }
