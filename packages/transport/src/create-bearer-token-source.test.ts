@@ -1,4 +1,4 @@
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,9 +32,11 @@ describe("createBearerTokenSource", () => {
   it("notices a same-size rewrite", async () => {
     const file = join(dir, "same-size");
     await writeFile(file, "aaaa");
+    // The first version is an hour old, so that the rewrite's mtime differs whatever the file system's clock granularity.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(file, hourAgo, hourAgo);
     const source = createBearerTokenSource(file);
     expect(await source.token()).toBe("aaaa");
-    await new Promise((resolve) => setTimeout(resolve, 5));
     await writeFile(file, "bbbb");
     expect(await source.token()).toBe("bbbb");
   });
