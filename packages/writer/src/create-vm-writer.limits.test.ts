@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
 import { atPosition } from "./positioned-record.ts";
 import { createCaptureLogger } from "@anomaly-writer/common";
-import { writerYaml } from "./testing/make-records.ts";
+import { writerYaml } from "@anomaly-writer/test-stack";
 
 const DAY = 86_400_000;
 /** VictoriaMetrics' counters of what it drops or cuts while answering 204. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
 import { formatWriteSummary } from "./write-result.ts";
 import { atPosition, unreadable } from "./positioned-record.ts";
-import { BACKFILL_LIMITS, makeRecords, writerYaml } from "./testing/make-records.ts";
+import { BACKFILL_LIMITS, makeRecords, writerYaml } from "@anomaly-writer/test-stack";
 import { createCaptureLogger } from "@anomaly-writer/common";
 
 

@@ -1,8 +1,3 @@
-export { createIngestHandler, summarizeForResponse } from "./create-ingest-handler.ts";
-export type { IngestHandler, IngestHandlerOptions, IngestRejectReason } from "./create-ingest-handler.ts";
-export { startIngestServer } from "./start-ingest-server.ts";
-export type { IngestServer, IngestServerOptions } from "./start-ingest-server.ts";
-export type { IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
 export type { WriteProgress } from "./create-batch-sender.ts";
 export { createVmWriter } from "./create-vm-writer.ts";
 export type { CreateVmWriterOptions, VmWriter } from "./create-vm-writer.ts";
@@ -15,7 +10,6 @@ export { atPosition, isPositionedRecord, unreadable } from "./positioned-record.
 export type { PositionedRecord } from "./positioned-record.ts";
 export { parseRecordsText, readJsonLines } from "./read-json-lines.ts";
 export type { ReadJsonLinesOptions } from "./read-json-lines.ts";
-export { resolveIngestServerOptions } from "./resolve-ingest-server-options.ts";
 export { resolveTransportOptions, resolveWriterEndpoints } from "./resolve-writer-options.ts";
 export type { ResolvedWriterEndpoints } from "./resolve-writer-options.ts";
 export { formatWriteSummary } from "./write-result.ts";

@@ -6,7 +6,7 @@ import { parseConfig } from "@anomaly-writer/config";
 import { startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
-import { BACKFILL_LIMITS, makeRecords } from "./testing/make-records.ts";
+import { BACKFILL_LIMITS, makeRecords } from "@anomaly-writer/test-stack";
 
 let vm: VictoriaMetricsServer;
 let dir: string;

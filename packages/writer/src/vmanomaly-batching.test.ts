@@ -2,7 +2,7 @@ import { parseConfig } from "@anomaly-writer/config";
 import { startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
-import { makeRecords, writerYaml } from "./testing/make-records.ts";
+import { makeRecords, writerYaml } from "@anomaly-writer/test-stack";
 
 // vmanomaly 1.30.3's writer keys, applied to our batching and label cache.
 let vm: VictoriaMetricsServer;

@@ -15,3 +15,4 @@ export { startVmagent } from "./start-vmagent.ts";
 export type { StartVmagentOptions, VmagentServer } from "./start-vmagent.ts";
 export { startVmalert } from "./start-vmalert.ts";
 export type { StartVmalertOptions, VmalertAlert, VmalertServer } from "./start-vmalert.ts";
+export { BACKFILL_LIMITS, makeRecords, writerYaml } from "./make-records.ts";

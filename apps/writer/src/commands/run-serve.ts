@@ -1,7 +1,8 @@
 import { hostname } from "node:os";
 import { createMetricsPusher, startMetricsServer } from "@anomaly-writer/healthcheck";
 import { createTransport } from "@anomaly-writer/transport";
-import { createVmWriter, resolveIngestServerOptions, resolveTransportOptions, startIngestServer, WriterError } from "@anomaly-writer/writer";
+import { IngestServerError, resolveIngestServerOptions, startIngestServer } from "@anomaly-writer/ingest-server";
+import { createVmWriter, resolveTransportOptions } from "@anomaly-writer/writer";
 import type { ConsolaInstance } from "consola";
 import { EXIT_OK, UsageError } from "../exit-codes.ts";
 import { loadRunnerConfig } from "../load-runner-config.ts";
@@ -47,7 +48,7 @@ export async function runServe(options: RunServeOptions): Promise<number> {
       const where = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
       if (code === "EADDRINUSE") throw new UsageError(`cannot listen on ${where}: address already in use`);
       if (code === "EACCES" || code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${where}: ${code}`);
-      if (error instanceof WriterError && error.code === "WRITER_CONFIG") throw new UsageError(error.message);
+      if (error instanceof IngestServerError) throw new UsageError(error.message);
       throw error;
     },
   );

@@ -1,10 +1,10 @@
+import { createVmWriter, type VmWriter } from "@anomaly-writer/writer";
 import { parseConfig } from "@anomaly-writer/config";
 import { httpSend, startVictoriaMetrics, type ExportedSeries, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
 import { startIngestServer, type IngestServer } from "./start-ingest-server.ts";
-import { writerYaml } from "./testing/make-records.ts";
+import { writerYaml } from "@anomaly-writer/test-stack";
 
 const DAY = 86_400_000;
 const RUNS = 40;

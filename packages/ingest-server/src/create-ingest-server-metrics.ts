@@ -1,4 +1,4 @@
-import type { VmWriter } from "./create-vm-writer.ts";
+import { type VmWriter } from "@anomaly-writer/writer";
 
 type Registry = VmWriter["metrics"]["registry"];
 

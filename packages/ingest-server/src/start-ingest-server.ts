@@ -1,3 +1,6 @@
+import { type VmWriter } from "@anomaly-writer/writer";
+import { silentLogger } from "@anomaly-writer/common";
+import type { Logger } from "@anomaly-writer/common";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from "node:https";
@@ -16,9 +19,7 @@ import { createAuthChecker } from "./create-auth-checker.ts";
 import { createIngestHandler, type IngestHandlerOptions } from "./create-ingest-handler.ts";
 import { createIngestServerMetrics, type IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
 import { createTokenFileSource } from "./create-token-file-source.ts";
-import type { VmWriter } from "./create-vm-writer.ts";
-import { WriterError } from "./errors.ts";
-import { silentLogger, type WriterLogger } from "./writer-logger.ts";
+import { IngestServerError } from "./errors.ts";
 
 /** Options of {@link startIngestServer}; see `ingest_server:` in the config README for the meaning and defaults. */
 export interface IngestServerOptions {
@@ -26,7 +27,7 @@ export interface IngestServerOptions {
   host?: string;
   /** Default 8490; 0 picks a free port. */
   port?: number;
-  logger?: WriterLogger;
+  logger?: Logger;
   /** Accepted `Authorization: Bearer` token. */
   bearerToken?: string;
   /** File of accepted tokens, one per line; re-read when it changes. */
@@ -109,7 +110,7 @@ function readPem(what: string, path: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw new WriterError("WRITER_CONFIG", `cannot read ingest_server ${what} ${path}: ${typeof code === "string" ? code : (error as Error).message}`, { cause: error });
+    throw new IngestServerError("INGEST_SERVER_CONFIG", `cannot read ingest_server ${what} ${path}: ${typeof code === "string" ? code : (error as Error).message}`, { cause: error });
   }
 }
 
@@ -134,7 +135,7 @@ function createTlsServer(options: IngestServerOptions, serverOptions: HttpsServe
     return createHttpsServer(tlsOptions);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new WriterError("WRITER_CONFIG", `ingest_server ${files.join(", ")}: cannot be used for TLS (${reason})`, { cause: error });
+    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server ${files.join(", ")}: cannot be used for TLS (${reason})`, { cause: error });
   }
 }
 
@@ -166,7 +167,7 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
       ? undefined
       : createTokenFileSource(options.bearerTokenFile, { onProblem: (message) => logger.error(`ingest server: ${message}`) });
   if (tokenFile !== undefined && (await tokenFile.tokens()).length === 0) {
-    throw new WriterError("WRITER_CONFIG", `ingest_server bearer_token_file ${options.bearerTokenFile} holds no usable token (missing, unreadable or empty)`);
+    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server bearer_token_file ${options.bearerTokenFile} holds no usable token (missing, unreadable or empty)`);
   }
   const auth = createAuthChecker({
     ...(options.bearerToken !== undefined && { bearerToken: options.bearerToken }),
@@ -175,10 +176,10 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
   });
 
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
-    throw new WriterError("WRITER_CONFIG", "ingest_server tls_cert_file and tls_key_file go together");
+    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_cert_file and tls_key_file go together");
   }
   if (options.tlsClientCaFile !== undefined && options.tlsCertFile === undefined) {
-    throw new WriterError("WRITER_CONFIG", "ingest_server tls_client_ca_file needs tls_cert_file and tls_key_file");
+    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_client_ca_file needs tls_cert_file and tls_key_file");
   }
   const tls = options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined;
 

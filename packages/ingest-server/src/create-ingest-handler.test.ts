@@ -1,3 +1,4 @@
+import { createVmWriter, type VmWriter } from "@anomaly-writer/writer";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
@@ -5,8 +6,7 @@ import { parseConfig } from "@anomaly-writer/config";
 import { httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIngestHandler } from "./create-ingest-handler.ts";
-import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
-import { makeRecords, writerYaml } from "./testing/make-records.ts";
+import { makeRecords, writerYaml } from "@anomaly-writer/test-stack";
 
 let vm: VictoriaMetricsServer;
 let writer: VmWriter;

@@ -1,10 +1,10 @@
+import { createVmWriter, type CreateVmWriterOptions, type VmWriter } from "@anomaly-writer/writer";
 import { parseConfig } from "@anomaly-writer/config";
 import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createVmWriter, type CreateVmWriterOptions, type VmWriter } from "./create-vm-writer.ts";
 import { startIngestServer, type IngestServer, type IngestServerOptions } from "./start-ingest-server.ts";
 import { createCaptureLogger } from "@anomaly-writer/common";
-import { writerYaml } from "./testing/make-records.ts";
+import { writerYaml } from "@anomaly-writer/test-stack";
 
 let vm: VictoriaMetricsServer;
 const servers: IngestServer[] = [];

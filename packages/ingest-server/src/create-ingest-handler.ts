@@ -1,14 +1,12 @@
+import { WriterError } from "@anomaly-writer/writer";
+import { parseRecordsText, type PositionedRecord, type VmWriter, type WriteResult } from "@anomaly-writer/writer";
+import { silentLogger } from "@anomaly-writer/common";
+import type { Logger } from "@anomaly-writer/common";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createGunzip } from "node:zlib";
-import type { PositionedRecord } from "./positioned-record.ts";
-import { parseRecordsText } from "./read-json-lines.ts";
-import type { VmWriter } from "./create-vm-writer.ts";
-import { WriterError } from "./errors.ts";
-import type { WriteResult } from "./write-result.ts";
-import { silentLogger, type WriterLogger } from "./writer-logger.ts";
 
 export interface IngestHandlerOptions {
-  logger?: WriterLogger;
+  logger?: Logger;
   /** Largest accepted request body (after gunzip). Default 32 MiB; larger bodies get 413. */
   maxBodyBytes?: number;
   /** Extra health detail; default: the writer answers "OK". */

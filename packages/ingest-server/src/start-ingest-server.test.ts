@@ -1,3 +1,4 @@
+import { createVmWriter, type VmWriter } from "@anomaly-writer/writer";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,10 +7,9 @@ import { gzipSync } from "node:zlib";
 import { parseConfig } from "@anomaly-writer/config";
 import { httpSend, makeCertificates, startVictoriaMetrics, type HttpRequestOptions, type TestCertificates, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
 import { startIngestServer, type IngestServer, type IngestServerOptions } from "./start-ingest-server.ts";
 import { createCaptureLogger, type CaptureLogger } from "@anomaly-writer/common";
-import { makeRecords, writerYaml } from "./testing/make-records.ts";
+import { makeRecords, writerYaml } from "@anomaly-writer/test-stack";
 import { openRawRequest } from "./testing/open-raw-request.ts";
 
 // Secrets used below: none of them may ever appear in a log line.
@@ -141,7 +141,7 @@ describe("startIngestServer: authentication", () => {
     writeFileSync(file, "\n");
     const writer = createVmWriter(parseConfig(writerYaml(vm.url)));
     writers.push(writer);
-    await expect(startIngestServer(writer, { port: 0, bearerTokenFile: file })).rejects.toMatchObject({ code: "WRITER_CONFIG" });
+    await expect(startIngestServer(writer, { port: 0, bearerTokenFile: file })).rejects.toMatchObject({ code: "INGEST_SERVER_CONFIG" });
   });
 
   it("takes the right basic auth user and password, refuses wrong ones, and logs the user name only", async () => {
@@ -173,14 +173,14 @@ describe("startIngestServer: TLS", () => {
     const writer = createVmWriter(parseConfig(writerYaml(vm.url)));
     writers.push(writer);
     await expect(startIngestServer(writer, { port: 0, tlsCertFile: certs.serverCertFile, tlsKeyFile: certs.clientKeyFile })).rejects.toMatchObject({
-      code: "WRITER_CONFIG",
-      message: expect.stringContaining(`[writer] ingest_server tls_cert_file ${certs.serverCertFile}, tls_key_file ${certs.clientKeyFile}: cannot be used for TLS (`),
+      code: "INGEST_SERVER_CONFIG",
+      message: expect.stringContaining(`[ingest-server] ingest_server tls_cert_file ${certs.serverCertFile}, tls_key_file ${certs.clientKeyFile}: cannot be used for TLS (`),
     });
     await expect(startIngestServer(writer, { port: 0, tlsCertFile: certs.serverCertFile, tlsKeyFile: certs.clientKeyFile })).rejects.toMatchObject({
       message: expect.stringMatching(/key values mismatch\)$/),
     });
     await expect(startIngestServer(writer, { port: 0, tlsCertFile: certs.serverKeyFile, tlsKeyFile: certs.serverCertFile })).rejects.toMatchObject({
-      code: "WRITER_CONFIG",
+      code: "INGEST_SERVER_CONFIG",
       message: expect.stringContaining(`ingest_server tls_cert_file ${certs.serverKeyFile}, tls_key_file ${certs.serverCertFile}: cannot be used for TLS (`),
     });
   });

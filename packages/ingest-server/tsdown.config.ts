@@ -1,0 +1,3 @@
+import { defineLibraryConfig } from "@anomaly-writer/build-config";
+
+export default defineLibraryConfig();
