@@ -4,7 +4,7 @@
  *
  *   tsx run.ts                          everything (what RESULTS.md shows)
  *   tsx run.ts --quick                  smaller shapes, one attempt each: a smoke run
- *   tsx run.ts --only encoder,wide      a subset: benchmarks (library, cli, peer, encoder, memory)
+ *   tsx run.ts --only encoder,wide      a subset: benchmarks (library, cli, peer, encoder, memory, catchup)
  *                                       and/or shapes (wide, long)
  *   tsx run.ts --reps 5                 attempts per measurement (default 3, --quick 1)
  *   tsx run.ts --variants               also the library with other settings (gzip, in flight, request size)
@@ -26,7 +26,7 @@ import { createHostedParticipant } from "./lib/hosted-participant.ts";
 import { formatCpuTable, formatTable, rateRow, summarizeCpu, type CpuRow, type ResultRow } from "./lib/results.ts";
 import { defaultAnchor, resolveShapes, type Shape } from "./lib/shapes.ts";
 
-const BENCHMARKS = ["library", "cli", "peer", "encoder", "memory"] as const;
+const BENCHMARKS = ["library", "cli", "peer", "encoder", "memory", "catchup"] as const;
 const SHAPE_NAMES = ["wide", "long"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
@@ -40,7 +40,7 @@ const LIBRARY_VARIANTS = [
 ] as const;
 
 /** Issue 8 targets. */
-const TARGETS = { library: 0.9, cli: 0.6, peer: 2 } as const;
+const TARGETS = { library: 0.9, cli: 0.6, peer: 2, catchup: 0.8 } as const;
 
 interface RunOptions {
   readonly quick: boolean;
@@ -64,7 +64,7 @@ function parseArgs(argv: readonly string[]): RunOptions {
     else if (arg === "--only" || arg.startsWith("--only=")) only = (arg.includes("=") ? arg.slice(7) : (argv[++i] ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
     else if (arg === "--reps" || arg.startsWith("--reps=")) reps = Number(arg.includes("=") ? arg.slice(7) : argv[++i]);
     else if (arg === "--help" || arg === "-h") {
-      process.stdout.write("usage: tsx run.ts [--quick] [--reps N] [--only LIST] [--variants]\n  LIST: comma-separated benchmarks (library, cli, peer, encoder, memory) and/or shapes (wide, long)\n");
+      process.stdout.write("usage: tsx run.ts [--quick] [--reps N] [--only LIST] [--variants]\n  LIST: comma-separated benchmarks (library, cli, peer, encoder, memory, catchup) and/or shapes (wide, long)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const shapes = resolveShapes(options.quick);
   const selectedShapes: Shape[] = [shapes.wide, shapes.long].filter((s) => options.shapes.has(s.name));
   const has = (name: BenchmarkName) => options.benchmarks.has(name);
-  const endToEnd = has("library") || has("cli") || has("peer");
+  const endToEnd = has("library") || has("cli") || has("peer") || has("catchup");
   const needsVm = (endToEnd && selectedShapes.length > 0) || has("memory");
   const rows: ResultRow[] = [];
   const cpuRows: CpuRow[] = [];
@@ -139,16 +139,18 @@ async function main(): Promise<void> {
         for (const shape of selectedShapes) {
           log(`end to end, ${shape.name}: ${shape.series} series × ${shape.points} points × 5 variables`);
           const participants: Participant[] = [];
-          if (has("library") || has("peer")) participants.push(createHostedParticipant(ctx, { kind: "library" }));
+          if (has("library") || has("peer") || has("catchup")) participants.push(createHostedParticipant(ctx, { kind: "library" }));
           if (has("library") || has("cli")) participants.push(createCurlParticipant(ctx));
           if (has("cli")) participants.push(createCliParticipant(ctx));
           if (has("peer")) participants.push(createHostedParticipant(ctx, { kind: "peer" }));
+          if (has("catchup")) participants.push(createHostedParticipant(ctx, { kind: "catchup" }));
           if (options.variants && has("library")) participants.push(...LIBRARY_VARIANTS.map((variant) => createHostedParticipant(ctx, { kind: "library", ...variant })));
           try {
             const samples = await runEndToEnd(ctx, shape, participants, options.reps, defaultAnchor());
             const of = (name: string) => samples[name] ?? [];
             if (has("library")) rows.push(rateRow({ benchmark: "library vs curl", shape: shape.name, ours: of("library"), baseline: of("curl"), baselineName: "curl", target: TARGETS.library, samples: { library: of("library"), curl: of("curl") } }));
             if (has("cli")) rows.push(rateRow({ benchmark: "cli vs curl", shape: shape.name, ours: of("cli"), baseline: of("curl"), baselineName: "curl", target: TARGETS.cli, samples: { cli: of("cli"), curl: of("curl") } }));
+            if (has("catchup")) rows.push(rateRow({ benchmark: "catch-up vs library", shape: shape.name, ours: of("catchup"), baseline: of("library"), baselineName: "library (direct write)", target: TARGETS.catchup, samples: { catchup: of("catchup"), library: of("library") } }));
             if (has("peer")) rows.push(rateRow({ benchmark: "library vs peer", shape: shape.name, ours: of("library"), baseline: of("peer"), baselineName: "prometheus-remote-write", target: TARGETS.peer, samples: { library: of("library"), peer: of("peer") } }));
             if (options.variants && has("library")) {
               for (const { name } of LIBRARY_VARIANTS) {

@@ -7,7 +7,8 @@ import type { Shape, Slot } from "./shapes.ts";
 /** The participants that run inside a Node process: ours (the library, with its default or other settings) and the peer. */
 export type HostedSpec =
   | { readonly kind: "library"; readonly name?: string; readonly options?: Pick<CreateVmWriterOptions, "gzip" | "maxInFlight" | "maxRequestBytes"> }
-  | { readonly kind: "peer" };
+  | { readonly kind: "peer" }
+  | { readonly kind: "catchup" };
 
 /** A request to the host process. */
 export interface HostRequest {
@@ -34,7 +35,7 @@ export interface HostReply {
  * materializes them, collects garbage, and times only `write()`.
  */
 export function createHostedParticipant(ctx: EndToEndContext, spec: HostedSpec): Participant {
-  const name = spec.kind === "library" ? (spec.name ?? "library") : "peer";
+  const name = spec.kind === "library" ? (spec.name ?? "library") : spec.kind;
   let child: ChildProcess | undefined;
   let nextId = 0;
   const waiting = new Map<number, { resolve: (m: Measured) => void; reject: (e: Error) => void }>();

@@ -2,6 +2,7 @@
  * The process a hosted participant runs in (see hosted-participant.ts): it answers `init`,
  * `warmUp`, `measure` and `close` requests over IPC, generating each slot's records itself.
  */
+import { createCatchupParticipant } from "../bench-catchup.ts";
 import { createLibraryParticipant } from "../bench-library.ts";
 import { createPeerParticipant } from "../bench-peer.ts";
 import type { BenchVm } from "./bench-vm.ts";
@@ -20,7 +21,7 @@ async function handle(request: HostRequest): Promise<HostReply> {
       if (!urls || !spec) throw new Error("init without spec or urls");
       // The participants here only use the VictoriaMetrics URLs.
       const ctx: EndToEndContext = { vm: urls as unknown as BenchVm, dir: "", appMain: "", log: (line) => process.stderr.write(`${line}\n`) };
-      participant = spec.kind === "library" ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name) : createPeerParticipant(ctx);
+      participant = spec.kind === "library" ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name) : spec.kind === "catchup" ? createCatchupParticipant(ctx) : createPeerParticipant(ctx);
       return { id: request.id };
     }
     case "warmUp":
