@@ -20,6 +20,8 @@ export interface WriterLimitsConfig {
   readonly maxLabelValueBytes?: number;
   /** UTF-8 bytes of one label name; default 256. */
   readonly maxLabelNameBytes?: number;
+  /** UTF-8 bytes of one series' label names and values together; default 32,000 (VictoriaMetrics 1.79 loses series of about 32 KiB). */
+  readonly maxLabelBytesPerSeries?: number;
   /** Output series (output variables) of one record; default 1000. */
   readonly maxSeriesPerRecord?: number;
   /** Label bytes one record expands to (its label set × its series); default 16 MiB. */
@@ -45,6 +47,7 @@ export function createLimitsSchema() {
     max_labels_per_series: integerSchema(1),
     max_label_value_bytes: ByteSizeSchema,
     max_label_name_bytes: ByteSizeSchema,
+    max_label_bytes_per_series: ByteSizeSchema,
     max_series_per_record: integerSchema(1),
     max_label_bytes_per_record: ByteSizeSchema,
   };
@@ -57,6 +60,7 @@ export function createLimitsSchema() {
       ...(l.max_labels_per_series !== undefined && { maxLabelsPerSeries: l.max_labels_per_series }),
       ...(l.max_label_value_bytes !== undefined && { maxLabelValueBytes: l.max_label_value_bytes }),
       ...(l.max_label_name_bytes !== undefined && { maxLabelNameBytes: l.max_label_name_bytes }),
+      ...(l.max_label_bytes_per_series !== undefined && { maxLabelBytesPerSeries: l.max_label_bytes_per_series }),
       ...(l.max_series_per_record !== undefined && { maxSeriesPerRecord: l.max_series_per_record }),
       ...(l.max_label_bytes_per_record !== undefined && { maxLabelBytesPerRecord: l.max_label_bytes_per_record }),
     })),

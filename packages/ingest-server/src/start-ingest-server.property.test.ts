@@ -89,12 +89,16 @@ function expectedSeries(record: { query_key: string; labels: Record<string, stri
 }
 
 /** Whether VictoriaMetrics 1.79 with its defaults would keep the record as sent (an oracle independent of the writer). */
-function keepable(g: Generated, record: { labels: Record<string, string>; model_alias?: string }): boolean {
+function keepable(g: Generated, record: { query_key: string; labels: Record<string, string>; model_alias?: string }): boolean {
   if (g.malformed || !g.timestamps.every((ts) => ts.ok)) return false;
   if (g.variables.length > 1000) return false;
   const names = Object.entries(record.labels).filter(([, v]) => v !== "");
   if (record.model_alias) names.push(["model_alias", record.model_alias]);
   if (names.some(([n, v]) => Buffer.byteLength(n) > 256 || Buffer.byteLength(v) > 16_384)) return false;
+  // VictoriaMetrics 1.79 loses series of about 32 KiB of labels: the writer refuses more than 32,000 bytes.
+  const shared = names.filter(([n]) => n !== "__name__" && n !== "for").reduce((sum, [n, v]) => sum + Buffer.byteLength(n) + Buffer.byteLength(v), 0);
+  const seriesBytes = (variable: string) => shared + "__name__".length + Buffer.byteLength(variable) + "for".length + Buffer.byteLength(record.query_key);
+  if (g.variables.some((variable) => seriesBytes(variable) > 32_000)) return false;
   return names.length + 2 <= 30;
 }
 
@@ -147,7 +151,7 @@ describe("startIngestServer with random records, labels, sizes and timestamps (p
         expect(new Map(back.map((s) => [key(s), s]))).toEqual(expected);
         peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
     );
     expect(accepted).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);

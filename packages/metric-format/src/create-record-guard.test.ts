@@ -77,6 +77,16 @@ describe("createRecordGuard: labels and expansion", () => {
     expect(check(record({ labels: { ...many, l0: "", for: "x" } }))).toBeUndefined();
   });
 
+  it("refuses a series whose labels add up to more than 32,000 bytes (VictoriaMetrics 1.79 loses them), each value within its limit", () => {
+    const big = "v".repeat(16_000);
+    expect(check(record({ labels: { a: big, b: big.slice(0, 15_900) } }))).toBeUndefined();
+    const issues = check(record({ labels: { a: big, b: big } }));
+    expect(issues).toEqual([
+      expect.objectContaining({ path: "labels", reason: "label_limit", message: expect.stringMatching(/outputs\.anomaly_score would have 32\d{3} bytes of label names and values, more than 32000; VictoriaMetrics 1\.79 loses such series \(writer\.limits\.max_label_bytes_per_series\)/) }),
+    ]);
+    expect(createRecordGuard(FORMAT, { maxLabelBytesPerSeries: 64_000 }).check(record({ labels: { a: big, b: big } }), NOW)).toBeUndefined();
+  });
+
   it("names the query key or the variable whose metric_format value is too long", () => {
     expect(check(record({ query_key: "q".repeat(20_000) }))?.[0]).toMatchObject({ path: "query_key", message: expect.stringContaining('label "for" made from it'), reason: "label_limit" });
     const variable = "v".repeat(20_000);

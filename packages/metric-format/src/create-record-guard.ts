@@ -18,6 +18,12 @@ export interface RecordLimits {
   readonly maxLabelValueBytes?: number;
   /** Label name UTF-8 bytes. Default 256. */
   readonly maxLabelNameBytes?: number;
+  /**
+   * UTF-8 bytes of one series' label names and values together. Default 32,000: VictoriaMetrics
+   * 1.79 silently loses series whose labels add up to about 32 KiB (measured: 32,741 bytes of
+   * values kept, 32,742 lost), although each value is within -maxLabelValueLen.
+   */
+  readonly maxLabelBytesPerSeries?: number;
   /** Output variables (series) of one record. Default 1000. */
   readonly maxSeriesPerRecord?: number;
   /** UTF-8 bytes of the label sets one record expands to (label set × series). Default 16 MiB. */
@@ -34,6 +40,7 @@ export const DEFAULT_RECORD_LIMITS: ResolvedRecordLimits = Object.freeze({
   maxLabelsPerSeries: 30,
   maxLabelValueBytes: 16 * 1024,
   maxLabelNameBytes: 256,
+  maxLabelBytesPerSeries: 32_000,
   maxSeriesPerRecord: 1000,
   maxLabelBytesPerRecord: 16 * 1024 * 1024,
 });
@@ -73,6 +80,7 @@ export function resolveRecordLimits(limits: RecordLimits = {}): ResolvedRecordLi
     maxLabelsPerSeries: positiveInteger("maxLabelsPerSeries", limits.maxLabelsPerSeries, d.maxLabelsPerSeries),
     maxLabelValueBytes: positiveInteger("maxLabelValueBytes", limits.maxLabelValueBytes, d.maxLabelValueBytes),
     maxLabelNameBytes: positiveInteger("maxLabelNameBytes", limits.maxLabelNameBytes, d.maxLabelNameBytes),
+    maxLabelBytesPerSeries: positiveInteger("maxLabelBytesPerSeries", limits.maxLabelBytesPerSeries, d.maxLabelBytesPerSeries),
     maxSeriesPerRecord: positiveInteger("maxSeriesPerRecord", limits.maxSeriesPerRecord, d.maxSeriesPerRecord),
     maxLabelBytesPerRecord: positiveInteger("maxLabelBytesPerRecord", limits.maxLabelBytesPerRecord, d.maxLabelBytesPerRecord),
   };
@@ -214,7 +222,7 @@ function surelyFits(input: Record<string, unknown>, series: number, longestVaria
     count++;
     chars += entryChars;
   }
-  return count <= limits.maxLabelsPerSeries && chars * 3 * series <= limits.maxLabelBytesPerRecord;
+  return count <= limits.maxLabelsPerSeries && chars * 3 <= limits.maxLabelBytesPerSeries && chars * 3 * series <= limits.maxLabelBytesPerRecord;
 }
 
 /** The labels every series of the record shares: input labels, then aliases (later wins; empty values left out). */
@@ -260,6 +268,7 @@ function checkLabelSets(input: Record<string, unknown>, variables: readonly stri
   const queryKey = typeof input.query_key === "string" ? input.query_key : "";
   let totalBytes = 0;
   let countReported = false;
+  let bytesReported = false;
   for (let v = 0; v < variables.length; v++) {
     const variable = variables[v] as string;
     let count = shared.size;
@@ -278,6 +287,10 @@ function checkLabelSets(input: Record<string, unknown>, variables: readonly stri
     if (count > limits.maxLabelsPerSeries && !countReported) {
       countReported = true;
       issues.add("labels", `the series of ${propertyPath("outputs", variable)} would have ${count} labels (input labels, aliases and metric_format), more than ${limits.maxLabelsPerSeries}; VictoriaMetrics would drop the ones beyond (-maxLabelsPerTimeseries; writer.limits.max_labels_per_series)`, "label_limit");
+    }
+    if (bytes > limits.maxLabelBytesPerSeries && !bytesReported) {
+      bytesReported = true;
+      issues.add("labels", `the series of ${propertyPath("outputs", variable)} would have ${bytes} bytes of label names and values, more than ${limits.maxLabelBytesPerSeries}; VictoriaMetrics 1.79 loses such series (writer.limits.max_label_bytes_per_series)`, "label_limit");
     }
     totalBytes += bytes;
   }

@@ -45,6 +45,7 @@ const CONFIG_KEYS: Record<LimitName, string> = {
   maxLabelValueBytes: "max_label_value_bytes",
   maxLabelNameBytes: "max_label_name_bytes",
   maxSeriesPerRecord: "max_series_per_record",
+  maxLabelBytesPerSeries: "max_label_bytes_per_series",
   maxLabelBytesPerRecord: "max_label_bytes_per_record",
 };
 
