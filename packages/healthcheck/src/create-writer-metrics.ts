@@ -1,8 +1,8 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import type { AttemptInfo } from "@anomaly-writer/transport";
 import { createMetricLabelGuard, type MetricLabelGuardOptions } from "./create-metric-label-guard.ts";
-import { HealthcheckError } from "./errors.ts";
 import { formatUrlLabel } from "./format-url-label.ts";
+import { registerCounter, registerGauge, registerHistogram } from "./register-metric.ts";
 
 /** The labels vmanomaly puts on every writer metric. */
 export interface WriterMetricLabels {
@@ -90,79 +90,66 @@ type LabelName = (typeof LABEL_NAMES)[number];
 export function createWriterMetrics(options: WriterMetricsOptions = {}): WriterMetrics {
   const registry = options.registry ?? new Registry();
   const buckets = [...(options.buckets ?? DEFAULT_BUCKETS)];
-  const registers = [registry];
 
-  const duration = reuse(registry, Histogram, "vmanomaly_writer_request_duration_seconds", () => new Histogram({
+  const duration = registerHistogram(registry, {
     name: "vmanomaly_writer_request_duration_seconds",
     help: "Duration of write requests to VictoriaMetrics, every attempt including failed ones.",
     labelNames: LABEL_NAMES,
     buckets,
-    registers,
-  }));
-  const responses = reuse(registry, Counter, "vmanomaly_writer_responses_total", () => new Counter({
+  });
+  const responses = registerCounter(registry, {
     name: "vmanomaly_writer_responses_total",
     help: "Responses of write requests by code: the HTTP status or connection_error, timeout, ssl_error, io_error.",
-    labelNames: [...LABEL_NAMES, "code"] as const,
-    registers,
-  }));
-  const sentBytes = reuse(registry, Counter, "vmanomaly_writer_sent_bytes_total", () => new Counter({
+    labelNames: [...LABEL_NAMES, "code"],
+  });
+  const sentBytes = registerCounter(registry, {
     name: "vmanomaly_writer_sent_bytes_total",
     help: "Bytes of request bodies that VictoriaMetrics accepted (counted after success only).",
     labelNames: LABEL_NAMES,
-    registers,
-  }));
-  const serialize = reuse(registry, Histogram, "vmanomaly_writer_request_serialize_seconds", () => new Histogram({
+  });
+  const serialize = registerHistogram(registry, {
     name: "vmanomaly_writer_request_serialize_seconds",
     help: "Time spent serializing request bodies.",
     labelNames: LABEL_NAMES,
     buckets,
-    registers,
-  }));
-  const datapoints = reuse(registry, Counter, "vmanomaly_writer_datapoints_sent_total", () => new Counter({
+  });
+  const datapoints = registerCounter(registry, {
     name: "vmanomaly_writer_datapoints_sent_total",
     help: "Datapoints sent to VictoriaMetrics (counted after success only).",
     labelNames: LABEL_NAMES,
-    registers,
-  }));
-  const timeseries = reuse(registry, Counter, "vmanomaly_writer_timeseries_sent_total", () => new Counter({
+  });
+  const timeseries = registerCounter(registry, {
     name: "vmanomaly_writer_timeseries_sent_total",
     help: "Time series sent to VictoriaMetrics (counted after success only).",
     labelNames: LABEL_NAMES,
-    registers,
-  }));
-  const retries = reuse(registry, Counter, "anomaly_writer_retries_total", () => new Counter({
+  });
+  const retries = registerCounter(registry, {
     name: "anomaly_writer_retries_total",
     help: "Write attempts that failed and were retried.",
     labelNames: LABEL_NAMES,
-    registers,
-  }));
-  const dropped = reuse(registry, Counter, "anomaly_writer_dropped_datapoints_total", () => new Counter({
+  });
+  const dropped = registerCounter(registry, {
     name: "anomaly_writer_dropped_datapoints_total",
     help: "Datapoints that were not written, by reason: nan, inf, invalid_record, invalid_timestamp, label_limit, record_too_large, permanent_error, connection_error, server_error.",
-    labelNames: [...LABEL_NAMES, "reason"] as const,
-    registers,
-  }));
-  const pendingBytes = reuse(registry, Gauge, "anomaly_writer_queue_pending_bytes", () => new Gauge({
+    labelNames: [...LABEL_NAMES, "reason"],
+  });
+  const pendingBytes = registerGauge(registry, {
     name: "anomaly_writer_queue_pending_bytes",
     help: "Bytes in the durable queue not yet written.",
-    registers,
-  }));
-  const pendingEntries = reuse(registry, Gauge, "anomaly_writer_queue_pending_entries", () => new Gauge({
+  });
+  const pendingEntries = registerGauge(registry, {
     name: "anomaly_writer_queue_pending_entries",
     help: "Requests in the durable queue not yet written.",
-    registers,
-  }));
-  const startTime = reuse(registry, Gauge, "vmanomaly_start_time_seconds", () => new Gauge({
+  });
+  const startTime = registerGauge(registry, {
     name: "vmanomaly_start_time_seconds",
     help: "Start time of the process, Unix seconds.",
-    registers,
-  }));
-  const versionInfo = reuse(registry, Gauge, "anomaly_writer_version_info", () => new Gauge({
+  });
+  const versionInfo = registerGauge(registry, {
     name: "anomaly_writer_version_info",
     help: "anomaly-writer version, in the version label.",
-    labelNames: ["version"] as const,
-    registers,
-  }));
+    labelNames: ["version"],
+  });
   startTime.set((options.startTime ?? Date.now()) / 1000);
   versionInfo.set({ version: options.version ?? "unknown" }, 1);
 
@@ -221,10 +208,3 @@ function pick(context: Readonly<Record<string, string>>, name: "query_key" | "sc
   return value === undefined ? {} : { [name]: value };
 }
 
-/** Reuse a metric already in the registry under that name (a second createWriterMetrics on one registry). */
-function reuse<M>(registry: Registry, kind: abstract new (...args: never[]) => unknown, name: string, create: () => M): M {
-  const existing: unknown = registry.getSingleMetric(name);
-  if (existing === undefined) return create();
-  if (existing instanceof kind) return existing as M;
-  throw new HealthcheckError("HEALTHCHECK_INVALID_OPTIONS", `the registry already holds a metric ${name} of another type`);
-}

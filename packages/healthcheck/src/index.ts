@@ -18,3 +18,6 @@ export { startMetricsServer } from "./start-metrics-server.ts";
 export type { MetricsServer, MetricsServerOptions, MetricsServerRoute } from "./start-metrics-server.ts";
 export { readTargetStartTime } from "./read-target-start-time.ts";
 export type { TargetStartTime } from "./read-target-start-time.ts";
+export { METRICS_PATH, serveMetrics } from "./serve-metrics.ts";
+export { registerCounter, registerGauge, registerHistogram } from "./register-metric.ts";
+export type { MetricDefinition } from "./register-metric.ts";

@@ -2,8 +2,12 @@ import { TransportError, type Transport } from "@anomaly-writer/transport";
 
 /** What the target says about when it started. */
 export type TargetStartTime =
-  /** Seconds since the epoch, from `vm_app_start_timestamp`. */
-  | { readonly kind: "started"; readonly at: number }
+  /**
+   * Seconds since the epoch, from `vm_app_start_timestamp`. When reported: the process's age in whole
+   * seconds (`vm_app_uptime_seconds`) and how many `/metrics` requests it served, this one included
+   * (`vm_http_requests_total{path="/metrics"}`), which tell apart two processes started in the same second.
+   */
+  | { readonly kind: "started"; readonly at: number; readonly uptimeSeconds?: number; readonly metricsRequests?: number }
   /** No answer at the connection level (refused, timed out, 502/504 from a proxy): it may be down. */
   | { readonly kind: "unreachable"; readonly reason: string }
   /** It answered without a start time (not a VictoriaMetrics single node, or `/metrics` closed): restarts cannot be seen this way. */
@@ -12,6 +16,8 @@ export type TargetStartTime =
   | { readonly kind: "unknown"; readonly reason: string };
 
 const START_LINE = /^vm_app_start_timestamp(?:\{[^}]*\})? (\d+(?:\.\d+)?)\s*$/m;
+const UPTIME_LINE = /^vm_app_uptime_seconds(?:\{[^}]*\})? (\d+(?:\.\d+)?)\s*$/m;
+const METRICS_REQUESTS_LINE = /^vm_http_requests_total\{path="\/metrics"\} (\d+)\s*$/m;
 const CONNECTION_LEVEL = new Set(["connection_error", "timeout", "io_error", "502", "504"]);
 
 /**
@@ -23,7 +29,10 @@ export async function readTargetStartTime(transport: Transport, metricsUrl: stri
   try {
     const response = await transport.get(metricsUrl, { timeoutMs, retry: { attempts: 1 } });
     const match = START_LINE.exec(response.body);
-    return match ? { kind: "started", at: Number(match[1]) } : { kind: "unsupported", reason: `${metricsUrl} has no vm_app_start_timestamp` };
+    if (!match) return { kind: "unsupported", reason: `${metricsUrl} has no vm_app_start_timestamp` };
+    const uptime = UPTIME_LINE.exec(response.body);
+    const requests = METRICS_REQUESTS_LINE.exec(response.body);
+    return { kind: "started", at: Number(match[1]), ...(uptime ? { uptimeSeconds: Number(uptime[1]) } : {}), ...(requests ? { metricsRequests: Number(requests[1]) } : {}) };
   } catch (error) {
     if (!(error instanceof TransportError)) return { kind: "unknown", reason: (error as Error).message };
     if (CONNECTION_LEVEL.has(error.outcome)) return { kind: "unreachable", reason: error.message };

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { HealthcheckError } from "./errors.ts";
+import { METRICS_PATH, serveMetrics } from "./serve-metrics.ts";
 
 /** A handler for one extra path of the metrics server (e.g. `/health`). */
 export type MetricsServerRoute = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
@@ -31,20 +32,8 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const routes = new Map(Object.entries(options.extraRoutes ?? {}));
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
-    if (path === "/metrics") {
-      if (request.method !== "GET" && request.method !== "HEAD") {
-        response.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }).end("method not allowed\n");
-        return;
-      }
-      options.registry.metrics().then(
-        (text) => {
-          response.writeHead(200, { "content-type": options.registry.contentType, "content-length": Buffer.byteLength(text) });
-          response.end(request.method === "HEAD" ? undefined : text);
-        },
-        (error: unknown) => {
-          response.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end(`cannot collect metrics: ${String(error)}\n`);
-        },
-      );
+    if (path === METRICS_PATH) {
+      void serveMetrics(options.registry, request, response);
       return;
     }
     const route = routes.get(path);

@@ -1,3 +1,6 @@
+import { DEFAULT_MAX_BODY_BYTES } from "@anomaly-writer/config";
+import { METRICS_PATH, serveMetrics } from "@anomaly-writer/healthcheck";
+import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
 import { WriterError } from "@anomaly-writer/writer";
 import { parseRecordsText, type PositionedRecord, type VmWriter, type WriteResult } from "@anomaly-writer/writer";
 import { silentLogger } from "@anomaly-writer/common";
@@ -100,7 +103,7 @@ const TRANSIENT = new Set(["connection_error", "timeout", "io_error", "ssl_error
  */
 export function createIngestHandler(writer: VmWriter, options: IngestHandlerOptions = {}): IngestHandler {
   const logger = options.logger ?? silentLogger;
-  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const maxLabelBytes = options.maxLabelBytesPerRequest ?? DEFAULT_MAX_LABEL_BYTES_PER_REQUEST;
   let active = 0;
   let waiters: (() => void)[] = [];
@@ -114,21 +117,15 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/health") {
+    if (path === HEALTH_PATH) {
       if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET" });
       const health = options.health ? await options.health() : { ok: true, detail: "OK" };
       res.writeHead(health.ok ? 200 : 503, { "content-type": "text/plain" });
       res.end(`${health.detail}\n`);
       return;
     }
-    if (path === "/metrics") {
-      if (req.method !== "GET") return sendJson(res, 405, { error: "use GET" }, { allow: "GET" });
-      const text = await writer.metrics.registry.metrics();
-      res.writeHead(200, { "content-type": writer.metrics.registry.contentType });
-      res.end(text);
-      return;
-    }
-    if (path !== "/api/v1/outputs") return sendJson(res, 404, { error: `no route ${path}; POST model outputs to /api/v1/outputs` });
+    if (path === METRICS_PATH) return serveMetrics(writer.metrics.registry, req, res);
+    if (path !== INGEST_PATH) return sendJson(res, 404, { error: `no route ${path}; POST model outputs to ${INGEST_PATH}` });
     if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
     let text: string;
     try {

@@ -10,3 +10,4 @@ export { IngestServerError } from "./errors.ts";
 export { resolveIngestServerOptions } from "./resolve-ingest-server-options.ts";
 export { startIngestServer } from "./start-ingest-server.ts";
 export type { IngestServer, IngestServerOptions } from "./start-ingest-server.ts";
+export { HEALTH_PATH, INGEST_PATH } from "./routes.ts";

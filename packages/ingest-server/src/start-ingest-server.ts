@@ -1,3 +1,5 @@
+import { METRICS_PATH } from "@anomaly-writer/healthcheck";
+import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
 import { type VmWriter } from "@anomaly-writer/writer";
 import { silentLogger } from "@anomaly-writer/common";
 import type { Logger } from "@anomaly-writer/common";
@@ -77,8 +79,7 @@ export interface IngestServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
-const INGEST_PATH = "/api/v1/outputs";
-const KNOWN_PATHS = new Set([INGEST_PATH, "/metrics", "/health"]);
+const KNOWN_PATHS = new Set([INGEST_PATH, METRICS_PATH, HEALTH_PATH]);
 
 /** The defaults of the `ingest_server:` section, so that the library and the config agree. */
 const DEFAULT_INGEST_SERVER = {
@@ -145,6 +146,33 @@ function sendError(res: ServerResponse, status: number, message: string, headers
   res.end(text);
 }
 
+/** The credentials of the server: bearer tokens (a token file must hold one), basic-auth users. */
+async function createServerAuth(options: IngestServerOptions, logger: Logger) {
+  const tokenFile =
+    options.bearerTokenFile === undefined
+      ? undefined
+      : createTokenFileSource(options.bearerTokenFile, { onProblem: (message) => logger.error(`ingest server: ${message}`) });
+  if (tokenFile !== undefined && (await tokenFile.tokens()).length === 0) {
+    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server bearer_token_file ${options.bearerTokenFile} holds no usable token (missing, unreadable or empty)`);
+  }
+  return createAuthChecker({
+    ...(options.bearerToken !== undefined && { bearerToken: options.bearerToken }),
+    ...(tokenFile !== undefined && { tokenFile }),
+    ...(options.users !== undefined && { users: options.users }),
+  });
+}
+
+/** True when the server serves HTTPS; throws for a certificate without its key and the like. */
+function checkTlsOptions(options: IngestServerOptions): boolean {
+  if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
+    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_cert_file and tls_key_file go together");
+  }
+  if (options.tlsClientCaFile !== undefined && options.tlsCertFile === undefined) {
+    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_client_ca_file needs tls_cert_file and tls_key_file");
+  }
+  return options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined;
+}
+
 /**
  * Start the HTTP(S) ingest API of `anomaly-writer serve` for `writer`: `POST /api/v1/outputs`,
  * `GET /metrics`, `GET /health` (see `createIngestHandler`), with authentication (bearer tokens,
@@ -162,26 +190,8 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
   const accessLog = options.accessLog ?? true;
   const metrics = createIngestServerMetrics(writer.metrics.registry);
 
-  const tokenFile =
-    options.bearerTokenFile === undefined
-      ? undefined
-      : createTokenFileSource(options.bearerTokenFile, { onProblem: (message) => logger.error(`ingest server: ${message}`) });
-  if (tokenFile !== undefined && (await tokenFile.tokens()).length === 0) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server bearer_token_file ${options.bearerTokenFile} holds no usable token (missing, unreadable or empty)`);
-  }
-  const auth = createAuthChecker({
-    ...(options.bearerToken !== undefined && { bearerToken: options.bearerToken }),
-    ...(tokenFile !== undefined && { tokenFile }),
-    ...(options.users !== undefined && { users: options.users }),
-  });
-
-  if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_cert_file and tls_key_file go together");
-  }
-  if (options.tlsClientCaFile !== undefined && options.tlsCertFile === undefined) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_client_ca_file needs tls_cert_file and tls_key_file");
-  }
-  const tls = options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined;
+  const auth = await createServerAuth(options, logger);
+  const tls = checkTlsOptions(options);
 
   const handler = createIngestHandler(writer, {
     logger,
@@ -210,7 +220,7 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse, path: string, note: { user?: string; auth?: string }): Promise<void> => {
-    if (path === "/health") return handler(req, res);
+    if (path === HEALTH_PATH) return handler(req, res);
     if (auth.enabled) {
       const result = await auth.check(req.headers.authorization);
       if (!result.ok) {
