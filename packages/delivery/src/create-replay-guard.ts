@@ -52,6 +52,10 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
   let mode: "unknown" | "detect" | "fallback" = options.readStartTime ? "unknown" : "fallback";
   let epoch = queue.stats().tag;
   let startupDecided = false;
+  /** A start time was read in this run (the check of a window found on disk is done). */
+  let startTimeSeen = false;
+  /** `/metrics` requests the current process had served at the last check. */
+  let metricsRequests: number | undefined;
   let outage = false;
   let rewindPending = false;
   let lastCheckAt = Number.NEGATIVE_INFINITY;
@@ -90,9 +94,33 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
           : `VictoriaMetrics restarted (started at ${iso(start.at)}; they were sent to the one started at ${iso(epoch)}) and may have lost them`;
       if (queue.stats().windowEntries > 0) await rewind(reason);
       epoch = start.at;
+      startTimeSeen = true;
+      metricsRequests = start.metricsRequests;
       return true;
     }
+    if (await sameSecondRestart(start)) return true;
     if (!outage && !rewindPending) await queue.release(t0 - replayWindowMs);
+    return true;
+  };
+
+  /**
+   * The start time has whole seconds: a process that died within a second of starting and its
+   * successor show the same one. Within a run, the successor has served fewer `/metrics` requests
+   * than its predecessor had; for a window found on disk, what was sent before the running process
+   * started (its uptime says when, on our clock, give or take a second) went to an earlier one.
+   */
+  const sameSecondRestart = async (start: Extract<TargetStartTime, { kind: "started" }>): Promise<boolean> => {
+    const previous = metricsRequests;
+    metricsRequests = start.metricsRequests;
+    const firstSentAt = queue.stats().firstSentAt;
+    if (!startTimeSeen) {
+      startTimeSeen = true;
+      if (start.uptimeSeconds === undefined || firstSentAt === undefined || firstSentAt >= now() - (start.uptimeSeconds - 1) * 1000) return false;
+      await rewind(`VictoriaMetrics has been up for ${start.uptimeSeconds} s only: they may have been sent to an earlier one started in the same second`);
+      return true;
+    }
+    if (previous === undefined || start.metricsRequests === undefined || start.metricsRequests > previous) return false;
+    await rewind("VictoriaMetrics restarted within the second it had started (it has served fewer /metrics requests than before) and may have lost them");
     return true;
   };
 

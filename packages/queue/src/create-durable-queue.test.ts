@@ -160,12 +160,13 @@ describe("createDurableQueue", () => {
     await q1.append(["a", "b", "c"].map((body) => ({ meta: {}, body })));
     const first = await q1.peek({ maxBytes: 1 << 20 });
     expect(first.map((e) => e.body.toString())).toEqual(["a", "b", "c"]);
-    expect(await q1.markSent(first.slice(0, 2), { sentAt: 1000, tag: 77 })).toBe(true);
-    expect(q1.stats()).toMatchObject({ pendingEntries: 1, windowEntries: 2, lastSentAt: 1000, tag: 77 });
+    expect(await q1.markSent(first.slice(0, 1), { sentAt: 900, tag: 77 })).toBe(true);
+    expect(await q1.markSent(first.slice(1, 2), { sentAt: 1000, tag: 77 })).toBe(true);
+    expect(q1.stats()).toMatchObject({ pendingEntries: 1, windowEntries: 2, lastSentAt: 1000, firstSentAt: 900, tag: 77 });
     await q1.close();
-    // A writer crash loses nothing of the window: it comes back from disk, with its mark.
+    // A writer crash loses nothing of the window: it comes back from disk, with its mark and send times.
     const q2 = await createDurableQueue({ dir, maxBytes: 1 << 20 });
-    expect(q2.stats()).toMatchObject({ pendingEntries: 1, windowEntries: 2, lastSentAt: 1000, tag: 77 });
+    expect(q2.stats()).toMatchObject({ pendingEntries: 1, windowEntries: 2, lastSentAt: 1000, firstSentAt: 900, tag: 77 });
     expect(await q2.rewind()).toMatchObject({ entries: 2 });
     expect(await drainAll(q2)).toEqual(["a", "b", "c"]);
     await q2.close();

@@ -52,6 +52,8 @@ export interface QueueStats {
   readonly windowEntries: number;
   /** When the newest entry of the window was sent (ms), 0 if never. */
   readonly lastSentAt: number;
+  /** When the oldest entry of the window was sent (ms), undefined when the window is empty. */
+  readonly firstSentAt: number | undefined;
   /** The mark given with the newest `markSent` (kept on disk). */
   readonly tag: number;
 }
@@ -119,7 +121,8 @@ export async function createDurableQueue(options: DurableQueueOptions): Promise<
     const activeSegment = loaded.activeSegment ?? opened.state?.safe.segment ?? 0;
     activeHandle = await open(join(dir, segmentName(activeSegment)), loaded.activeSegment === undefined ? "w+" : "r+");
     if (loaded.activeSegment === undefined) await syncDir(dir, fsync);
-    return openedQueue({ ...options, segmentBytes, fsync, now }, { lock, cursorFile, activeHandle, activeSegment, loaded, tag: opened.state?.tag ?? 0, lastSentAt: opened.state?.lastSentAt ?? 0 });
+    const sent = { tag: opened.state?.tag ?? 0, lastSentAt: opened.state?.lastSentAt ?? 0, firstSentAt: opened.state?.firstSentAt ?? 0 };
+    return openedQueue({ ...options, segmentBytes, fsync, now }, { lock, cursorFile, activeHandle, activeSegment, loaded, ...sent });
   } catch (error) {
     await activeHandle?.close().catch(() => undefined);
     await cursorFile?.close().catch(() => undefined);
@@ -146,6 +149,7 @@ interface OpenedState {
   readonly loaded: Awaited<ReturnType<typeof loadSegments>>;
   readonly tag: number;
   readonly lastSentAt: number;
+  readonly firstSentAt: number;
 }
 
 function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsync: boolean; now: () => number }, state: OpenedState): DurableQueue {
@@ -162,6 +166,10 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
   let generation = 0;
   let tag = state.tag;
   let lastSentAt = state.lastSentAt;
+  // Entries of the window found on disk carry its newest send time (conservative for freeing
+  // them); the oldest one is kept apart (conservative for deciding that a restart came after it).
+  let reopenedUntilId = state.loaded.sentIndex;
+  const reopenedFirstSentAt = state.firstSentAt || state.lastSentAt;
   let unsentBytes = 0;
   let unsentEntries = 0;
   let windowBytes = 0;
@@ -194,7 +202,11 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
     const ref = refs[index];
     return ref ? { segment: ref.segment, offset: ref.offset } : { segment: activeSegment, offset: activeSize };
   };
-  const persist = (sync: boolean) => cursorFile.write({ safe: positionOf(safeIdx), sent: positionOf(sentIdx), lastSentAt, tag }, sync);
+  const firstSentAt = (): number | undefined => {
+    if (safeIdx >= sentIdx) return undefined;
+    return baseId + safeIdx < reopenedUntilId ? reopenedFirstSentAt : refs[safeIdx]?.sentAt;
+  };
+  const persist = (sync: boolean) => cursorFile.write({ safe: positionOf(safeIdx), sent: positionOf(sentIdx), lastSentAt, tag, firstSentAt: firstSentAt() ?? 0 }, sync);
   const persistQuietly = () =>
     persist(false).catch((error: unknown) => logger?.warn(`[queue] cannot record the cursor in ${dir} (entries may be sent again after a restart): ${(error as Error).message}`));
   /** Dead entries at the read cursor are passed over. */
@@ -452,6 +464,7 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
     async rewind() {
       if (safeIdx === sentIdx) return { entries: 0, bytes: 0, throughId: -1 };
       generation++;
+      reopenedUntilId = -1;
       const throughId = baseId + sentIdx - 1;
       let entries = 0;
       let bytes = 0;
@@ -480,6 +493,7 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
         windowBytes,
         windowEntries,
         lastSentAt,
+        firstSentAt: firstSentAt(),
         tag,
       };
     },

@@ -23,25 +23,25 @@ describe("openCursorFile", () => {
     const dir = await newDir();
     const { file } = await openCursorFile(dir, { fsync: true });
     const inode = statSync(join(dir, CURSOR_FILE)).ino;
-    for (let i = 1; i <= 50; i++) await file.write({ safe: at(0, i), sent: at(1, i), lastSentAt: i, tag: 9 }, i % 2 === 0);
+    for (let i = 1; i <= 50; i++) await file.write({ safe: at(0, i), sent: at(1, i), lastSentAt: i, tag: 9, firstSentAt: i - 1 }, i % 2 === 0);
     await file.close();
     expect(statSync(join(dir, CURSOR_FILE))).toMatchObject({ size: 1024, ino: inode });
     const reopened = await openCursorFile(dir, { fsync: true });
-    expect(reopened.state).toEqual({ safe: at(0, 50), sent: at(1, 50), lastSentAt: 50, tag: 9 });
+    expect(reopened.state).toEqual({ safe: at(0, 50), sent: at(1, 50), lastSentAt: 50, tag: 9, firstSentAt: 49 });
     await reopened.file.close();
     // Tear the newest slot (seq 50 sits in the slot at 0): the older one is used.
     const bytes = readFileSync(join(dir, CURSOR_FILE));
     bytes[20] = (bytes[20] ?? 0) ^ 0xff;
     writeFileSync(join(dir, CURSOR_FILE), bytes);
     const torn = await openCursorFile(dir, { fsync: true });
-    expect(torn.state).toEqual({ safe: at(0, 49), sent: at(1, 49), lastSentAt: 49, tag: 9 });
+    expect(torn.state).toEqual({ safe: at(0, 49), sent: at(1, 49), lastSentAt: 49, tag: 9, firstSentAt: 48 });
     await torn.file.close();
   });
 
   it("coalesces writes made while one is in flight, keeping the newest", async () => {
     const dir = await newDir();
     const { file } = await openCursorFile(dir, { fsync: false });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => file.write({ safe: at(0, i), sent: at(0, i), lastSentAt: 0, tag: 0 }, false)));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => file.write({ safe: at(0, i), sent: at(0, i), lastSentAt: 0, tag: 0, firstSentAt: 0 }, false)));
     await file.close();
     const { state, file: again } = await openCursorFile(dir, { fsync: false });
     expect(state?.safe).toEqual(at(0, 19));

@@ -18,6 +18,8 @@ export interface CursorState {
   readonly sent: CursorPosition;
   /** When the newest entry of the window was sent (ms); 0 when nothing was. */
   readonly lastSentAt: number;
+  /** When the oldest entry of the window was sent (ms); 0 when nothing was (or not recorded). */
+  readonly firstSentAt: number;
   /** The sender's mark of the window (the writer keeps the target's start time there); 0 = none. */
   readonly tag: number;
 }
@@ -33,7 +35,9 @@ export interface CursorFile {
 export const CURSOR_FILE = "cursor.bin";
 const LEGACY_CURSOR_FILE = "cursor.json";
 const MAGIC = 0x41574331; // "AWC1"
-const SLOT_BYTES = 68;
+/** Version 2: eight doubles (seq, safe, sent, lastSentAt, tag, firstSentAt), then the CRC. Version 1 had no firstSentAt. */
+const VERSION = 2;
+const SLOT_BYTES = 76;
 /** Two slots in separate sectors: a torn write of one leaves the other readable. */
 const SLOT_OFFSETS = [0, 512] as const;
 const FILE_BYTES = 1024;
@@ -41,16 +45,20 @@ const FILE_BYTES = 1024;
 function encodeSlot(seq: number, state: CursorState): Buffer {
   const b = Buffer.alloc(SLOT_BYTES);
   b.writeUInt32BE(MAGIC, 0);
-  b.writeUInt32BE(1, 4);
-  [seq, state.safe.segment, state.safe.offset, state.sent.segment, state.sent.offset, state.lastSentAt, state.tag].forEach((n, i) => b.writeDoubleBE(n, 8 + i * 8));
-  b.writeUInt32BE(crc32(b.subarray(0, 64)), 64);
+  b.writeUInt32BE(VERSION, 4);
+  [seq, state.safe.segment, state.safe.offset, state.sent.segment, state.sent.offset, state.lastSentAt, state.tag, state.firstSentAt].forEach((n, i) => b.writeDoubleBE(n, 8 + i * 8));
+  b.writeUInt32BE(crc32(b.subarray(0, 72)), 72);
   return b;
 }
 
 function decodeSlot(b: Buffer): { seq: number; state: CursorState } | undefined {
-  if (b.length < SLOT_BYTES || b.readUInt32BE(0) !== MAGIC || b.readUInt32BE(64) !== crc32(b.subarray(0, 64))) return undefined;
+  if (b.length < SLOT_BYTES || b.readUInt32BE(0) !== MAGIC) return undefined;
+  const version = b.readUInt32BE(4);
+  const crcAt = version === 1 ? 64 : 72;
+  if ((version !== 1 && version !== VERSION) || b.readUInt32BE(crcAt) !== crc32(b.subarray(0, crcAt))) return undefined;
   const n = (i: number) => b.readDoubleBE(8 + i * 8);
-  return { seq: n(0), state: { safe: { segment: n(1), offset: n(2) }, sent: { segment: n(3), offset: n(4) }, lastSentAt: n(5), tag: n(6) } };
+  const firstSentAt = version === 1 ? n(5) : n(7);
+  return { seq: n(0), state: { safe: { segment: n(1), offset: n(2) }, sent: { segment: n(3), offset: n(4) }, lastSentAt: n(5), tag: n(6), firstSentAt } };
 }
 
 /** The cursor of a queue written before the replay window was kept on disk (`{segment, offset}` JSON). */
@@ -59,7 +67,7 @@ async function readLegacyCursor(dir: string): Promise<CursorState | undefined> {
     const parsed = JSON.parse(await readFile(join(dir, LEGACY_CURSOR_FILE), "utf8")) as { segment?: unknown; offset?: unknown };
     if (typeof parsed.segment !== "number" || typeof parsed.offset !== "number") return undefined;
     const at = { segment: parsed.segment, offset: parsed.offset };
-    return { safe: at, sent: at, lastSentAt: 0, tag: 0 };
+    return { safe: at, sent: at, lastSentAt: 0, tag: 0, firstSentAt: 0 };
   } catch {
     return undefined;
   }
