@@ -11,9 +11,9 @@ import { finished, runCli, startCli } from "./testing/run-cli.ts";
 // The queue's own disk and directory going wrong: full, shared by two writers, damaged.
 const dir = mkdtempSync(join(tmpdir(), "aw-disk-faults-"));
 
-function config(name: string, url: string, queuePath: string, queueExtra = "") {
+function config(name: string, url: string, queuePath: string, queueExtra = "", timeout = "500ms") {
   const path = join(dir, `${name}.yml`);
-  writeFileSync(path, `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${queuePath}\n${queueExtra}`);
+  writeFileSync(path, `writer:\n  datasource_url: ${url}\n  timeout: ${timeout}\n  queue:\n    path: ${queuePath}\n${queueExtra}`);
   return path;
 }
 
@@ -85,7 +85,8 @@ describe("durable delivery when the queue's disk or directory goes wrong", () =>
 
   it("F. two writers on one queue directory: the second serve and a write are refused at start, naming the holder; nothing is lost or doubled", async () => {
     await withVm(async (vm) => {
-      const cfg = config("two", vm.url, join(dir, "queue-two"));
+      // The default timeout: a 500 ms one can expire on a busy machine, and the replay after it would double points.
+      const cfg = config("two", vm.url, join(dir, "queue-two"), "", "5s");
       const first = await startServe(cfg, await freePort());
       const stream = startStream(() => first.base, "f_two");
       const holder = `in use by pid ${first.child.pid} on host ${hostname()}`;
