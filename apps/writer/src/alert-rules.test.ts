@@ -28,14 +28,14 @@ describe("deploy/alerts/anomaly-writer.rules.yml", () => {
     expect(check.problems).toEqual([]);
     expect(check.ok).toBe(true);
     const promtool = spawnSync(findBinary("promtool", "apt-get install prometheus"), ["check", "rules", RULES], { encoding: "utf8" });
-    expect(promtool.stdout).toContain("SUCCESS: 9 rules found");
+    expect(promtool.stdout).toContain("SUCCESS: 10 rules found");
     expect(promtool.status).toBe(0);
   });
 
   it("every rule has a severity label and summary/description annotations", () => {
     const doc = parse(readFileSync(RULES, "utf8")) as { groups: { rules: { alert: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] };
     const rules = doc.groups.flatMap((g) => g.rules);
-    expect(rules.length).toBe(9);
+    expect(rules.length).toBe(10);
     for (const rule of rules) {
       expect([rule.alert, rule.labels?.severity]).toEqual([rule.alert, expect.stringMatching(/^(critical|warning)$/)]);
       expect(rule.annotations?.summary, rule.alert).toBeTruthy();

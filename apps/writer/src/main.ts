@@ -53,9 +53,24 @@ const main = defineCommand({
     }),
     serve: defineCommand({
       meta: { name: "serve", description: "HTTP ingest API: POST /api/v1/outputs, GET /metrics, GET /health" },
-      args: { ...configArg, listen: { type: "string", description: "HOST:PORT (overrides ingest_server.listen; default 127.0.0.1:8490)" }, ...logArgs },
+      args: {
+        ...configArg,
+        listen: { type: "string", description: "HOST:PORT (overrides ingest_server.listen; default 127.0.0.1:8490)" },
+        watch: { type: "boolean", description: "reload the config file when it changes (SIGHUP always reloads it)", default: false },
+        ...logArgs,
+      },
       run: async ({ args }) =>
-        finish(await runServe({ config: args.config, listen: args.listen, env: process.env, logger: loggerFor(args), stopSignal: stopSignal() })),
+        finish(
+          await runServe({
+            config: args.config,
+            listen: args.listen,
+            env: process.env,
+            logger: loggerFor(args),
+            stopSignal: stopSignal(),
+            onReload: (reload) => process.on("SIGHUP", reload),
+            watch: args.watch,
+          }),
+        ),
     }),
     check: defineCommand({
       meta: { name: "check", description: "validate the config, print it resolved (secrets redacted), probe health and import URL" },

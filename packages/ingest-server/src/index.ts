@@ -9,5 +9,5 @@ export type { TokenFileSource, TokenFileSourceOptions } from "./create-token-fil
 export { IngestServerError } from "./errors.ts";
 export { resolveIngestServerOptions } from "./resolve-ingest-server-options.ts";
 export { startIngestServer } from "./start-ingest-server.ts";
-export type { IngestServer, IngestServerOptions } from "./start-ingest-server.ts";
+export type { IngestServer, IngestServerOptions } from "./ingest-server-options.ts";
 export { HEALTH_PATH, INGEST_PATH } from "./routes.ts";

@@ -1,176 +1,154 @@
+import { type Logger, silentLogger } from "@anomaly-writer/common";
 import { METRICS_PATH } from "@anomaly-writer/healthcheck";
-import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
-import { type VmWriter } from "@anomaly-writer/writer";
-import { silentLogger } from "@anomaly-writer/common";
-import type { Logger } from "@anomaly-writer/common";
-import { readFileSync } from "node:fs";
+import type { VmWriter } from "@anomaly-writer/writer";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from "node:https";
-import { type AddressInfo, isIPv4, isIPv6, type Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
+import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import {
-  DEFAULT_INGEST_LISTEN,
-  DEFAULT_INGEST_TIMEOUT_MS,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_CONCURRENT_REQUESTS,
-  DEFAULT_MAX_RECORDS_PER_REQUEST,
-  DEFAULT_MAX_SERIES_PER_REQUEST,
-} from "@anomaly-writer/config";
-import { createAuthChecker } from "./create-auth-checker.ts";
-import { createIngestHandler, type IngestHandlerOptions } from "./create-ingest-handler.ts";
-import { createIngestServerMetrics, type IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
-import { createTokenFileSource } from "./create-token-file-source.ts";
+import type { Server as TlsServer, TLSSocket } from "node:tls";
+import { createIngestServerMetrics, type IngestServerMetrics, type IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
+import { createRequestPolicy, type RequestPolicy, sendError } from "./create-request-policy.ts";
+import { checkTlsOptions, createTlsServer, withTlsFiles } from "./create-tls-server.ts";
+import { DEFAULT_INGEST_SERVER, type IngestServer, type IngestServerOptions } from "./ingest-server-options.ts";
 import { IngestServerError } from "./errors.ts";
+import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
+import { describeExposure, printablePath } from "./describe-exposure.ts";
 
-/** Options of {@link startIngestServer}; see `ingest_server:` in the config README for the meaning and defaults. */
-export interface IngestServerOptions {
-  /** Default `127.0.0.1`: only this machine. */
-  host?: string;
-  /** Default 8490; 0 picks a free port. */
-  port?: number;
-  logger?: Logger;
-  /** Accepted `Authorization: Bearer` token. */
-  bearerToken?: string;
-  /** File of accepted tokens, one per line; re-read when it changes. */
-  bearerTokenFile?: string;
-  /** Accepted basic auth users. */
-  users?: readonly { readonly user: string; readonly password: string }[];
-  /** Server certificate and key (PEM files): serve HTTPS. */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  /** CA bundle (PEM file): require client certificates it signed (mTLS). */
-  tlsClientCaFile?: string;
-  /** Time to receive a whole request (headers and body), and the TLS handshake; idle connections are closed after it. Default 30 s. */
-  timeoutMs?: number;
-  /** Largest body, as sent and after gunzip; larger ones get 413. Default 32 MiB. */
-  maxBodyBytes?: number;
-  /** Default 10 000; more get 413. */
-  maxRecordsPerRequest?: number;
-  /** Output series (records × output variables); default 50 000; more get 413. */
-  maxSeriesPerRequest?: number;
-  /** Label characters one request may expand to (labels × output variables, summed); default 256 Mi; more get 413. */
-  maxLabelBytesPerRequest?: number;
-  /** Ingest requests handled at once; more get 503 with `Retry-After`. Default 8. */
-  maxConcurrentRequests?: number;
-  /** `Retry-After` seconds of a 503 when saturated. Default 1. */
-  retryAfterSeconds?: number;
-  /** One info line per request. Default true. */
-  accessLog?: boolean;
-  /** Health detail of `GET /health` (see `createIngestHandler`). */
-  health?: IngestHandlerOptions["health"];
-  /** Milliseconds clock for request durations; default `performance.now`. */
-  now?: () => number;
-}
-
-/** A running ingest server. */
-export interface IngestServer {
-  /** `http(s)://host:port` as bound (IPv6 in brackets). */
-  readonly url: string;
-  readonly host: string;
-  readonly port: number;
-  readonly tls: boolean;
-  readonly authEnabled: boolean;
-  /** The node:http or node:https server. */
-  readonly server: Server;
-  /** Resolves when no request is being handled. */
-  idle(): Promise<void>;
-  /** Stop accepting, let requests in flight finish, then close connections (forced after `graceMs`, default 2000). */
-  close(options?: { graceMs?: number }): Promise<void>;
-}
+export type { IngestServer, IngestServerOptions } from "./ingest-server-options.ts";
 
 const KNOWN_PATHS = new Set([INGEST_PATH, METRICS_PATH, HEALTH_PATH]);
 
-/** The defaults of the `ingest_server:` section, so that the library and the config agree. */
-const DEFAULT_INGEST_SERVER = {
-  host: DEFAULT_INGEST_LISTEN.host,
-  port: DEFAULT_INGEST_LISTEN.port,
-  timeoutMs: DEFAULT_INGEST_TIMEOUT_MS,
-  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-  maxRecordsPerRequest: DEFAULT_MAX_RECORDS_PER_REQUEST,
-  maxSeriesPerRequest: DEFAULT_MAX_SERIES_PER_REQUEST,
-  maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
-} as const;
-
-/** True for addresses only this machine can reach. */
-function isLoopback(address: string): boolean {
-  if (isIPv4(address)) return address.startsWith("127.");
-  if (isIPv6(address)) return address === "::1" || /^::ffff:127\./i.test(address);
-  return address === "localhost";
+/** What the request handling shares with the server around it. */
+interface Runtime {
+  policy: RequestPolicy;
+  ingesting: number;
+  readonly metrics: IngestServerMetrics;
 }
 
-/** The path of a request URL for logs and labels: no query string (it may hold secrets), no control characters, bounded. */
-function printablePath(url: string | undefined): string {
-  const path = (url ?? "/").split("?")[0] ?? "/";
-  const safe = path.replace(/[^\x21-\x7e]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-  return safe.length > 200 ? `${safe.slice(0, 200)}...` : safe;
-}
-
-function readPem(what: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new IngestServerError("INGEST_SERVER_CONFIG", `cannot read ingest_server ${what} ${path}: ${typeof code === "string" ? code : (error as Error).message}`, { cause: error });
-  }
-}
-
-/** The HTTPS server; unusable files (a key that does not match, no PEM) are a WRITER_CONFIG error naming them, not a bare OpenSSL message. */
-function createTlsServer(options: IngestServerOptions, serverOptions: HttpsServerOptions): Server {
-  const files = [
-    `tls_cert_file ${options.tlsCertFile ?? ""}`,
-    `tls_key_file ${options.tlsKeyFile ?? ""}`,
-    ...(options.tlsClientCaFile === undefined ? [] : [`tls_client_ca_file ${options.tlsClientCaFile}`]),
-  ];
-  const tlsOptions = {
-    ...serverOptions,
-    cert: readPem("tls_cert_file", options.tlsCertFile ?? ""),
-    key: readPem("tls_key_file", options.tlsKeyFile ?? ""),
-    ...(options.tlsClientCaFile !== undefined && {
-      ca: readPem("tls_client_ca_file", options.tlsClientCaFile),
-      requestCert: true,
-      rejectUnauthorized: true,
-    }),
+/** Check credentials and limits, then let the policy's handler answer. */
+async function serve(runtime: Runtime, req: IncomingMessage, res: ServerResponse, path: string, note: { user?: string; auth?: string }): Promise<void> {
+  const { policy, metrics } = runtime;
+  const reject = (reason: IngestServerRejectReason, status: number, message: string, headers: Record<string, string | string[]> = {}) => {
+    metrics.countRejected(reason);
+    // The body is not read: close the connection rather than drain it.
+    sendError(res, status, message, { connection: "close", ...headers });
   };
+  if (path === HEALTH_PATH) return policy.handler(req, res);
+  if (policy.auth.enabled) {
+    const result = await policy.auth.check(req.headers.authorization);
+    if (!result.ok) {
+      note.auth = result.reason;
+      const message = result.reason === "missing" ? "authentication required" : "invalid credentials";
+      return reject("unauthorized", 401, message, { "www-authenticate": [...policy.auth.challenges] });
+    }
+    if (result.user !== undefined) note.user = result.user;
+  }
+  if (path !== INGEST_PATH || req.method !== "POST") return policy.handler(req, res);
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > policy.maxBodyBytes) return reject("body_too_large", 413, `body is larger than ${policy.maxBodyBytes} bytes`);
+  if (runtime.ingesting >= policy.maxConcurrent) {
+    const message = `busy: ${policy.maxConcurrent} requests in flight; retry after ${policy.retryAfter} s`;
+    return reject("overloaded", 503, message, { "retry-after": policy.retryAfter });
+  }
+  runtime.ingesting++;
   try {
-    return createHttpsServer(tlsOptions);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server ${files.join(", ")}: cannot be used for TLS (${reason})`, { cause: error });
+    if (req.headers.expect?.toLowerCase() === "100-continue") res.writeContinue();
+    await policy.handler(req, res);
+  } finally {
+    runtime.ingesting--;
   }
 }
 
-function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string | string[]> = {}): void {
-  const text = `${JSON.stringify({ error: message })}\n`;
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
+/** Requests in flight, and a gate that holds new ones while the server is reconfigured. */
+function createTraffic() {
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+  let gate: Promise<void> | undefined;
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    /** Wait while the gate is shut, then count the request as in flight. */
+    async enter() {
+      while (gate) await gate;
+      inFlight++;
+    },
+    finished() {
+      inFlight--;
+      if (inFlight === 0) for (const resolve of waiters.splice(0)) resolve();
+    },
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    /** Shut the gate: new requests wait until the returned function opens it; those in flight go on. */
+    shut(): () => void {
+      let open = () => {};
+      gate = new Promise<void>((resolve) => {
+        open = () => {
+          gate = undefined;
+          resolve();
+        };
+      });
+      return open;
+    },
+  };
 }
 
-/** The credentials of the server: bearer tokens (a token file must hold one), basic-auth users. */
-async function createServerAuth(options: IngestServerOptions, logger: Logger) {
-  const tokenFile =
-    options.bearerTokenFile === undefined
-      ? undefined
-      : createTokenFileSource(options.bearerTokenFile, { onProblem: (message) => logger.error(`ingest server: ${message}`) });
-  if (tokenFile !== undefined && (await tokenFile.tokens()).length === 0) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server bearer_token_file ${options.bearerTokenFile} holds no usable token (missing, unreadable or empty)`);
-  }
-  return createAuthChecker({
-    ...(options.bearerToken !== undefined && { bearerToken: options.bearerToken }),
-    ...(tokenFile !== undefined && { tokenFile }),
-    ...(options.users !== undefined && { users: options.users }),
+/** The node:http(s) server with the timeouts: receiving a request, its headers, the TLS handshake, idle connections. */
+function createBaseServer(options: IngestServerOptions, tls: boolean, timeoutMs: number, busy: Set<Socket>): Server {
+  // requestTimeout bounds receiving a whole request, headersTimeout its headers (slow loris);
+  // the check runs every connectionsCheckingInterval, so keep that well below the timeout.
+  const httpOptions = {
+    requestTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeoutMs / 4))),
+  };
+  const server: Server = tls ? createTlsServer(options, { ...httpOptions, handshakeTimeout: timeoutMs }) : createHttpServer(httpOptions);
+  // A connection that sends nothing (or stays idle between requests) is closed after timeoutMs;
+  // one whose request is being handled (a slow write to VictoriaMetrics) is not.
+  server.setTimeout(timeoutMs, (socket: Socket) => {
+    if (!busy.has(socket)) socket.destroy();
+  });
+  return server;
+}
+
+/** Answer what the HTTP parser refused (timeouts, oversized headers) and count it; connection and TLS failures get no answer. */
+function onClientErrors(server: Server, runtime: Runtime, logger: Logger, responses: WeakMap<Socket, ServerResponse>, timedOut: WeakSet<Socket>): void {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    const code = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    // A missing client certificate under TLS 1.3 shows up here after the handshake; tlsClientError counts it.
+    if (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code?.startsWith("ERR_SSL") === true) {
+      socket.destroy();
+      return;
+    }
+    if (code === 408) {
+      timedOut.add(socket);
+      runtime.metrics.countRejected("request_timeout");
+    }
+    if (!responses.has(socket)) {
+      runtime.metrics.countRequest("other", String(code));
+      if (runtime.policy.accessLog) logger.info(`access - - ${code} - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? "unknown"}`);
+    }
+    const response = responses.get(socket);
+    if (socket.writable && (response === undefined || !response.headersSent)) {
+      const reason = code === 408 ? "Request Timeout" : code === 431 ? "Request Header Fields Too Large" : "Bad Request";
+      socket.end(`HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroy();
+  });
+  server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+    runtime.metrics.countRejected("tls_handshake");
+    if (runtime.policy.accessLog) logger.info(`access - - tls - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? error.message}`);
   });
 }
 
-/** True when the server serves HTTPS; throws for a certificate without its key and the like. */
-function checkTlsOptions(options: IngestServerOptions): boolean {
-  if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_cert_file and tls_key_file go together");
-  }
-  if (options.tlsClientCaFile !== undefined && options.tlsCertFile === undefined) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_client_ca_file needs tls_cert_file and tls_key_file");
-  }
-  return options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined;
+/** Listen; resolves with the bound address. */
+function listen(server: Server, options: IngestServerOptions): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once("error", onError);
+    server.listen(options.port ?? DEFAULT_INGEST_SERVER.port, options.host ?? DEFAULT_INGEST_SERVER.host, () => {
+      server.off("error", onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
 }
 
 /**
@@ -179,74 +157,23 @@ function checkTlsOptions(options: IngestServerOptions): boolean {
  * basic auth; `/health` stays open), TLS and mTLS, request size, count and time limits, a
  * concurrency cap (503 + `Retry-After`), an access log without secrets, and its own metrics in
  * `writer.metrics.registry`. Listening beyond loopback without authentication logs a loud warning.
+ * `reconfigure` applies new options and a new writer to later requests (config reload).
  */
 export async function startIngestServer(writer: VmWriter, options: IngestServerOptions = {}): Promise<IngestServer> {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? (() => performance.now());
-  const timeoutMs = options.timeoutMs ?? DEFAULT_INGEST_SERVER.timeoutMs;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_INGEST_SERVER.maxBodyBytes;
-  const maxConcurrent = Math.max(1, options.maxConcurrentRequests ?? DEFAULT_INGEST_SERVER.maxConcurrentRequests);
-  const retryAfter = String(options.retryAfterSeconds ?? 1);
-  const accessLog = options.accessLog ?? true;
   const metrics = createIngestServerMetrics(writer.metrics.registry);
-
-  const auth = await createServerAuth(options, logger);
   const tls = checkTlsOptions(options);
-
-  const handler = createIngestHandler(writer, {
-    logger,
-    maxBodyBytes,
-    maxRecordsPerRequest: options.maxRecordsPerRequest ?? DEFAULT_INGEST_SERVER.maxRecordsPerRequest,
-    maxSeriesPerRequest: options.maxSeriesPerRequest ?? DEFAULT_INGEST_SERVER.maxSeriesPerRequest,
-    ...(options.maxLabelBytesPerRequest !== undefined && { maxLabelBytesPerRequest: options.maxLabelBytesPerRequest }),
-    // Ok only once the writer is ready (its durable queue open); otherwise 503 with the reason.
-    health: options.health ?? (() => writer.health()),
-    onRejected: (reason) => metrics.countRejected(reason),
-  });
-
-  let inFlight = 0;
-  let ingesting = 0;
-  let waiters: (() => void)[] = [];
+  const runtime: Runtime = { policy: await createRequestPolicy(writer, options, logger, metrics), ingesting: 0, metrics };
+  /** The options in force (the ones given, then each applied reconfiguration). */
+  let current = options;
+  const traffic = createTraffic();
   /** Sockets with a request being handled: the idle-connection timeout leaves them alone. */
   const busy = new Set<Socket>();
   /** The response under way on a socket, so that a late client error does not write into it. */
   const responses = new WeakMap<Socket, ServerResponse>();
   const timedOut = new WeakSet<Socket>();
-
-  const reject = (res: ServerResponse, reason: IngestServerRejectReason, status: number, message: string, headers: Record<string, string | string[]> = {}) => {
-    metrics.countRejected(reason);
-    // The body is not read: close the connection rather than drain it.
-    sendError(res, status, message, { connection: "close", ...headers });
-  };
-
-  const serve = async (req: IncomingMessage, res: ServerResponse, path: string, note: { user?: string; auth?: string }): Promise<void> => {
-    if (path === HEALTH_PATH) return handler(req, res);
-    if (auth.enabled) {
-      const result = await auth.check(req.headers.authorization);
-      if (!result.ok) {
-        note.auth = result.reason;
-        return reject(res, "unauthorized", 401, result.reason === "missing" ? "authentication required" : "invalid credentials", {
-          "www-authenticate": [...auth.challenges],
-        });
-      }
-      if (result.user !== undefined) note.user = result.user;
-    }
-    if (path !== INGEST_PATH || req.method !== "POST") return handler(req, res);
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > maxBodyBytes) {
-      return reject(res, "body_too_large", 413, `body is larger than ${maxBodyBytes} bytes`);
-    }
-    if (ingesting >= maxConcurrent) {
-      return reject(res, "overloaded", 503, `busy: ${maxConcurrent} requests in flight; retry after ${retryAfter} s`, { "retry-after": retryAfter });
-    }
-    ingesting++;
-    try {
-      if (req.headers.expect?.toLowerCase() === "100-continue") res.writeContinue();
-      await handler(req, res);
-    } finally {
-      ingesting--;
-    }
-  };
+  const server = createBaseServer(options, tls, options.timeoutMs ?? DEFAULT_INGEST_SERVER.timeoutMs, busy);
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const started = now();
@@ -256,127 +183,84 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
     // Read the peer now: once the socket is closed its address and certificate are gone.
     const client = `${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"}`;
     const peer = socket as Partial<TLSSocket>;
-    const cn: unknown = accessLog && tls && peer.getPeerCertificate ? peer.getPeerCertificate()?.subject?.CN : undefined;
+    const cn: unknown = tls && peer.getPeerCertificate ? peer.getPeerCertificate()?.subject?.CN : undefined;
     const note: { user?: string; auth?: string } = {};
-    inFlight++;
-    metrics.setInFlight(inFlight);
     busy.add(socket);
     responses.set(socket, res);
     res.once("close", () => {
       busy.delete(socket);
       const code = res.writableFinished ? String(res.statusCode) : timedOut.has(socket) ? "408" : "aborted";
       metrics.countRequest(KNOWN_PATHS.has(path) ? path : "other", code);
-      if (!accessLog) return;
-      const fields = [
-        req.method ?? "-",
-        path,
-        code,
-        `${Math.max(0, socket.bytesWritten - bytesOut)}B`,
-        `${Math.round(now() - started)}ms`,
-        client,
-        ...(note.user !== undefined ? [`user=${JSON.stringify(note.user)}`] : []),
-        ...(typeof cn === "string" ? [`cn=${JSON.stringify(cn)}`] : []),
-        ...(note.auth !== undefined ? [`auth=${note.auth}`] : []),
-      ];
-      logger.info(`access ${fields.join(" ")}`);
+      if (!runtime.policy.accessLog) return;
+      const who = [...(note.user !== undefined ? [`user=${JSON.stringify(note.user)}`] : []), ...(typeof cn === "string" ? [`cn=${JSON.stringify(cn)}`] : [])];
+      const fields = [req.method ?? "-", path, code, `${Math.max(0, socket.bytesWritten - bytesOut)}B`, `${Math.round(now() - started)}ms`, client, ...who];
+      logger.info(`access ${[...fields, ...(note.auth !== undefined ? [`auth=${note.auth}`] : [])].join(" ")}`);
     });
-    serve(req, res, path, note)
+    let entered = false;
+    traffic
+      .enter()
+      .then(() => {
+        entered = true;
+        metrics.setInFlight(traffic.inFlight);
+        return serve(runtime, req, res, path, note);
+      })
       .catch((error: unknown) => {
         logger.error(`ingest server: ${req.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
         if (!res.headersSent) sendError(res, 500, "internal error");
         else res.destroy();
       })
       .finally(() => {
-        inFlight--;
-        metrics.setInFlight(inFlight);
-        if (inFlight === 0) {
-          for (const resolve of waiters) resolve();
-          waiters = [];
-        }
+        if (!entered) return;
+        traffic.finished();
+        metrics.setInFlight(traffic.inFlight);
       });
   };
-
-  // requestTimeout bounds receiving a whole request, headersTimeout its headers (slow loris);
-  // the check runs every connectionsCheckingInterval, so keep that well below the timeout.
-  const httpOptions = {
-    requestTimeout: timeoutMs,
-    headersTimeout: timeoutMs,
-    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeoutMs / 4))),
-  };
-  const server: Server = tls ? createTlsServer(options, { ...httpOptions, handshakeTimeout: timeoutMs }) : createHttpServer(httpOptions);
   server.on("request", onRequest);
   server.on("checkContinue", onRequest);
-  // A connection that sends nothing (or stays idle between requests) is closed after timeoutMs;
-  // one whose request is being handled (a slow write to VictoriaMetrics) is not.
-  server.setTimeout(timeoutMs, (socket: Socket) => {
-    if (!busy.has(socket)) socket.destroy();
-  });
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    const code = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-    // Connection and TLS failures (a missing client certificate under TLS 1.3 shows up here after
-    // the handshake; tlsClientError counts it) get no HTTP answer.
-    if (error.code === "ECONNRESET" || error.code === "EPIPE" || error.code?.startsWith("ERR_SSL") === true) {
-      socket.destroy();
-      return;
-    }
-    if (code === 408) {
-      timedOut.add(socket);
-      metrics.countRejected("request_timeout");
-    }
-    if (!responses.has(socket)) {
-      metrics.countRequest("other", String(code));
-      if (accessLog) logger.info(`access - - ${code} - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? "unknown"}`);
-    }
-    const response = responses.get(socket);
-    if (socket.writable && (response === undefined || !response.headersSent)) {
-      const reason = code === 408 ? "Request Timeout" : code === 431 ? "Request Header Fields Too Large" : "Bad Request";
-      socket.end(`HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    }
-    socket.destroy();
-  });
-  if (tls) {
-    server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-      metrics.countRejected("tls_handshake");
-      if (accessLog) logger.info(`access - - tls - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? error.message}`);
-    });
-  }
+  onClientErrors(server, runtime, logger, responses, timedOut);
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once("error", onError);
-    server.listen(options.port ?? DEFAULT_INGEST_SERVER.port, options.host ?? DEFAULT_INGEST_SERVER.host, () => {
-      server.off("error", onError);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  const address = await listen(server, options);
   const host = address.address;
   const url = `${tls ? "https" : "http"}://${address.family === "IPv6" ? `[${host}]` : host}:${address.port}`;
+  const exposure = describeExposure(url, host, runtime.policy.auth.enabled, tls);
+  if (exposure) logger.warn(exposure);
 
-  if (!isLoopback(host)) {
-    if (!auth.enabled) {
-      logger.warn(
-        `ingest server: listening on ${url} WITHOUT AUTHENTICATION: anyone who can reach this address can write into your VictoriaMetrics and read /metrics. ` +
-          "Set ingest_server.bearer_token, bearer_token_file or users, or listen on 127.0.0.1.",
-      );
-    } else if (!tls) {
-      logger.warn(`ingest server: listening on ${url} without TLS: credentials cross the network in clear text. Set ingest_server.tls_cert_file and tls_key_file.`);
-    }
-  }
-
-  const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)));
   return {
     url,
     host,
     port: address.port,
     tls,
-    authEnabled: auth.enabled,
+    get authEnabled() {
+      return runtime.policy.auth.enabled;
+    },
     server,
-    idle,
+    idle: () => traffic.idle(),
+    async reconfigure(next) {
+      const open = traffic.shut();
+      try {
+        await traffic.idle();
+        await runtime.policy.handler.idle();
+        if (checkTlsOptions(next.options) !== tls) throw new IngestServerError("INGEST_SERVER_CONFIG", "turning TLS on or off needs a restart of serve");
+        const merged = { ...options, ...next.options };
+        // Check the new options before anything changes (token file, TLS files).
+        await createRequestPolicy(runtime.policy.writer, merged, logger, metrics);
+        const replaced = next.replaceWriter ? await next.replaceWriter() : { writer: runtime.policy.writer };
+        if (replaced.error !== undefined) {
+          // The new writer could not start: the old settings stay, with the writer given back.
+          runtime.policy = await createRequestPolicy(replaced.writer, current, logger, metrics);
+          throw replaced.error;
+        }
+        if (tls) withTlsFiles(merged, (files) => (server as unknown as TlsServer).setSecureContext(files));
+        runtime.policy = await createRequestPolicy(replaced.writer, merged, logger, metrics);
+        current = merged;
+      } finally {
+        open();
+      }
+    },
     async close({ graceMs = 2000 } = {}) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await idle();
-      await handler.idle();
+      await traffic.idle();
+      await runtime.policy.handler.idle();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

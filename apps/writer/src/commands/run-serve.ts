@@ -6,6 +6,7 @@ import { createVmWriter, resolveTransportOptions } from "@anomaly-writer/writer"
 import type { ConsolaInstance } from "consola";
 import { EXIT_OK, UsageError } from "../exit-codes.ts";
 import { loadRunnerConfig } from "../load-runner-config.ts";
+import { createConfigReloader } from "./create-config-reloader.ts";
 
 export interface RunServeOptions {
   config: string | undefined;
@@ -15,6 +16,10 @@ export interface RunServeOptions {
   logger: ConsolaInstance;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT). */
   stopSignal: Promise<string>;
+  /** Registers the reload request (SIGHUP): the config file is loaded again and applied. */
+  onReload?: (reload: () => void) => void;
+  /** Also reload when the config file changes (vmanomaly's `--watch`). */
+  watch?: boolean;
 }
 
 /** Parse `HOST:PORT` (IPv6 as `[::1]:8490`). */
@@ -52,6 +57,12 @@ export async function runServe(options: RunServeOptions): Promise<number> {
       throw error;
     },
   );
+  const reloader = createConfigReloader({ path: options.config ?? "", env: options.env, logger, ingest, config, writer });
+  options.onReload?.(() => void reloader.reload("SIGHUP"));
+  if (options.watch) {
+    reloader.watch();
+    logger.info(`watching ${options.config} for changes`);
+  }
   const url = ingest.url;
   logger.info(`serving POST ${url}/api/v1/outputs, GET ${url}/metrics, GET ${url}/health -> ${writer.importUrl ?? "noop"}`);
 
@@ -78,11 +89,12 @@ export async function runServe(options: RunServeOptions): Promise<number> {
 
   const signal = await options.stopSignal;
   logger.info(`${signal}: stopping (no new requests; finishing writes in flight)`);
+  reloader.stop();
   await ingest.close({ graceMs: 2000 });
   await pusher?.stop();
   await pushTransport?.close();
   await pull?.close();
-  await writer.close();
+  await reloader.writer().close();
   logger.info("stopped");
   return EXIT_OK;
 }

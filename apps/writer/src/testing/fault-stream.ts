@@ -16,8 +16,8 @@ export function faultRecord(queryKey: string, n: number) {
 const keyOf = (instance: string, ts: number, value: number) => `${instance}@${ts}=${value}`;
 
 /** Start `serve` and wait until /health answers (200, or any status with `anyHealth`). */
-export async function startServe(config: string, port: number, options: { anyHealth?: boolean } = {}) {
-  const child = startCli(["serve", "-c", config, "--listen", `127.0.0.1:${port}`]);
+export async function startServe(config: string, port: number, options: { anyHealth?: boolean; extraArgs?: readonly string[] } = {}) {
+  const child = startCli(["serve", "-c", config, "--listen", `127.0.0.1:${port}`, ...(options.extraArgs ?? [])]);
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited: ${child.output().stderr}`);
