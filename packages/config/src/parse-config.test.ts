@@ -42,6 +42,7 @@ describe("the seed's config example (writer.md)", () => {
       limits: {},
       batchMaxBytes: 4 * 1024 * 1024,
       metricPrefixCacheMaxEntries: 100_000,
+      wireFormat: "auto",
     });
     expect(config.monitoring).toEqual({});
     expect(config.queryKeys).toBeUndefined();
@@ -76,6 +77,7 @@ describe("defaults", () => {
       limits: {},
       batchMaxBytes: 4 * 1024 * 1024,
       metricPrefixCacheMaxEntries: 100_000,
+      wireFormat: "auto",
     });
     expect(config.warnings).toEqual([]);
     expect(config.source).toEqual({});

@@ -66,6 +66,13 @@ export interface WriterConfig extends HttpClientConfig {
   readonly batchMaxBytes: number;
   /** vmanomaly 1.30.3: series prefixes cached across inferences; 0 switches the cache off. */
   readonly metricPrefixCacheMaxEntries: number;
+  /**
+   * Ours (`wire_format`), class vm: `auto` (default) sends single-point series as Prometheus text to
+   * `/api/v1/import/prometheus` (cheaper for VictoriaMetrics) and the rest as JSON lines to
+   * `/api/v1/import`; `json` sends everything as JSON lines, for receivers that take only
+   * `/api/v1/import`. With `import_json_path`, always JSON lines.
+   */
+  readonly wireFormat: "auto" | "json";
 }
 
 const ClassSchema = scalarField((value, report): WriterConfig["class"] => {
@@ -74,6 +81,15 @@ const ClassSchema = scalarField((value, report): WriterConfig["class"] => {
   const shown = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
   report(`${shown} is not a supported writer class; allowed: ${ALLOWED_CLASSES}`);
   return "vm";
+});
+
+const WIRE_FORMATS: readonly WriterConfig["wireFormat"][] = ["auto", "json"];
+
+const WireFormatSchema = scalarField((value, report): WriterConfig["wireFormat"] => {
+  const found = WIRE_FORMATS.find((format) => format === (typeof value === "string" ? value.trim() : value));
+  if (found !== undefined) return found;
+  report(`${typeof value === "string" ? `"${value}"` : JSON.stringify(value)} is not a wire format; allowed: "auto", "json"`);
+  return "auto";
 });
 
 const MetricFormatSchema = v.pipe(
@@ -110,6 +126,7 @@ export function createWriterSchema(context: SchemaContext) {
     batch_max_series: integerSchema(1),
     batch_max_bytes: ByteSizeSchema,
     metric_prefix_cache_max_entries: integerSchema(0),
+    wire_format: WireFormatSchema,
     ...createHttpClientEntries(context),
   };
   type WriterInput = v.InferOutput<v.ObjectSchema<typeof entries, undefined>>;
@@ -153,6 +170,7 @@ export function createWriterSchema(context: SchemaContext) {
         ...(w.batch_max_series !== undefined && { batchMaxSeries: w.batch_max_series }),
         batchMaxBytes: w.batch_max_bytes ?? DEFAULT_BATCH_MAX_BYTES,
         metricPrefixCacheMaxEntries: w.metric_prefix_cache_max_entries ?? DEFAULT_METRIC_PREFIX_CACHE_MAX_ENTRIES,
+        wireFormat: w.wire_format ?? "auto",
         ...resolveHttpClientConfig(w, context, ["writer"]),
       };
     }),
