@@ -43,11 +43,18 @@ export interface BatchMeta extends Readonly<Record<string, string | number>> {
   readonly preset: string;
   readonly series: number;
   readonly datapoints: number;
+  /** The body's wire format (`json`, `prometheus`); entries queued before it existed are `json`. */
+  readonly format?: string;
 }
 
 const CONNECTION_LEVEL = new Set(["connection_error", "timeout", "io_error", "502", "504"]);
 
-/** One request body of consecutive JSON-lines entries. */
+/** The wire format of a queued entry's body (entries queued before formats existed: JSON lines). */
+function formatOf(entry: QueueEntry): string {
+  return typeof entry.meta.format === "string" ? entry.meta.format : "json";
+}
+
+/** One request body of consecutive entries of one format (JSON lines or Prometheus text: both line-based). */
 function joinBodies(entries: readonly QueueEntry[]): Buffer {
   if (entries.length === 1) return (entries[0] as QueueEntry).body;
   const parts: Buffer[] = [];
@@ -103,7 +110,8 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
     const body = joinBodies(entries);
     const first = labelsOfEntry(target.target, entries[0]?.meta ?? {});
     const context = { query_key: first.query_key, scheduler_alias: first.scheduler_alias, preset: first.preset };
-    const bytesSent = await recovery.run((s) => target.send(body, { signal: s, context, attempts }), signal);
+    const format = formatOf(entries[0] as QueueEntry);
+    const bytesSent = await recovery.run((s) => target.send(body, { signal: s, context, attempts, format }), signal);
     guard.noteDelivered();
     let replayedPoints = 0;
     for (const e of entries) {
@@ -119,6 +127,8 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
       queue,
       rateLimitBytesPerSecond: options.queue.rateLimitBytesPerSecond,
       maxBatchBytes: target.mergeable ? (options.maxRequestBytes ?? 4 * 1024 * 1024) : 0,
+      // A request is one format: entries of different formats are never merged.
+      mergeKey: formatOf,
       send: (entries, signal) => send(entries, attempts, signal),
       beforeSend: () => guard.beforeSend(),
       sentTag: () => guard.tag,

@@ -7,6 +7,11 @@ export interface SendOptions {
   /** Attempts of this request (the queue's background sender retries forever itself). */
   readonly attempts?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The body's wire format, for a target that takes several (vm: `json` lines or `prometheus`
+   * text, each to its own path). Queued entries keep it in their meta (`format`); absent = `json`.
+   */
+  readonly format?: string;
 }
 
 /**

@@ -142,6 +142,22 @@ describe("createQueueSender", () => {
     await queue.close();
   });
 
+  it("merges only neighbours of the same mergeKey, in order", async () => {
+    const queue = await queueWith(["j1", "j2", "p1", "p2", "p3", "j3", "p4"]);
+    const requests: string[][] = [];
+    const sender = createQueueSender({
+      queue,
+      maxBatchBytes: 1 << 20,
+      mergeKey: (entry) => String(entry.meta.body).slice(0, 1),
+      send: async (entries) => void requests.push(entries.map((e) => e.body.toString())),
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+    });
+    expect(await sender.drain()).toEqual({ sent: 7, remaining: 0 });
+    expect(requests).toEqual([["j1", "j2"], ["p1", "p2", "p3"], ["j3"], ["p4"]]);
+    await queue.close();
+  });
+
   it("splits a merged request refused for good, to dead-letter only the bad entry", async () => {
     const queue = await queueWith(["good1", "good2", "bad", "good3"]);
     const dead: string[] = [];

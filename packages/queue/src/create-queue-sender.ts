@@ -20,6 +20,8 @@ export interface QueueSenderOptions {
   deadLetter: (entry: QueueEntry, error: unknown) => Promise<void>;
   /** Merge consecutive entries into one request up to this many queue bytes. Default 0: one entry per request. */
   maxBatchBytes?: number;
+  /** Entries are merged only with neighbours of the same key (e.g. the wire format of their bodies). Default: all alike. */
+  mergeKey?: (entry: QueueEntry) => string;
   /** Rate limit of every send (catch-up and replays alike), in queue bytes per second; 0 or undefined = unlimited. */
   rateLimitBytesPerSecond?: number;
   /** Backoff after transient failures: base doubling up to max, with 0-10% jitter. */
@@ -58,6 +60,16 @@ export interface QueueSender {
 }
 
 type Outcome = { kind: "sent"; entries: number } | { kind: "dead" | "split" | "empty" } | { kind: "failed"; delayMs: number; error: unknown };
+
+/** The leading entries that share the first one's merge key (all of them without a key). */
+function sameKeyRun(entries: QueueEntry[], mergeKey: ((entry: QueueEntry) => string) | undefined): QueueEntry[] {
+  const first = entries[0];
+  if (mergeKey === undefined || first === undefined || entries.length === 1) return entries;
+  const key = mergeKey(first);
+  let end = 1;
+  while (end < entries.length && mergeKey(entries[end] as QueueEntry) === key) end++;
+  return end === entries.length ? entries : entries.slice(0, end);
+}
 
 /** The sender that drains a durable queue into its target, in order, never dropping an entry. */
 export function createQueueSender(options: QueueSenderOptions): QueueSender {
@@ -118,7 +130,7 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   /** One request: the next entries (merged up to the batch size), sent and marked. */
   const step = async (signal: AbortSignal, failures: number): Promise<Outcome> => {
     await options.beforeSend?.(signal);
-    const entries = await queue.peek(singlesLeft > 0 ? { maxEntries: 1 } : { maxBytes: batchBytes });
+    const entries = sameKeyRun(await queue.peek(singlesLeft > 0 ? { maxEntries: 1 } : { maxBytes: batchBytes }), options.mergeKey);
     if (entries.length === 0) return { kind: "empty" };
     if (singlesLeft > 0) singlesLeft--;
     await takeTokens(
