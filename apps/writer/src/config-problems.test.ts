@@ -45,6 +45,21 @@ afterAll(async () => {
 });
 
 describe("config warnings and errors", () => {
+  it("check accepts a vmanomaly 1.30.3 writer section (batch_max_series, batch_max_bytes, metric_prefix_cache_max_entries) without warnings", async () => {
+    const text = `writer:
+  class: vm
+  datasource_url: ${vm.url}
+  metric_format: {__name__: "$VAR", for: "$QUERY_KEY"}
+  batch_max_series: 5000
+  batch_max_bytes: 1048576
+  metric_prefix_cache_max_entries: 20000
+  connection_retry_attempts: 2
+`;
+    const run = await runCli(["check", "-c", config("vmanomaly-1-30.yml", text).path, "--log-format", "json"]);
+    expect(run.code).toBe(0);
+    expect(warnings(run.stderr)).toEqual([]);
+  });
+
   it("check prints each warning as file:line:col key.path: message, with did-you-mean, never a token", async () => {
     const text = `writer:\n  datasource_url: ${vm.url}\n  verify_ssl: false\n  bearer_token: "  tok-Cli-Spaces-7c1 "\n`;
     const { path, where } = config("warnings.yml", text);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { freePort, httpSend, startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deadLetterKeys, faultRecord, startServe, startStream, verifyDelivery, waitForEmptyQueue } from "./testing/fault-stream.ts";
+import { deadLetterKeys, faultRecord, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForMoreAcknowledged, waitForText } from "./testing/fault-stream.ts";
 import { finished, runCli } from "./testing/run-cli.ts";
 
 // Fault tests of the durable queue: real processes, bounded in time, each ends by reading
@@ -26,18 +26,20 @@ function config(name: string, url: string, queueExtra = "") {
 }
 
 describe("durable delivery under faults", () => {
-  it("1. VictoriaMetrics killed with SIGKILL mid-stream, restarted 10 s later: nothing acknowledged is missing", async () => {
+  it("1. VictoriaMetrics killed with SIGKILL mid-stream, restarted later: nothing acknowledged is missing", async () => {
     // A test that kills VictoriaMetrics has its own.
     const own = await startVictoriaMetrics();
     try {
       const port = await freePort();
       const serve = await startServe(config("vm-kill", own.url), port);
       const stream = startStream(() => serve.base, "f_kill");
-      await sleep(1500);
+      await waitForMoreAcknowledged(stream, 200);
       own.signal("SIGKILL");
-      await sleep(10_000);
+      // Down long enough for the sender to back off and for many records to be acknowledged into the queue.
+      await waitForText(() => serve.child.output().stderr, /cannot write to .* \(code connection_error\)/);
+      await waitForMoreAcknowledged(stream, 500);
       await own.restart();
-      await sleep(1000);
+      await waitForMoreAcknowledged(stream, 100);
       await stream.stop();
       await waitForEmptyQueue(serve.base);
       const { missing } = await verifyDelivery("VM SIGKILL", own, "f_kill", stream.acknowledged);
@@ -51,45 +53,56 @@ describe("durable delivery under faults", () => {
   }, 90_000);
 
   it("2. VictoriaMetrics frozen with SIGSTOP past the timeouts, then resumed", async () => {
-    const port = await freePort();
-    const serve = await startServe(config("vm-stop", vm.url), port);
-    const stream = startStream(() => serve.base, "f_stop");
-    await sleep(1000);
-    vm.signal("SIGSTOP");
-    await sleep(3000);
-    vm.signal("SIGCONT");
-    await sleep(1000);
-    await stream.stop();
-    await waitForEmptyQueue(serve.base);
-    const { missing } = await verifyDelivery("VM SIGSTOP", vm, "f_stop", stream.acknowledged);
-    serve.child.kill("SIGTERM");
-    await finished(serve.child);
-    expect(serve.child.output().stderr).toMatch(/timeout/);
-    expect(missing).toEqual([]);
+    const own = await startVictoriaMetrics();
+    try {
+      const port = await freePort();
+      const serve = await startServe(config("vm-stop", own.url), port);
+      const stream = startStream(() => serve.base, "f_stop");
+      await waitForMoreAcknowledged(stream, 100);
+      own.signal("SIGSTOP");
+      // Frozen until a request timed out (timeout: 500ms) while records are still acknowledged.
+      await waitForText(() => serve.child.output().stderr, /timeout/);
+      await waitForMoreAcknowledged(stream, 100);
+      own.signal("SIGCONT");
+      await waitForMoreAcknowledged(stream, 100);
+      await stream.stop();
+      await waitForEmptyQueue(serve.base);
+      const { missing } = await verifyDelivery("VM SIGSTOP", own, "f_stop", stream.acknowledged);
+      serve.child.kill("SIGTERM");
+      await finished(serve.child);
+      expect(missing).toEqual([]);
+    } finally {
+      await own.stop();
+    }
   }, 60_000);
 
   it("3. the writer killed with SIGKILL mid-stream, restarted: the queue resumes", async () => {
-    const port = await freePort();
-    const cfg = config("writer-kill", vm.url);
-    const first = await startServe(cfg, port);
-    let base = first.base;
-    const stream = startStream(() => base, "f_wkill");
-    await sleep(500);
-    vm.signal("SIGSTOP"); // so that acknowledged data is still in the queue when the writer dies
-    await sleep(1500);
-    first.child.kill("SIGKILL");
-    await finished(first.child);
-    vm.signal("SIGCONT");
-    const second = await startServe(cfg, port);
-    base = second.base;
-    await sleep(1000);
-    await stream.stop();
-    await waitForEmptyQueue(second.base);
-    const { missing } = await verifyDelivery("writer SIGKILL", vm, "f_wkill", stream.acknowledged);
-    second.child.kill("SIGTERM");
-    await finished(second.child);
-    expect(second.child.output().stderr).toMatch(/pending from an earlier run/);
-    expect(missing).toEqual([]);
+    const own = await startVictoriaMetrics();
+    try {
+      const port = await freePort();
+      const cfg = config("writer-kill", own.url);
+      const first = await startServe(cfg, port);
+      let base = first.base;
+      const stream = startStream(() => base, "f_wkill");
+      await waitForMoreAcknowledged(stream, 50);
+      own.signal("SIGSTOP"); // so that acknowledged data is still in the queue when the writer dies
+      await waitForMoreAcknowledged(stream, 150);
+      first.child.kill("SIGKILL");
+      await finished(first.child);
+      own.signal("SIGCONT");
+      const second = await startServe(cfg, port);
+      base = second.base;
+      await waitForMoreAcknowledged(stream, 50);
+      await stream.stop();
+      await waitForEmptyQueue(second.base);
+      const { missing } = await verifyDelivery("writer SIGKILL", own, "f_wkill", stream.acknowledged);
+      second.child.kill("SIGTERM");
+      await finished(second.child);
+      expect(second.child.output().stderr).toMatch(/pending from an earlier run/);
+      expect(missing).toEqual([]);
+    } finally {
+      await own.stop();
+    }
   }, 60_000);
 
   it("4. a proxy injecting 503/429 bursts and 400 for some bodies: retried, dead-lettered, never lost", async () => {
@@ -105,10 +118,10 @@ describe("durable delivery under faults", () => {
       // Varying sizes, so that some bodies have a length ending in 7.
       const stream = startStream(() => serve.base, "f_proxy", { everyMs: 25, perPost: (post) => 3 + (post % 13) });
       // Catch-up merges entries into fewer requests, so run until each fault was met (a 400 that
-      // split a merged request down to the bad entry, dead-lettered), at least 2.5 s.
+      // split a merged request down to the bad entry, dead-lettered) and at least 300 records went in.
       const deadLetters = join(dir, "queue-proxy-faults", "dead-letters.jsonl");
       const met = () => ["503", "429"].every((code) => proxy.accessLog().some((l) => l.split(" ")[2] === code)) && deadLetterKeys(deadLetters).size > 0;
-      await sleep(2500);
+      await waitForMoreAcknowledged(stream, 300);
       for (const deadline = Date.now() + 30_000; !met() && Date.now() < deadline; ) await sleep(200);
       await stream.stop();
       await waitForEmptyQueue(serve.base, 75_000).catch((error: Error) => {
@@ -130,22 +143,27 @@ describe("durable delivery under faults", () => {
   }, 120_000);
 
   it("5. queue cap reached: clients get 429, nothing acknowledged is dropped", async () => {
+    const own = await startVictoriaMetrics();
+    try {
     const port = await freePort();
-    const serve = await startServe(config("cap", vm.url, "    max_size: 256KiB\n"), port);
-    vm.signal("SIGSTOP");
+    const serve = await startServe(config("cap", own.url, "    max_size: 256KiB\n"), port);
+    own.signal("SIGSTOP");
     const stream = startStream(() => serve.base, "f_cap", { everyMs: 5, perPost: 50 });
     const deadline = Date.now() + 20_000;
     while (!stream.statuses.has(429) && Date.now() < deadline) await sleep(50);
     await stream.stop();
-    vm.signal("SIGCONT");
+    own.signal("SIGCONT");
     await waitForEmptyQueue(serve.base);
-    const { missing } = await verifyDelivery("queue cap", vm, "f_cap", stream.acknowledged);
+    const { missing } = await verifyDelivery("queue cap", own, "f_cap", stream.acknowledged);
     serve.child.kill("SIGTERM");
     await finished(serve.child);
     console.log(`[fault] queue cap: responses ${JSON.stringify(Object.fromEntries(stream.statuses))}`);
     expect(stream.statuses.get(429)).toBeGreaterThan(0);
     expect(stream.acknowledged.size).toBeGreaterThan(0);
     expect(missing).toEqual([]);
+    } finally {
+      await own.stop();
+    }
   }, 60_000);
 
   it("6. fuzzed input to serve and write: never a crash, a clear error per bad record, good records still written", async () => {

@@ -68,6 +68,16 @@ export function startStream(getBase: () => string, queryKey: string, options: { 
   };
 }
 
+/** Wait until the stream has `more` acknowledged records beyond what it had when called (the writer took them). */
+export async function waitForMoreAcknowledged(stream: { readonly acknowledged: ReadonlySet<string> }, more: number, timeoutMs = 30_000): Promise<void> {
+  const target = stream.acknowledged.size + more;
+  const deadline = Date.now() + timeoutMs;
+  while (stream.acknowledged.size < target) {
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${more} more acknowledged records; got ${stream.acknowledged.size - target + more}`);
+    await sleep(20);
+  }
+}
+
 /** Wait until serve's durable queue is empty (its /metrics says so). */
 export async function waitForEmptyQueue(base: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
