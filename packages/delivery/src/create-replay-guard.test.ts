@@ -135,25 +135,7 @@ describe("createReplayGuard", () => {
     expect(queue.stats().windowEntries).toBe(0);
   });
 
-  it("tells apart two VictoriaMetrics started in the same second: by their /metrics request counts within a run", async () => {
-    const { queue } = await openQueue();
-    await queue.append(items("a", "b"));
-    const { clock, target, logger, send } = setup(queue);
-    target.start = { kind: "started", at: 500, uptimeSeconds: 100, metricsRequests: 7 };
-    await send();
-    clock.now += 1500;
-    target.start = { kind: "started", at: 500, uptimeSeconds: 101, metricsRequests: 8 };
-    await send();
-    expect(queue.stats().windowEntries).toBe(2);
-    // Killed and back within the second it had started: same start time, a fresh counter.
-    clock.now += 1500;
-    target.start = { kind: "started", at: 500, uptimeSeconds: 0, metricsRequests: 1 };
-    await queue.append(items("c"));
-    expect(await send(5)).toEqual(["a", "b", "c"]);
-    expect(logger.lines.join("\n")).toContain("restarted within the second it had started");
-  });
-
-  it("and, for a window found on disk, by the running one's uptime: what was sent before it started is sent again", async () => {
+  it("tells apart two VictoriaMetrics started in the same second, for a window found on disk: what was sent before the running one started (its uptime) is sent again", async () => {
     const { queue, dir } = await openQueue();
     await queue.append(items("a"));
     await queue.markSent(await queue.peek(), { sentAt: 1_000_000, tag: 500 });
@@ -162,7 +144,7 @@ describe("createReplayGuard", () => {
     const again = (await openQueue(dir)).queue;
     const young = setup(again);
     young.clock.now = 1_003_000;
-    young.target.start = { kind: "started", at: 500, uptimeSeconds: 1, metricsRequests: 1 };
+    young.target.start = { kind: "started", at: 500, uptimeSeconds: 1 };
     await young.guard.beforeSend();
     expect(again.stats()).toMatchObject({ pendingEntries: 1, windowEntries: 0 });
     await again.markSent(await again.peek(), { sentAt: 1_003_000, tag: 500 });
@@ -172,11 +154,11 @@ describe("createReplayGuard", () => {
     const third = (await openQueue(dir)).queue;
     const old = setup(third);
     old.clock.now = 1_010_000;
-    old.target.start = { kind: "started", at: 500, uptimeSeconds: 3600, metricsRequests: 40 };
+    old.target.start = { kind: "started", at: 500, uptimeSeconds: 3600 };
     await old.guard.beforeSend();
     expect(third.stats()).toMatchObject({ pendingEntries: 0, windowEntries: 1 });
     old.clock.now = 1_040_000;
-    old.target.start = { kind: "started", at: 500, uptimeSeconds: 3630, metricsRequests: 41 };
+    old.target.start = { kind: "started", at: 500, uptimeSeconds: 3630 };
     await old.guard.beforeSend();
     expect(third.stats()).toMatchObject({ pendingEntries: 0, windowEntries: 0 });
   });

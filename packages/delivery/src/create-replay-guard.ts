@@ -54,8 +54,6 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
   let startupDecided = false;
   /** A start time was read in this run (the check of a window found on disk is done). */
   let startTimeSeen = false;
-  /** `/metrics` requests the current process had served at the last check. */
-  let metricsRequests: number | undefined;
   let outage = false;
   let rewindPending = false;
   let lastCheckAt = Number.NEGATIVE_INFINITY;
@@ -95,7 +93,6 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
       if (queue.stats().windowEntries > 0) await rewind(reason);
       epoch = start.at;
       startTimeSeen = true;
-      metricsRequests = start.metricsRequests;
       return true;
     }
     if (await sameSecondRestart(start)) return true;
@@ -105,22 +102,18 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
 
   /**
    * The start time has whole seconds: a process that died within a second of starting and its
-   * successor show the same one. Within a run, the successor has served fewer `/metrics` requests
-   * than its predecessor had; for a window found on disk, what was sent before the running process
-   * started (its uptime says when, on our clock, give or take a second) went to an earlier one.
+   * successor show the same one. For a window found on disk, what was sent before the running
+   * process started (its uptime says when, on our clock, give or take a second) went to an earlier
+   * one: it is sent again. (Within a run such a double restart would also have to fall between two
+   * requests and two checks; VictoriaMetrics caches its /metrics for a second, so its counters
+   * cannot tell the two processes apart either.)
    */
   const sameSecondRestart = async (start: Extract<TargetStartTime, { kind: "started" }>): Promise<boolean> => {
-    const previous = metricsRequests;
-    metricsRequests = start.metricsRequests;
+    if (startTimeSeen) return false;
+    startTimeSeen = true;
     const firstSentAt = queue.stats().firstSentAt;
-    if (!startTimeSeen) {
-      startTimeSeen = true;
-      if (start.uptimeSeconds === undefined || firstSentAt === undefined || firstSentAt >= now() - (start.uptimeSeconds - 1) * 1000) return false;
-      await rewind(`VictoriaMetrics has been up for ${start.uptimeSeconds} s only: they may have been sent to an earlier one started in the same second`);
-      return true;
-    }
-    if (previous === undefined || start.metricsRequests === undefined || start.metricsRequests > previous) return false;
-    await rewind("VictoriaMetrics restarted within the second it had started (it has served fewer /metrics requests than before) and may have lost them");
+    if (start.uptimeSeconds === undefined || firstSentAt === undefined || firstSentAt >= now() - (start.uptimeSeconds - 1) * 1000) return false;
+    await rewind(`VictoriaMetrics has been up for ${start.uptimeSeconds} s only: they may have been sent to an earlier one started in the same second`);
     return true;
   };
 

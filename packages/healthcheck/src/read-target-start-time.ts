@@ -3,11 +3,10 @@ import { TransportError, type Transport } from "@anomaly-writer/transport";
 /** What the target says about when it started. */
 export type TargetStartTime =
   /**
-   * Seconds since the epoch, from `vm_app_start_timestamp`. When reported: the process's age in whole
-   * seconds (`vm_app_uptime_seconds`) and how many `/metrics` requests it served, this one included
-   * (`vm_http_requests_total{path="/metrics"}`), which tell apart two processes started in the same second.
+   * Seconds since the epoch, from `vm_app_start_timestamp`, and when reported the process's age in
+   * whole seconds (`vm_app_uptime_seconds`, from a snapshot up to a second old).
    */
-  | { readonly kind: "started"; readonly at: number; readonly uptimeSeconds?: number; readonly metricsRequests?: number }
+  | { readonly kind: "started"; readonly at: number; readonly uptimeSeconds?: number }
   /** No answer at the connection level (refused, timed out, 502/504 from a proxy): it may be down. */
   | { readonly kind: "unreachable"; readonly reason: string }
   /** It answered without a start time (not a VictoriaMetrics single node, or `/metrics` closed): restarts cannot be seen this way. */
@@ -17,7 +16,6 @@ export type TargetStartTime =
 
 const START_LINE = /^vm_app_start_timestamp(?:\{[^}]*\})? (\d+(?:\.\d+)?)\s*$/m;
 const UPTIME_LINE = /^vm_app_uptime_seconds(?:\{[^}]*\})? (\d+(?:\.\d+)?)\s*$/m;
-const METRICS_REQUESTS_LINE = /^vm_http_requests_total\{path="\/metrics"\} (\d+)\s*$/m;
 const CONNECTION_LEVEL = new Set(["connection_error", "timeout", "io_error", "502", "504"]);
 
 /**
@@ -31,8 +29,7 @@ export async function readTargetStartTime(transport: Transport, metricsUrl: stri
     const match = START_LINE.exec(response.body);
     if (!match) return { kind: "unsupported", reason: `${metricsUrl} has no vm_app_start_timestamp` };
     const uptime = UPTIME_LINE.exec(response.body);
-    const requests = METRICS_REQUESTS_LINE.exec(response.body);
-    return { kind: "started", at: Number(match[1]), ...(uptime ? { uptimeSeconds: Number(uptime[1]) } : {}), ...(requests ? { metricsRequests: Number(requests[1]) } : {}) };
+    return { kind: "started", at: Number(match[1]), ...(uptime ? { uptimeSeconds: Number(uptime[1]) } : {}) };
   } catch (error) {
     if (!(error instanceof TransportError)) return { kind: "unknown", reason: (error as Error).message };
     if (CONNECTION_LEVEL.has(error.outcome)) return { kind: "unreachable", reason: error.message };
