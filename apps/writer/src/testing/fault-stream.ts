@@ -106,6 +106,12 @@ export function deadLetterKeys(path: string): Set<string> {
   for (const line of text.split("\n").filter(Boolean)) {
     const letter = JSON.parse(line) as { body: string };
     for (const series of letter.body.split("\n").filter(Boolean)) {
+      // JSON lines, or Prometheus text (`name{k="v",...} value timestamp_ms`, single-point series with wire_format auto).
+      const text = /\binstance="([^"]*)"[^}]*\} (\S+) (\d+)$/.exec(series);
+      if (text) {
+        keys.add(keyOf(text[1] ?? "", Number(text[3]), Number(text[2])));
+        continue;
+      }
       const s = JSON.parse(series) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
       s.timestamps.forEach((ts, i) => keys.add(keyOf(s.metric.instance ?? "", ts, s.values[i] ?? Number.NaN)));
     }
