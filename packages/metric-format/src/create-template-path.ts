@@ -20,6 +20,18 @@ interface Pieces {
   readonly labels: number;
 }
 
+/** The aliases' part of a record's prefix. */
+interface AliasPart {
+  readonly json: string;
+  readonly labels: number;
+  readonly bytes: number;
+}
+
+/** What a record's outputs dropped so far, and the timestamps kept by the last output. */
+interface ValueTally extends DroppedPoints {
+  kept: string[] | undefined;
+}
+
 /** Label limits the fast path must stay clear of (beyond them the general path warns). */
 export interface TemplateLimits {
   readonly maxLabels: number;
@@ -83,7 +95,7 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
   };
 
   /** The aliases' part of the prefix, or undefined when one of them needs the general path. */
-  const aliasesOf = (record: ModelOutputRecord): { readonly json: string; readonly labels: number; readonly bytes: number } | undefined => {
+  const aliasesOf = (record: ModelOutputRecord): AliasPart | undefined => {
     let json = "";
     let labels = 0;
     for (const alias of ALIASES) {
@@ -95,31 +107,12 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     }
     return { json, labels, bytes: Buffer.byteLength(json) };
   };
+  // Records of one inference share their aliases: their JSON is made once.
   let lastModel: unknown = {};
   let lastScheduler: unknown;
   let lastPreset: unknown;
-  let lastAliases: { readonly json: string; readonly labels: number; readonly bytes: number } | undefined;
-  let lastTimestamp = -1;
-  let lastTimestampText = "";
-
-  return (record: ModelOutputRecord): EncodedRecord | undefined => {
-    if (!eligible) return undefined;
-    const labels = record.labels;
-    for (const name of reserved) if (labels[name] !== undefined) return undefined;
-    let inputLabels = 0;
-    // The record may come unvalidated (encodeIfValid): anything safeParseRecord would refuse
-    // goes to the general path, which reports it.
-    for (const name in labels) {
-      const value: unknown = labels[name];
-      if (typeof value !== "string" || name === "") return undefined;
-      inputLabels++;
-      // UTF-16 length x 3 bounds the UTF-8 length: only near a limit does the general path decide.
-      if (limits && (name.length * 3 > limits.maxNameBytes || value.length * 3 > limits.maxValueBytes)) return undefined;
-    }
-    const json = JSON.stringify(labels);
-    const first = json.charCodeAt(2);
-    if ((first >= 48 && first <= 57) || json.includes(':""') || json.includes("\\ud")) return undefined;
-    // Records of one inference share their aliases: their JSON is made once.
+  let lastAliases: AliasPart | undefined;
+  const sharedAliasesOf = (record: ModelOutputRecord): AliasPart | undefined => {
     const model = record.model_alias;
     const scheduler = record.scheduler_alias;
     const preset = record.preset;
@@ -129,36 +122,56 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       lastPreset = preset;
       lastAliases = aliasesOf(record);
     }
-    const aliasPart = lastAliases;
-    if (aliasPart === undefined) return undefined;
-    const aliases = aliasPart.json;
-    const aliasLabels = aliasPart.labels;
-    const inner = json.length > 2 ? `,${json.slice(1, -1)}${aliases}` : aliases;
-    // From the flat JSON text: measuring `inner` itself would flatten it first.
-    const innerBytes = (json.length > 2 ? Buffer.byteLength(json) - 1 : 0) + aliasPart.bytes;
+    return lastAliases;
+  };
 
-    const outputs = record.outputs;
-    const timestamps = record.timestamps;
+  // An inference stamps all its records alike: the last text is reused.
+  let lastTimestamp = -1;
+  let lastTimestampText = "";
+  /** The timestamps as text, or undefined when one is not a safe non-negative integer. */
+  const timestampTextsOf = (timestamps: readonly number[]): string[] | undefined => {
     const count = timestamps.length;
-    const timestampTexts = new Array<string>(count);
-    let timestampChars = 0;
+    const texts = new Array<string>(count);
     for (let i = 0; i < count; i++) {
       const t = timestamps[i] as number;
-      // An inference stamps all its records alike: the last text is reused.
       if (t !== lastTimestamp) {
         if (!Number.isSafeInteger(t) || t < 0) return undefined;
         lastTimestamp = t;
         lastTimestampText = "" + t;
       }
-      timestampTexts[i] = lastTimestampText;
-      timestampChars += lastTimestampText.length;
+      texts[i] = lastTimestampText;
     }
+    return texts;
+  };
+
+  // Reset for each record; one object for all of them.
+  const tally: ValueTally = { nan: 0, inf: 0, kept: undefined };
+
+  // No closure is made per record, and none captures the text built in this loop (see LazyRecord).
+  return (record: ModelOutputRecord): EncodedRecord | undefined => {
+    if (!eligible) return undefined;
+    const inputLabels = countTemplateLabels(record.labels, reserved, limits);
+    if (inputLabels < 0) return undefined;
+    const json = JSON.stringify(record.labels);
+    const first = json.charCodeAt(2);
+    if ((first >= 48 && first <= 57) || json.includes(':""') || json.includes("\\ud")) return undefined;
+    const aliasPart = sharedAliasesOf(record);
+    if (aliasPart === undefined) return undefined;
+    const inner = json.length > 2 ? `,${json.slice(1, -1)}${aliasPart.json}` : aliasPart.json;
+    // From the flat JSON text: measuring `inner` itself would flatten it first.
+    const innerBytes = (json.length > 2 ? Buffer.byteLength(json) - 1 : 0) + aliasPart.bytes;
+    const timestampTexts = timestampTextsOf(record.timestamps);
+    if (timestampTexts === undefined) return undefined;
+
+    const outputs = record.outputs;
+    // Not timestampTexts.length: an unvalidated record's timestamps may have no length.
+    const count = record.timestamps.length;
+    tally.nan = 0;
+    tally.inf = 0;
     let text = "";
     let bytes = 0;
     const variables: string[] = [];
     let datapoints = 0;
-    let nan = 0;
-    let inf = 0;
     let joined: string | undefined;
     let variableCount = 0;
     for (const variable in outputs) {
@@ -167,46 +180,75 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       variableCount++;
       const pieces = piecesOf(record.query_key, variable);
       if (pieces === null) return undefined;
-      if (limits && pieces.labels + inputLabels + aliasLabels > limits.maxLabels) return undefined;
-      let values = "";
-      let kept: string[] | undefined;
-      let keptChars = 0;
-      let n = 0;
-      for (let i = 0; i < count; i++) {
-        const value = raw[i];
-        if (typeof value === "number" && value - value === 0) {
-          const text = "" + value;
-          values = n === 0 ? text : values + "," + text;
-          n++;
-          if (kept !== undefined) {
-            kept.push(timestampTexts[i] as string);
-            keptChars += (timestampTexts[i] as string).length;
-          }
-          continue;
-        }
-        const kind = classifyValue(value);
-        if (kind === "nan") nan++;
-        else if (kind === "inf") inf++;
-        else return undefined; // the general path reports the error
-        if (kept === undefined) {
-          kept = timestampTexts.slice(0, i);
-          for (const t of kept) keptChars += t.length;
-        }
-      }
-      if (n === 0) continue;
+      if (limits && pieces.labels + inputLabels + aliasPart.labels > limits.maxLabels) return undefined;
+      const values = joinFiniteValues(raw, timestampTexts, tally);
+      if (values === undefined) return undefined; // the general path reports the error
+      if (values === "") continue;
+      const kept = tally.kept;
       const tsText = kept === undefined ? (joined ??= timestampTexts.join(",")) : kept.join(",");
-      const tsChars = kept === undefined ? timestampChars + count - 1 : keptChars + kept.length - 1;
-      // {"metric":{ + head + inner + tail + },"values":[ + values + middle + timestamps + end
-      const lineBytes = 23 + pieces.bytes + innerBytes + values.length + MIDDLE.length + tsChars + END.length;
+      // {"metric":{ + head + inner + tail + },"values":[ + values + middle + timestamps + end (digits and commas: one byte each)
+      const lineBytes = 23 + pieces.bytes + innerBytes + values.length + MIDDLE.length + tsText.length + END.length;
       if (lineBytes > maxLineBytes) return undefined;
       text += `{"metric":{${pieces.head}${inner}${pieces.tail}},"values":[${values}${MIDDLE}${tsText}${END}`;
       bytes += lineBytes;
       variables.push(variable);
-      datapoints += n;
+      datapoints += kept === undefined ? count : kept.length;
     }
     if (variableCount === 0) return undefined;
-    return new LazyRecord(text, bytes, datapoints, { nan, inf }, format, record, variables);
+    return new LazyRecord(text, bytes, datapoints, { nan: tally.nan, inf: tally.inf }, format, record, variables);
   };
+}
+
+/**
+ * The number of input labels, or -1 when the labels need the general path: one named like a
+ * metric_format key or an alias, a value that is not a string (the record may come unvalidated,
+ * from encodeIfValid: what safeParseRecord would refuse goes to the general path, which reports
+ * it), an empty name, or one near a label limit.
+ */
+function countTemplateLabels(labels: Readonly<Record<string, string>>, reserved: readonly string[], limits: TemplateLimits | undefined): number {
+  for (const name of reserved) if (labels[name] !== undefined) return -1;
+  let count = 0;
+  for (const name in labels) {
+    const value: unknown = labels[name];
+    if (typeof value !== "string" || name === "") return -1;
+    count++;
+    // UTF-16 length x 3 bounds the UTF-8 length: only near a limit does the general path decide.
+    if (limits && (name.length * 3 > limits.maxNameBytes || value.length * 3 > limits.maxValueBytes)) return -1;
+  }
+  return count;
+}
+
+/**
+ * The finite values of one output as JSON numbers joined by commas ("" when there is none).
+ * NaN and ±Inf are left out and counted in `tally`, whose `kept` is then set to the timestamp
+ * texts of the values kept (undefined when all are). Undefined for any other value.
+ */
+function joinFiniteValues(raw: readonly unknown[], timestampTexts: readonly string[], tally: ValueTally): string | undefined {
+  const count = timestampTexts.length;
+  let values = "";
+  let n = 0;
+  let kept: string[] | undefined;
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < count; i++) {
+    const value = raw[i];
+    if (typeof value === "number" && value - value === 0) {
+      const text = "" + value;
+      values = n === 0 ? text : values + "," + text;
+      n++;
+      if (kept !== undefined) kept.push(timestampTexts[i] as string);
+      continue;
+    }
+    const kind = classifyValue(value);
+    if (kind === "nan") nan++;
+    else if (kind === "inf") inf++;
+    else return undefined;
+    if (kept === undefined) kept = timestampTexts.slice(0, i);
+  }
+  tally.nan += nan;
+  tally.inf += inf;
+  tally.kept = kept;
+  return values;
 }
 
 /** An unvalidated record may carry `null` aliases, which mean "absent" (as in safeParseRecord). */
@@ -233,7 +275,7 @@ export function splitLines(text: string): string[] {
  * record would capture the encoding function's context (the text built in its loop included),
  * and V8 then runs that loop about twice as slow. Lines and label sets are made when asked for.
  */
-class LazyRecord implements EncodedRecord {
+export class LazyRecord implements EncodedRecord {
   readonly text: string;
   readonly bytes: number;
   readonly series: number;
