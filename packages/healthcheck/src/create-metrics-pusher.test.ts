@@ -1,5 +1,4 @@
 import { hostname } from "node:os";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Gauge, Registry } from "prom-client";
 import { createTransport, type Transport } from "@anomaly-writer/transport";
@@ -26,15 +25,8 @@ function manualClock() {
   return { clock, state, tick: () => callback?.() };
 }
 
-async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(20);
-  }
-}
+/** Poll a count until it reaches `n` (5 s at most). */
+const untilCount = (read: () => number, n: number, what: string) => expect.poll(read, { timeout: 5000, interval: 20, message: what }).toBe(n);
 
 describe("createMetricsPusher against a real VictoriaMetrics", () => {
   let vm: VictoriaMetricsServer;
@@ -127,10 +119,10 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     marker.set(1);
     pusher.start();
     expect(state.intervalMs).toBe(900_000);
-    await until(pushes, (n) => n === 1, "the push at start");
+    await untilCount(pushes, 1, "the push at start");
     marker.set(2);
     tick();
-    await until(pushes, (n) => n === 2, "the periodic push");
+    await untilCount(pushes, 2, "the periodic push");
     marker.set(3);
     await pusher.stop();
     expect(state.cleared).toBe(true);
@@ -163,7 +155,7 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     pusher.start();
     expect(errors).toHaveLength(0);
     tick();
-    await until(() => errors.length, (n) => n === 1, "the periodic failure");
+    await untilCount(() => errors.length, 1, "the periodic failure");
     await pusher.stop();
     expect(errors).toHaveLength(2);
     expect(errors.map((e) => e.code)).toEqual(["HEALTHCHECK_PUSH_FAILED", "HEALTHCHECK_PUSH_FAILED"]);
