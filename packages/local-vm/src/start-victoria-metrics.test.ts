@@ -23,21 +23,32 @@ describe("startVictoriaMetrics", () => {
     expect(series).toEqual([{ metric: { __name__: "t_roundtrip", a: "x" }, values: [1.5, 2], timestamps: [1732406400000, 1732406460000] }]);
   });
 
+  // The tests that stop or kill a VictoriaMetrics start their own, so that the others never see it down.
   it("keeps data across a graceful restart on the same port", async () => {
-    await vm.importLines('{"metric":{"__name__":"t_restart"},"values":[7],"timestamps":[1732406400000]}\n');
-    const port = vm.port;
-    await vm.restart();
-    expect(vm.port).toBe(port);
-    const series = await vm.exportSeries('{__name__="t_restart"}');
-    expect(series.map((s) => s.values)).toEqual([[7]]);
+    const own = await startVictoriaMetrics();
+    try {
+      await own.importLines('{"metric":{"__name__":"t_restart"},"values":[7],"timestamps":[1732406400000]}\n');
+      const port = own.port;
+      await own.restart();
+      expect(own.port).toBe(port);
+      const series = await own.exportSeries('{__name__="t_restart"}');
+      expect(series.map((s) => s.values)).toEqual([[7]]);
+    } finally {
+      await own.stop();
+    }
   });
 
   it("comes back after SIGKILL", async () => {
-    const pid = vm.pid;
-    vm.signal("SIGKILL");
-    await vm.restart();
-    expect(vm.pid).not.toBe(pid);
-    expect((await vm.request("/health")).status).toBe(200);
+    const own = await startVictoriaMetrics();
+    try {
+      const pid = own.pid;
+      own.signal("SIGKILL");
+      await own.restart();
+      expect(own.pid).not.toBe(pid);
+      expect((await own.request("/health")).status).toBe(200);
+    } finally {
+      await own.stop();
+    }
   });
 
   it("removes its temporary directory on stop", async () => {
