@@ -1,13 +1,14 @@
 import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { abortableSleep, waitUntil, wakeAll, type WaiterSet } from "./abortable-wait.ts";
-import { acquireQueueLock } from "./acquire-queue-lock.ts";
-import { openCursorFile, type CursorPosition } from "./cursor-file.ts";
+import { waitUntil, wakeAll, type WaiterSet } from "./abortable-wait.ts";
+import { acquireQueueLock, type QueueLock } from "./acquire-queue-lock.ts";
+import { createEntryIndex, type EntryIndex } from "./create-entry-index.ts";
+import { createSegmentAppender, createSegmentFile, type SegmentAppender } from "./create-segment-appender.ts";
+import { openCursorFile, type CursorFile } from "./cursor-file.ts";
 import { encodeEntry, HEADER_BYTES } from "./entry-codec.ts";
-import { isNoSpaceError, QueueError } from "./errors.ts";
-import { loadSegments, segmentName, type EntryRef } from "./load-segments.ts";
+import { QueueError } from "./errors.ts";
+import { loadSegments, segmentName } from "./load-segments.ts";
 import { readEntries } from "./read-entries.ts";
-import { writeFully } from "./write-fully.ts";
 
 export interface DurableQueueOptions {
   /** Directory of the queue (created when missing). One process at a time: it is locked. */
@@ -82,241 +83,128 @@ export interface DurableQueue {
   close(): Promise<void>;
 }
 
-interface PendingWrite {
-  readonly frames: Buffer[];
-  readonly bytes: number;
-  readonly enqueuedAt: number;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 function payloadOf(item: QueueItem, enqueuedAt: number): Buffer {
   const meta = Buffer.from(`${JSON.stringify({ ...item.meta, enqueuedAt })}\n`);
   return Buffer.concat([meta, typeof item.body === "string" ? Buffer.from(item.body) : item.body]);
 }
 
-const frameBytes = (ref: EntryRef) => HEADER_BYTES + ref.length;
+type Logger = DurableQueueOptions["logger"];
 
 /**
  * Open (or create) a durable queue in `dir`, locked against other processes. Every segment from
- * the cursor on is read and checked (a missing or unreadable one is a `QUEUE_DAMAGED` error); a
- * torn last entry is cut off with a log line. Sent entries stay on disk (the replay window) until
- * `release` says they are safe, so a crash of the writer or of the target loses none of them.
+ * the cursor on is checked (a missing or unreadable one is a `QUEUE_DAMAGED` error); a torn last
+ * entry is cut off with a log line. Sent entries stay on disk (the replay window) until `release`
+ * says they are safe, so a crash of the writer or of the target loses none of them.
  */
 export async function createDurableQueue(options: DurableQueueOptions): Promise<DurableQueue> {
   const { dir, maxBytes } = options;
   const segmentBytes = Math.max(64 * 1024, Math.min(options.segmentBytes ?? 32 * 1024 * 1024, Math.floor(maxBytes / 4)));
   const fsync = options.fsync ?? true;
-  const now = options.now ?? Date.now;
-  const logger = options.logger;
   await mkdir(dir, { recursive: true });
-  const lock = await acquireQueueLock(dir, logger);
-  let cursorFile: Awaited<ReturnType<typeof openCursorFile>>["file"] | undefined;
-  let activeHandle: FileHandle | undefined;
+  const lock = await acquireQueueLock(dir, options.logger);
+  let cursorFile: CursorFile | undefined;
+  let handle: FileHandle | undefined;
   try {
     const opened = await openCursorFile(dir, { fsync });
     cursorFile = opened.file;
-    const loaded = await loadSegments(dir, opened.state, logger);
+    const loaded = await loadSegments(dir, opened.state, options.logger);
     for (const n of loaded.obsolete) await rm(join(dir, segmentName(n)), { force: true });
-    const activeSegment = loaded.activeSegment ?? opened.state?.safe.segment ?? 0;
-    activeHandle = await open(join(dir, segmentName(activeSegment)), loaded.activeSegment === undefined ? "w+" : "r+");
-    if (loaded.activeSegment === undefined) await syncDir(dir, fsync);
-    const sent = { tag: opened.state?.tag ?? 0, lastSentAt: opened.state?.lastSentAt ?? 0, firstSentAt: opened.state?.firstSentAt ?? 0 };
-    return openedQueue({ ...options, segmentBytes, fsync, now }, { lock, cursorFile, activeHandle, activeSegment, loaded, ...sent });
+    const segment = loaded.activeSegment ?? opened.state?.safe.segment ?? 0;
+    handle = loaded.activeSegment === undefined ? await createSegmentFile(dir, segment, fsync) : await open(join(dir, segmentName(segment)), "r+");
+    const state = opened.state;
+    const index = createEntryIndex(loaded.refs, loaded.sentIndex, (state?.firstSentAt || state?.lastSentAt) ?? 0);
+    const counts = index.counts();
+    if (counts.unsentEntries + counts.windowEntries > 0) {
+      options.logger?.info(
+        `[queue] ${counts.unsentEntries} entries (${counts.unsentBytes} bytes) pending from an earlier run in ${dir}, and ${counts.windowEntries} sent ones (${counts.windowBytes} bytes) kept in case they must be sent again`,
+      );
+    }
+    return openedQueue({ ...options, segmentBytes, fsync }, { lock, cursorFile, index, handle, segment, size: loaded.activeSize, oldestSegment: loaded.firstSegment ?? segment, tag: state?.tag ?? 0, lastSentAt: state?.lastSentAt ?? 0 });
   } catch (error) {
-    await activeHandle?.close().catch(() => undefined);
+    await handle?.close().catch(() => undefined);
     await cursorFile?.close().catch(() => undefined);
     await lock.release();
     throw error;
   }
 }
 
-async function syncDir(dir: string, fsync: boolean): Promise<void> {
-  if (!fsync) return;
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 interface OpenedState {
-  readonly lock: Awaited<ReturnType<typeof acquireQueueLock>>;
-  readonly cursorFile: Awaited<ReturnType<typeof openCursorFile>>["file"];
-  activeHandle: FileHandle;
-  activeSegment: number;
-  readonly loaded: Awaited<ReturnType<typeof loadSegments>>;
+  readonly lock: QueueLock;
+  readonly cursorFile: CursorFile;
+  readonly index: EntryIndex;
+  readonly handle: FileHandle;
+  readonly segment: number;
+  readonly size: number;
+  readonly oldestSegment: number;
   readonly tag: number;
   readonly lastSentAt: number;
-  readonly firstSentAt: number;
 }
 
-function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsync: boolean; now: () => number }, state: OpenedState): DurableQueue {
-  const { dir, maxBytes, segmentBytes, fsync, now, logger } = options;
-  const { lock, cursorFile } = state;
-  let { activeHandle, activeSegment } = state;
-  let activeSize = state.loaded.activeSize;
-  /** The lowest segment that may still be on disk. */
-  let oldestSegment = state.loaded.firstSegment ?? activeSegment;
-  let refs = state.loaded.refs;
-  let safeIdx = 0;
-  let sentIdx = state.loaded.sentIndex;
-  let baseId = 0;
-  let generation = 0;
-  let tag = state.tag;
-  let lastSentAt = state.lastSentAt;
-  // Entries of the window found on disk carry its newest send time (conservative for freeing
-  // them); the oldest one is kept apart (conservative for deciding that a restart came after it).
-  let reopenedUntilId = state.loaded.sentIndex;
-  const reopenedFirstSentAt = state.firstSentAt || state.lastSentAt;
-  let unsentBytes = 0;
-  let unsentEntries = 0;
-  let windowBytes = 0;
-  let windowEntries = 0;
-  let diskBytes = 0;
-  for (const [i, ref] of refs.entries()) {
-    diskBytes += frameBytes(ref);
-    if (i < sentIdx) {
-      windowBytes += frameBytes(ref);
-      windowEntries++;
-    } else {
-      unsentBytes += frameBytes(ref);
-      unsentEntries++;
-    }
-  }
-  if (unsentEntries + windowEntries > 0) {
-    logger?.info(`[queue] ${unsentEntries} entries (${unsentBytes} bytes) pending from an earlier run in ${dir}, and ${windowEntries} sent ones (${windowBytes} bytes) kept in case they must be sent again`);
-  }
+/** The cursor file kept in step with the index, and the segments behind `safe` deleted. */
+function createCursorKeeper(dir: string, cursorFile: CursorFile, index: EntryIndex, appender: () => SegmentAppender, oldest: number, logger: Logger) {
+  let oldestSegment = oldest;
+  const mark = { tag: 0, lastSentAt: 0 };
+  const persist = (sync: boolean) => cursorFile.write({ ...index.positions(appender().end()), ...mark, firstSentAt: index.firstSentAt() ?? 0 }, sync);
+  const persistQuietly = () =>
+    persist(false).catch((error: unknown) => logger?.warn(`[queue] cannot record the cursor in ${dir} (entries may be sent again after a restart): ${(error as Error).message}`));
+  return {
+    mark,
+    persist,
+    persistQuietly,
+    /** Record the cursor on disk, then delete the segments wholly behind `safe`; returns those whose read handles can go. */
+    async freeBehindSafe(): Promise<number> {
+      const firstKept = index.positions(appender().end()).safe.segment;
+      if (oldestSegment >= firstKept) {
+        await persistQuietly();
+        return firstKept;
+      }
+      await persist(true);
+      for (; oldestSegment < firstKept; oldestSegment++) {
+        await rm(join(dir, segmentName(oldestSegment)), { force: true }).catch((error: unknown) =>
+          logger?.warn(`[queue] cannot delete the sent segment ${segmentName(oldestSegment)}: ${(error as Error).message}`),
+        );
+      }
+      return firstKept;
+    },
+  };
+}
+
+function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsync: boolean }, state: OpenedState): DurableQueue {
+  const { dir, maxBytes, logger } = options;
+  const now = options.now ?? Date.now;
+  const { lock, cursorFile, index } = state;
   const readHandles = new Map<number, FileHandle>();
   const entryWaiters: WaiterSet = new Set();
   const spaceWaiters: WaiterSet = new Set();
   let reserved = 0;
   let closed = false;
-  let writeQueue: PendingWrite[] = [];
-  let writing: Promise<void> | undefined;
-  let broken: QueueError | undefined;
-  let noSpaceSince: number | undefined;
-
-  const positionOf = (index: number): CursorPosition => {
-    const ref = refs[index];
-    return ref ? { segment: ref.segment, offset: ref.offset } : { segment: activeSegment, offset: activeSize };
+  const keeper = createCursorKeeper(dir, cursorFile, index, () => appender, state.oldestSegment, logger);
+  keeper.mark.tag = state.tag;
+  keeper.mark.lastSentAt = state.lastSentAt;
+  const freeBehindSafe = async () => {
+    const firstKept = await keeper.freeBehindSafe();
+    for (const [segment, handle] of readHandles) {
+      if (segment >= firstKept) continue;
+      readHandles.delete(segment);
+      await handle.close();
+    }
   };
-  const firstSentAt = (): number | undefined => {
-    if (safeIdx >= sentIdx) return undefined;
-    return baseId + safeIdx < reopenedUntilId ? reopenedFirstSentAt : refs[safeIdx]?.sentAt;
-  };
-  const persist = (sync: boolean) => cursorFile.write({ safe: positionOf(safeIdx), sent: positionOf(sentIdx), lastSentAt, tag, firstSentAt: firstSentAt() ?? 0 }, sync);
-  const persistQuietly = () =>
-    persist(false).catch((error: unknown) => logger?.warn(`[queue] cannot record the cursor in ${dir} (entries may be sent again after a restart): ${(error as Error).message}`));
-  /** Dead entries at the read cursor are passed over. */
-  const skipDead = () => {
-    while (refs[sentIdx]?.dead) sentIdx++;
-  };
-
-  const rotate = async () => {
-    const next = await open(join(dir, segmentName(activeSegment + 1)), "wx");
-    try {
-      await syncDir(dir, fsync);
-    } catch (error) {
-      await next.close();
-      await rm(join(dir, segmentName(activeSegment + 1)), { force: true });
-      throw error;
-    }
-    await activeHandle.close();
-    activeHandle = next;
-    activeSegment++;
-    activeSize = 0;
-  };
-
-  const failWrites = (batch: readonly PendingWrite[], error: unknown) => {
-    const noSpace = isNoSpaceError(error);
-    if (noSpace && noSpaceSince === undefined) {
-      noSpaceSince = now();
-      (logger?.error ?? logger?.warn)?.(`[queue] the disk of ${dir} is full: appends are refused until there is room again (sending goes on, and sent segments are freed)`);
-    }
-    const reason = (error as Error).message;
-    const failure =
-      error instanceof QueueError
-        ? error
-        : noSpace
-          ? new QueueError("QUEUE_NO_SPACE", `the disk of ${dir} is full (${(error as NodeJS.ErrnoException).code}): nothing of this append was stored`, { cause: error })
-          : new QueueError("QUEUE_IO", `cannot write to ${dir}: ${reason}`, { cause: error });
-    for (const write of batch) {
-      reserved -= write.bytes;
-      write.reject(failure);
-    }
-    wakeAll(spaceWaiters);
-  };
-
-  /** Write one group of appends at the end of the active segment and fsync it; undo it all on failure. */
-  const writeBatch = async (batch: readonly PendingWrite[]) => {
-    const total = batch.reduce((n, w) => n + w.bytes, 0);
-    try {
-      if (broken) throw broken;
-      // A new segment when this one is full, or when all of it was released: then it can go
-      // (on a disk smaller than a segment, that is how room comes back).
-      const allReleased = safeIdx === refs.length;
-      if (activeSize > 0 && (activeSize + total > segmentBytes || allReleased)) {
-        await rotate();
-        if (allReleased) await freeBehindSafe().catch((error: unknown) => logger?.warn(`[queue] cannot free the sent segments of ${dir}: ${(error as Error).message}`));
-      }
-    } catch (error) {
-      return failWrites(batch, error);
-    }
-    const start = activeSize;
-    const added: EntryRef[] = [];
-    try {
-      let at = start;
-      for (const write of batch) {
-        for (const frame of write.frames) {
-          await writeFully(activeHandle, frame, at);
-          added.push({ segment: activeSegment, offset: at, length: frame.length - HEADER_BYTES, enqueuedAt: write.enqueuedAt, sentAt: 0, dead: false });
-          at += frame.length;
-        }
-      }
-      if (fsync) await activeHandle.datasync();
-    } catch (error) {
-      // Nothing of a failed group may stay behind: later appends would follow a torn entry.
-      await activeHandle.truncate(start).catch((truncateError: unknown) => {
-        broken = new QueueError("QUEUE_IO", `cannot undo a failed append in ${segmentName(activeSegment)} (${(truncateError as Error).message}); appends are refused until a restart`);
-        (logger?.error ?? logger?.warn)?.(broken.message);
-      });
-      return failWrites(batch, error);
-    }
-    activeSize = start + total;
-    for (const ref of added) {
-      refs.push(ref);
-      unsentBytes += frameBytes(ref);
-      unsentEntries++;
-      diskBytes += frameBytes(ref);
-    }
-    if (noSpaceSince !== undefined) {
-      logger?.info(`[queue] room on the disk of ${dir} again after ${Math.round((now() - noSpaceSince) / 1000)} s: appends are accepted`);
-      noSpaceSince = undefined;
-    }
-    for (const write of batch) {
-      reserved -= write.bytes;
-      write.resolve();
-    }
-    wakeAll(entryWaiters);
-  };
-
-  const flush = () => {
-    writing ??= (async () => {
-      try {
-        while (writeQueue.length > 0) {
-          const batch = writeQueue;
-          writeQueue = [];
-          await writeBatch(batch);
-        }
-      } finally {
-        writing = undefined;
-      }
-    })();
-    return writing;
-  };
-
+  const appender: SegmentAppender = createSegmentAppender({
+    dir,
+    segmentBytes: options.segmentBytes,
+    fsync: options.fsync,
+    ...(logger ? { logger } : {}),
+    now,
+    handle: state.handle,
+    segment: state.segment,
+    size: state.size,
+    allReleased: () => index.allReleased(),
+    onFreshSegment: freeBehindSafe,
+    onWritten: (added) => {
+      index.push(added);
+      wakeAll(entryWaiters);
+    },
+  });
   const readHandle = async (segment: number): Promise<FileHandle> => {
     let handle = readHandles.get(segment);
     if (!handle) {
@@ -325,43 +213,6 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
     }
     return handle;
   };
-
-  const markDamaged = (ref: EntryRef, why: string) => {
-    ref.dead = true;
-    unsentBytes -= frameBytes(ref);
-    unsentEntries--;
-    (logger?.error ?? logger?.warn)?.(`[queue] the entry at byte ${ref.offset} of ${segmentName(ref.segment)} cannot be sent: ${why}; it is skipped`);
-    skipDead();
-  };
-
-  /** Record the cursor (on disk), then delete the segments wholly behind `safe`. */
-  const freeBehindSafe = async () => {
-    const firstKept = positionOf(safeIdx).segment;
-    if (oldestSegment >= firstKept) return persistQuietly();
-    await persist(true);
-    for (const [segment, handle] of readHandles) {
-      if (segment >= firstKept) continue;
-      readHandles.delete(segment);
-      await handle.close();
-    }
-    for (; oldestSegment < firstKept; oldestSegment++) {
-      await rm(join(dir, segmentName(oldestSegment)), { force: true }).catch((error: unknown) =>
-        logger?.warn(`[queue] cannot delete the sent segment ${segmentName(oldestSegment)}: ${(error as Error).message}`),
-      );
-    }
-  };
-
-  const compact = () => {
-    if (safeIdx > 1024 && safeIdx * 2 > refs.length) {
-      refs = refs.slice(safeIdx);
-      baseId += safeIdx;
-      sentIdx -= safeIdx;
-      safeIdx = 0;
-    }
-  };
-
-  /** The refs at the read cursor if `entries` start there and belong to this generation. */
-  const atCursor = (entries: readonly QueueEntry[]): boolean => entries.length > 0 && entries[0]?.generation === generation && entries[0].id === baseId + sentIdx;
 
   const queue: DurableQueue = {
     sizeOf(item) {
@@ -374,136 +225,90 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
       const frames = items.map((item) => encodeEntry(payloadOf(item, enqueuedAt)));
       const bytes = frames.reduce((n, f) => n + f.length, 0);
       if (bytes > maxBytes) throw new QueueError("QUEUE_TOO_LARGE", `${bytes} bytes can never fit in a queue of ${maxBytes} bytes`);
-      if (diskBytes + reserved + bytes > maxBytes) {
-        throw new QueueError("QUEUE_FULL", `queue is full: ${diskBytes + reserved} of ${maxBytes} bytes held (${unsentBytes} to send, the rest kept to replay), ${bytes} more do not fit`);
+      const held = index.counts().diskBytes + reserved;
+      if (held + bytes > maxBytes) {
+        throw new QueueError("QUEUE_FULL", `queue is full: ${held} of ${maxBytes} bytes held (${index.counts().unsentBytes} to send, the rest kept to replay), ${bytes} more do not fit`);
       }
       reserved += bytes;
-      const done = new Promise<void>((resolve, reject) => writeQueue.push({ frames, bytes, enqueuedAt, resolve, reject }));
-      void flush();
-      return done;
+      try {
+        await appender.append(frames, enqueuedAt);
+      } finally {
+        reserved -= bytes;
+        wakeAll(spaceWaiters);
+      }
     },
     waitForSpace(bytes, signal) {
-      return waitUntil(() => closed || diskBytes + reserved + bytes <= maxBytes, spaceWaiters, signal);
+      return waitUntil(() => closed || index.counts().diskBytes + reserved + bytes <= maxBytes, spaceWaiters, signal);
     },
     async waitForEntry(signal) {
-      await waitUntil(() => closed || sentIdx < refs.length, entryWaiters, signal);
+      await waitUntil(() => closed || index.hasUnsent(), entryWaiters, signal);
       if (closed) throw new QueueError("QUEUE_CLOSED", "the queue is closed");
     },
     async peek(peekOptions = {}) {
-      const maxEntries = peekOptions.maxEntries ?? Number.POSITIVE_INFINITY;
-      const limit = peekOptions.maxBytes ?? 0;
       for (;;) {
-        skipDead();
-        const picked: EntryRef[] = [];
-        let bytes = 0;
-        for (let i = sentIdx; i < refs.length && picked.length < maxEntries; i++) {
-          const ref = refs[i] as EntryRef;
-          if (ref.dead || (picked.length > 0 && bytes + frameBytes(ref) > limit)) break;
-          picked.push(ref);
-          bytes += frameBytes(ref);
-        }
-        if (picked.length === 0) return [];
-        const firstId = baseId + sentIdx;
-        const gen = generation;
-        const read = await readEntries(picked, readHandle);
+        const { refs, firstId, generation } = index.pick(peekOptions.maxBytes ?? 0, peekOptions.maxEntries ?? Number.POSITIVE_INFINITY);
+        if (refs.length === 0) return [];
+        const read = await readEntries(refs, readHandle);
         if (read.entries.length === 0 && read.damaged) {
-          if (gen === generation && refs[sentIdx] === read.damaged.ref) markDamaged(read.damaged.ref, read.damaged.why);
+          const { ref, why } = read.damaged;
+          if (index.atCursor(firstId, generation) && !ref.dead) {
+            index.markDamaged(ref);
+            (logger?.error ?? logger?.warn)?.(`[queue] the entry at byte ${ref.offset} of ${segmentName(ref.segment)} cannot be sent: ${why}; it is skipped`);
+          }
           continue;
         }
-        return read.entries.map((entry, i) => ({ ...entry, id: firstId + i, generation: gen }));
+        return read.entries.map((entry, i) => ({ ...entry, id: firstId + i, generation }));
       }
     },
     async markSent(entries, mark) {
-      if (!atCursor(entries)) return false;
-      for (let i = 0; i < entries.length; i++) {
-        const ref = refs[sentIdx] as EntryRef;
-        ref.sentAt = mark.sentAt;
-        sentIdx++;
-        unsentBytes -= frameBytes(ref);
-        unsentEntries--;
-        windowBytes += frameBytes(ref);
-        windowEntries++;
-      }
-      lastSentAt = mark.sentAt;
-      tag = mark.tag;
-      skipDead();
-      await persistQuietly();
+      const [first] = entries;
+      if (!first || !index.atCursor(first.id, first.generation)) return false;
+      index.markSent(entries.length, mark.sentAt);
+      keeper.mark.lastSentAt = mark.sentAt;
+      keeper.mark.tag = mark.tag;
+      await keeper.persistQuietly();
       return true;
     },
     async markDead(entry) {
-      if (!atCursor([entry])) return false;
-      const ref = refs[sentIdx] as EntryRef;
-      ref.dead = true;
-      ref.sentAt = now();
-      sentIdx++;
-      unsentBytes -= frameBytes(ref);
-      unsentEntries--;
-      skipDead();
-      await persistQuietly();
+      if (!index.atCursor(entry.id, entry.generation)) return false;
+      index.markDead(now());
+      await keeper.persistQuietly();
       return true;
     },
     async release(sentUpTo) {
-      const from = safeIdx;
-      while (safeIdx < sentIdx) {
-        const ref = refs[safeIdx] as EntryRef;
-        if (!ref.dead && ref.sentAt > sentUpTo) break;
-        if (!ref.dead) {
-          windowBytes -= frameBytes(ref);
-          windowEntries--;
-        }
-        diskBytes -= frameBytes(ref);
-        safeIdx++;
-      }
-      const released = safeIdx - from;
+      const released = index.release(sentUpTo);
       if (released === 0) return 0;
-      compact();
       wakeAll(spaceWaiters);
       await freeBehindSafe();
       return released;
     },
     async rewind() {
-      if (safeIdx === sentIdx) return { entries: 0, bytes: 0, throughId: -1 };
-      generation++;
-      reopenedUntilId = -1;
-      const throughId = baseId + sentIdx - 1;
-      let entries = 0;
-      let bytes = 0;
-      for (let i = safeIdx; i < sentIdx; i++) {
-        const ref = refs[i] as EntryRef;
-        if (ref.dead) continue;
-        ref.sentAt = 0;
-        entries++;
-        bytes += frameBytes(ref);
-      }
-      sentIdx = safeIdx;
-      unsentBytes += bytes;
-      unsentEntries += entries;
-      windowBytes = 0;
-      windowEntries = 0;
-      skipDead();
+      const rewound = index.rewind();
+      if (rewound.entries === 0 && rewound.throughId === -1) return rewound;
       wakeAll(entryWaiters);
-      await persistQuietly();
-      return { entries, bytes, throughId };
+      await keeper.persistQuietly();
+      return rewound;
     },
     stats() {
+      const c = index.counts();
       return {
-        pendingBytes: unsentBytes,
-        pendingEntries: unsentEntries,
-        oldestEnqueuedAt: refs[sentIdx]?.enqueuedAt,
-        windowBytes,
-        windowEntries,
-        lastSentAt,
-        firstSentAt: firstSentAt(),
-        tag,
+        pendingBytes: c.unsentBytes,
+        pendingEntries: c.unsentEntries,
+        oldestEnqueuedAt: index.oldestUnsentEnqueuedAt(),
+        windowBytes: c.windowBytes,
+        windowEntries: c.windowEntries,
+        lastSentAt: keeper.mark.lastSentAt,
+        firstSentAt: index.firstSentAt(),
+        tag: keeper.mark.tag,
       };
     },
     async close() {
       if (closed) return;
       closed = true;
-      while (writing || writeQueue.length > 0) await (writing ?? abortableSleep(5));
-      await persist(true).catch(() => undefined);
+      await appender.idle();
+      await keeper.persist(true).catch(() => undefined);
       await cursorFile.close();
-      await activeHandle.close();
+      await appender.close();
       for (const handle of readHandles.values()) await handle.close();
       readHandles.clear();
       wakeAll(entryWaiters);
