@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
-import { describe, expect, it } from "vitest";
-import { faultKey, faultRecord, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { faultKey, faultRecord, killLeftoverServes, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
 import { finished, runCli } from "./testing/run-cli.ts";
 
 // Crashes of VictoriaMetrics that lose what it acknowledged in its last seconds (1.79 keeps recent
@@ -45,6 +45,8 @@ async function postRecords(base: string, queryKey: string, from: number, count: 
   expect(res.status).toBe(200);
   return records.map(faultKey);
 }
+
+afterEach(killLeftoverServes);
 
 describe("durable delivery across repeated crashes", () => {
   it("A. VictoriaMetrics killed again right after each replay, three times at random moments: nothing acknowledged is missing", async () => {

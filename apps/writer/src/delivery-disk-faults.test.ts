@@ -4,8 +4,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
-import { describe, expect, it } from "vitest";
-import { faultRecord, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { faultRecord, killLeftoverServes, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
 import { finished, runCli, startCli } from "./testing/run-cli.ts";
 
 // The queue's own disk and directory going wrong: full, shared by two writers, damaged.
@@ -40,6 +40,8 @@ function mountTmpfs(size: string): { path: string; unmount: () => void } | undef
   // Lazily, so that a failed test's error is not hidden by a busy mount.
   return { path, unmount: () => execFileSync("umount", ["-l", path]) };
 }
+
+afterEach(killLeftoverServes);
 
 describe("durable delivery when the queue's disk or directory goes wrong", () => {
   it("E. the queue's disk fills up (a real 1 MiB tmpfs): nothing acknowledged is lost, it drains on the full disk and takes data again once there is room", async (context) => {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
-import { describe, expect, it } from "vitest";
-import { startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { killLeftoverServes, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
 import { finished } from "./testing/run-cli.ts";
 
 // How delivery comes back after an outage: at the configured rate, and soon.
@@ -41,6 +41,8 @@ function excessOverRate(requests: readonly { at: number; bytes: number }[], rate
   }
   return worst;
 }
+
+afterEach(killLeftoverServes);
 
 describe("recovery after an outage", () => {
   it("H. catch-up and the replay of the window after a crash keep to rate_limit", async () => {

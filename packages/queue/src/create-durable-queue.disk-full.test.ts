@@ -17,7 +17,8 @@ beforeAll(() => {
   }
 });
 afterAll(() => {
-  if (!mountProblem) execFileSync("umount", [mountPoint]);
+  // Lazily: a failed test may still hold files there.
+  if (!mountProblem) execFileSync("umount", ["-l", mountPoint]);
   rmSync(mountPoint, { recursive: true, force: true });
 });
 

@@ -18,6 +18,8 @@ const keyOf = (instance: string, ts: number, value: number) => `${instance}@${ts
 /** Start `serve` and wait until /health answers (200, or any status with `anyHealth`). */
 export async function startServe(config: string, port: number, options: { anyHealth?: boolean; extraArgs?: readonly string[] } = {}) {
   const child = startCli(["serve", "-c", config, "--listen", `127.0.0.1:${port}`, ...(options.extraArgs ?? [])]);
+  started.add(child);
+  child.once("exit", () => started.delete(child));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited: ${child.output().stderr}`);
@@ -26,6 +28,15 @@ export async function startServe(config: string, port: number, options: { anyHea
     await sleep(50);
   }
   throw new Error(`serve did not become healthy: ${child.output().stderr}`);
+}
+
+/** serve processes still running, so that a failed test does not leave them behind. */
+const started = new Set<ReturnType<typeof startCli>>();
+
+/** Kill (SIGKILL) every serve a test started and left running (for an afterEach). */
+export function killLeftoverServes(): void {
+  for (const child of started) child.kill("SIGKILL");
+  started.clear();
 }
 
 /** Wait until `text()` matches `pattern` at least `count` times. */
