@@ -167,6 +167,9 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
         error: `the request expands to about ${labelChars} characters of labels (each record's labels × its output variables); the limit is ${maxLabelBytes}: split the body or send fewer, shorter labels`,
       });
     }
+    // A writer whose durable queue is not open (damaged, locked, still opening) takes nothing: 503 with the reason.
+    const ready = await writer.health();
+    if (!ready.ok) return sendJson(res, 503, { error: `not ready to take data: ${ready.detail}` }, { "retry-after": "5" });
     let result: WriteResult;
     try {
       // With the durable queue, all or nothing: a 2xx means every good record is on disk.
