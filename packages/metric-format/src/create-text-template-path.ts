@@ -1,0 +1,202 @@
+import { classifyValue } from "./classify-value.ts";
+import { LazyRecord, type TemplateLimits } from "./create-template-path.ts";
+import type { EncodedRecord } from "./create-record-encoder.ts";
+import { escapeLabelValue } from "./escape-label-value.ts";
+import { isPrometheusName } from "./is-prometheus-name.ts";
+import { renderEntry, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
+
+const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** The metric_format part of a line for one (query key, variable). */
+interface TextPieces {
+  /** The metric name (ASCII: it matched the Prometheus grammar). */
+  readonly name: string;
+  /** `,k="v"` for every other metric_format key with a non-empty value. */
+  readonly tail: string;
+  /** `{k="v",...` of the tail alone (a record without labels or aliases). */
+  readonly tailOpen: string;
+  /** UTF-8 bytes of tail. */
+  readonly tailBytes: number;
+  /** Labels of the line it makes, `__name__` included. */
+  readonly labels: number;
+}
+
+/** The aliases' `,k="v"` text. */
+interface AliasText {
+  readonly text: string;
+  readonly labels: number;
+  readonly bytes: number;
+}
+
+/**
+ * The Prometheus-text twin of the JSON template path (`createTemplatePath`): for a common
+ * single-point record, each line `name{labels} value timestamp` is built from one text of the
+ * record's input labels and aliases and cached metric_format pieces, with no label set built.
+ * It answers only where `safeParseRecord` accepts the record and the JSON general path would
+ * write the same label sets; it returns undefined (the caller goes on with the general paths)
+ * for anything unusual: more than one timestamp, timestamp 0 (VictoriaMetrics reads it as "now"),
+ * a metric or label name outside the Prometheus grammar, an input label named like a
+ * metric_format key or an alias, an empty label value, a lone surrogate, a label near a limit, a
+ * line over maxLineBytes, or a value that is not a number.
+ */
+export function createTextTemplatePath(format: ResolvedMetricFormat, maxLineBytes: number, limits: TemplateLimits | undefined) {
+  const entries = format.entries;
+  const formatNames = entries.map((e) => e.name);
+  const reserved = [...new Set([...formatNames, ...ALIASES])];
+  const eligible =
+    formatNames.every((name) => name === "__name__" || isPrometheusName(name, "label")) && !formatNames.some((name) => (ALIASES as readonly string[]).includes(name));
+  const piecesByQuery = new Map<string, Map<string, TextPieces | null>>();
+  const piecesOf = (queryKey: string, variable: string): TextPieces | null => {
+    let byVariable = piecesByQuery.get(queryKey);
+    if (byVariable === undefined) {
+      if (piecesByQuery.size > 10_000) piecesByQuery.clear();
+      byVariable = new Map();
+      piecesByQuery.set(queryKey, byVariable);
+    }
+    let found = byVariable.get(variable);
+    if (found === undefined) {
+      found = textPiecesOf(entries, queryKey, variable, limits);
+      byVariable.set(variable, found);
+    }
+    return found;
+  };
+
+  // Records of one inference share their aliases and their timestamp: their text is made once.
+  let lastModel: unknown = {};
+  let lastScheduler: unknown;
+  let lastPreset: unknown;
+  let lastAliases: AliasText | undefined;
+  const sharedAliasesOf = (record: ModelOutputRecord): AliasText | undefined => {
+    if (record.model_alias !== lastModel || record.scheduler_alias !== lastScheduler || record.preset !== lastPreset) {
+      lastModel = record.model_alias;
+      lastScheduler = record.scheduler_alias;
+      lastPreset = record.preset;
+      lastAliases = aliasTextOf(record, limits);
+    }
+    return lastAliases;
+  };
+  let lastTimestamp = -1;
+  let lastTimestampText = "";
+  const dropped: DroppedPoints = { nan: 0, inf: 0 };
+
+  return (record: ModelOutputRecord): EncodedRecord | undefined => {
+    const timestamps: unknown = record.timestamps;
+    if (!eligible || !Array.isArray(timestamps) || timestamps.length !== 1) return undefined;
+    const timestamp: unknown = timestamps[0];
+    if (timestamp !== lastTimestamp) {
+      // 0 is valid input, but VictoriaMetrics' Prometheus parser reads it as "now": JSON lines keep it.
+      if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) || timestamp <= 0) return undefined;
+      lastTimestamp = timestamp;
+      lastTimestampText = "" + timestamp;
+    }
+    const own = inputLabelText(record.labels, reserved, limits);
+    if (own === undefined) return undefined;
+    const aliases = sharedAliasesOf(record);
+    if (aliases === undefined) return undefined;
+    const body = own.text + aliases.text;
+    const bodyOpen = body === "" ? "" : `{${body.slice(1)}`;
+    const bodyBytes = own.bytes + aliases.bytes;
+    const end = ` ${lastTimestampText}\n`;
+    const outputs = record.outputs;
+    dropped.nan = 0;
+    dropped.inf = 0;
+    let text = "";
+    let bytes = 0;
+    const variables: string[] = [];
+    let variableCount = 0;
+    for (const variable in outputs) {
+      const raw: unknown = outputs[variable];
+      if (!Array.isArray(raw) || raw.length !== 1 || variable === "") return undefined;
+      variableCount++;
+      const pieces = piecesOf(record.query_key, variable);
+      if (pieces === null) return undefined;
+      if (limits && pieces.labels + own.labels + aliases.labels > limits.maxLabels) return undefined;
+      const value: unknown = raw[0];
+      if (typeof value !== "number" || value - value !== 0) {
+        const kind = classifyValue(value);
+        if (kind === "invalid") return undefined; // the general path reports the error
+        dropped[kind === "nan" ? "nan" : "inf"]++;
+        continue;
+      }
+      const valueText = "" + value;
+      let head: string;
+      let headBytes: number;
+      if (body !== "") {
+        head = `${pieces.name}${bodyOpen}${pieces.tail}} `;
+        headBytes = pieces.name.length + bodyBytes + pieces.tailBytes + 2;
+      } else if (pieces.tail !== "") {
+        head = `${pieces.name}${pieces.tailOpen}} `;
+        headBytes = pieces.name.length + pieces.tailBytes + 2;
+      } else {
+        head = `${pieces.name} `;
+        headBytes = pieces.name.length + 1;
+      }
+      const lineBytes = headBytes + valueText.length + end.length;
+      if (lineBytes > maxLineBytes) return undefined;
+      text += head + valueText + end;
+      bytes += lineBytes;
+      variables.push(variable);
+    }
+    if (variableCount === 0) return undefined;
+    return new LazyRecord(text, bytes, variables.length, { nan: dropped.nan, inf: dropped.inf }, format, record, variables);
+  };
+}
+
+/** The metric name and the other metric_format labels of one (query key, variable); null when the general path must decide. */
+function textPiecesOf(entries: ResolvedMetricFormat["entries"], queryKey: string, variable: string, limits: TemplateLimits | undefined): TextPieces | null {
+  if (SURROGATE.test(queryKey) || SURROGATE.test(variable)) return null;
+  let name = "";
+  let tail = "";
+  let labels = 1;
+  for (const entry of entries) {
+    const value = renderEntry(entry, variable, queryKey);
+    if (entry.name === "__name__") {
+      name = value;
+      continue;
+    }
+    if (value === "") continue;
+    if (SURROGATE.test(value) || (limits && (Buffer.byteLength(value) > limits.maxValueBytes || entry.name.length > limits.maxNameBytes))) return null;
+    tail += `,${entry.name}="${escapeLabelValue(value)}"`;
+    labels++;
+  }
+  if (!isPrometheusName(name, "metric")) return null;
+  return { name, tail, tailOpen: tail === "" ? "" : `{${tail.slice(1)}`, tailBytes: Buffer.byteLength(tail), labels };
+}
+
+/**
+ * The input labels as `,k="v"` text, or undefined when they need the general path: a name
+ * outside the Prometheus grammar or named like a metric_format key or an alias, a value that is
+ * not a non-empty string without lone surrogates (the record may come unvalidated), one near a
+ * label limit.
+ */
+function inputLabelText(labels: Readonly<Record<string, string>>, reserved: readonly string[], limits: TemplateLimits | undefined): { text: string; bytes: number; labels: number } | undefined {
+  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) return undefined;
+  for (const name of reserved) if (labels[name] !== undefined) return undefined;
+  let text = "";
+  let count = 0;
+  for (const name in labels) {
+    const value: unknown = labels[name];
+    if (typeof value !== "string" || value === "" || !isPrometheusName(name, "label") || SURROGATE.test(value)) return undefined;
+    // UTF-16 length x 3 bounds the UTF-8 length: only near a limit does the general path decide.
+    if (limits && (name.length > limits.maxNameBytes || value.length * 3 > limits.maxValueBytes)) return undefined;
+    text += `,${name}="${escapeLabelValue(value)}"`;
+    count++;
+  }
+  return { text, bytes: Buffer.byteLength(text), labels: count };
+}
+
+/** The aliases as `,k="v"` text, or undefined when one of them needs the general path. */
+function aliasTextOf(record: ModelOutputRecord, limits: TemplateLimits | undefined): AliasText | undefined {
+  let text = "";
+  let labels = 0;
+  for (const alias of ALIASES) {
+    const value: unknown = record[alias];
+    if (value === undefined || value === null || value === "") continue;
+    if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes)) return undefined;
+    text += `,${alias}="${escapeLabelValue(value)}"`;
+    labels++;
+  }
+  return { text, labels, bytes: Buffer.byteLength(text) };
+}
