@@ -43,8 +43,9 @@ export function createDeadLetterer(options: DeadLettererOptions): (entry: QueueE
     });
     options.counter.inc({ url: options.target }, datapoints);
     options.metrics.recordDropped("permanent_error", datapoints, labelsOfEntry(options.target, entry.meta));
+    const format = typeof entry.meta.format === "string" ? ` (a ${entry.meta.format} body)` : "";
     options.logger.error(
-      `${options.target} refused ${datapoints} datapoints for ${entry.meta.query_key} for good (code ${code}): moved to the dead-letter file ${options.file}`,
+      `${options.target} refused ${datapoints} datapoints for ${entry.meta.query_key}${format} for good (code ${code}): moved to the dead-letter file ${options.file}`,
     );
   };
 }

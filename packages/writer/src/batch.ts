@@ -1,5 +1,6 @@
 import type { FormattedSeries } from "@anomaly-writer/metric-format";
 import type { WriteReport } from "./create-write-report.ts";
+import type { BodyFormat } from "./sinks/sink.ts";
 import type { SendFailure } from "./write-result.ts";
 
 /** The records of one (query_key, scheduler_alias, preset) group, on their way into one request. */
@@ -7,6 +8,8 @@ export interface Batch {
   readonly groupKey: string;
   readonly queryKey: string;
   readonly context: Readonly<Record<string, string>>;
+  /** The wire format of the body: one request is one format. */
+  readonly wire: BodyFormat;
   /** `json_lines` sinks: the request body being filled (`bytes` of it used). */
   buffer: Buffer | undefined;
   /** `series` sinks: the formatted series of the batch (encoded when sent). */
@@ -30,10 +33,10 @@ export interface SplitRecord {
   readonly recordBytes: number;
 }
 
-/** An empty batch of the same group as `template`. */
-export function emptyBatch(template: Pick<Batch, "groupKey" | "queryKey" | "context">): Batch {
-  const { groupKey, queryKey, context } = template;
-  return { groupKey, queryKey, context, buffer: undefined, formatted: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
+/** An empty batch of the same group and wire format as `template`. */
+export function emptyBatch(template: Pick<Batch, "groupKey" | "queryKey" | "context" | "wire">): Batch {
+  const { groupKey, queryKey, context, wire } = template;
+  return { groupKey, queryKey, context, wire, buffer: undefined, formatted: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
 }
 
 /** Counts of one `write()` call. */

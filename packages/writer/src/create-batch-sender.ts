@@ -43,10 +43,11 @@ export interface BatchSender {
 
 const QUEUE_FULL_CODES = new Set(["QUEUE_FULL", "QUEUE_TOO_LARGE", "QUEUE_NO_SPACE"]);
 
-/** The queue metadata of a batch. */
+/** The queue metadata of a batch; `format` only for Prometheus text (absent means the sink's own format). */
 function metaOf(batch: Batch): BatchMeta {
   const { scheduler_alias = "", preset = "" } = batch.context;
-  return { query_key: batch.queryKey, scheduler_alias, preset, series: batch.series, datapoints: batch.datapoints };
+  const meta = { query_key: batch.queryKey, scheduler_alias, preset, series: batch.series, datapoints: batch.datapoints };
+  return batch.wire === "json" ? meta : { ...meta, format: batch.wire };
 }
 
 /** Create the sender of one write's batches: to the sink directly, or into the durable queue. */
@@ -82,7 +83,7 @@ export function createBatchSender(options: BatchSenderOptions, state: WriteState
   /** Send a body to the sink directly; count it, or report it as failed for good. */
   const deliver = async (batch: Batch, body: Uint8Array): Promise<void> => {
     try {
-      const bytesSent = await sink.send(body, { context: batch.context });
+      const bytesSent = await sink.send(body, { context: batch.context, format: batch.wire });
       metrics.recordSuccess(labelsOf(batch), { bytes: bytesSent, datapoints: batch.datapoints, timeseries: batch.series });
       accept(batch, bytesSent);
     } catch (error) {

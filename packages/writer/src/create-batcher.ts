@@ -3,6 +3,7 @@ import type { BatchSender } from "./create-batch-sender.ts";
 import type { BodyBufferPool } from "./create-body-buffer-pool.ts";
 import type { TakenRecord } from "./create-record-intake.ts";
 import { countDistinctSeries, countLinePoints } from "./count-points.ts";
+import type { BodyFormat } from "./sinks/sink.ts";
 import { WriterError } from "./errors.ts";
 
 /** How records are grouped into requests. */
@@ -17,7 +18,7 @@ export interface BatcherOptions {
   readonly sender: BatchSender;
 }
 
-/** Groups taken records by (query_key, scheduler_alias, preset) into bounded requests, in input order. */
+/** Groups taken records by (query_key, scheduler_alias, preset) and wire format into bounded requests, in input order. */
 export interface Batcher {
   /** Add one record; full batches and oversized records wait in `pending` (synchronous). */
   add(record: TakenRecord): void;
@@ -32,7 +33,8 @@ export interface Batcher {
 export function createBatcher(options: BatcherOptions): Batcher {
   const { maxRequestBytes, sender } = options;
   const maxSeries = options.maxRequestSeries ?? Number.POSITIVE_INFINITY;
-  const groups = new Map<string, Batch>();
+  // A request is one wire format: the batches being filled, by format, then by group.
+  const groupsByWire: Record<BodyFormat, Map<string, Batch>> = { json: new Map(), prometheus: new Map() };
   const pending: (Batch | SplitRecord)[] = [];
 
   /** Encode text of a known UTF-8 length into the batch's body (nothing is kept when bodies are not stored). */
@@ -52,8 +54,9 @@ export function createBatcher(options: BatcherOptions): Batcher {
     let part = emptyBatch(job.template);
     let partLines: string[] = [];
     const flushPart = async () => {
-      part.series = countDistinctSeries(partLines);
-      part.datapoints = partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
+      // A Prometheus-text line is one point of one series, and a single-point record's series are distinct.
+      part.series = job.template.wire === "prometheus" ? partLines.length : countDistinctSeries(partLines);
+      part.datapoints = job.template.wire === "prometheus" ? partLines.length : partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
       part.records = [job.index];
       part.serializeSeconds = job.serializeSeconds * (part.bytes / job.recordBytes);
       await sender.dispatch(part);
@@ -71,6 +74,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
 
   return {
     add(record) {
+      const groups = groupsByWire[record.wire];
       let batch = groups.get(record.groupKey);
       if (!batch) {
         batch = emptyBatch(record);
@@ -103,8 +107,10 @@ export function createBatcher(options: BatcherOptions): Batcher {
       for (const item of pending.splice(0)) await ("kind" in item ? sendSplit(item) : sender.dispatch(item));
     },
     async flush() {
-      for (const batch of groups.values()) await sender.dispatch(batch);
-      groups.clear();
+      for (const groups of Object.values(groupsByWire)) {
+        for (const batch of groups.values()) await sender.dispatch(batch);
+        groups.clear();
+      }
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   type EncodedRecord,
   type FormattedSeries,
   type ModelOutputRecord,
+  type PrometheusTextEncoder,
   type RecordEncoder,
   type RecordGuard,
   type RecordIssue,
@@ -15,7 +16,7 @@ import type { TenancyChecker } from "@anomaly-writer/tenancy";
 import type { WriteState } from "./batch.ts";
 import { countRawPoints } from "./count-points.ts";
 import { isPositionedRecord, type PositionedRecord } from "./positioned-record.ts";
-import type { Sink } from "./sinks/sink.ts";
+import type { BodyFormat, Sink } from "./sinks/sink.ts";
 
 /** One valid record with data, formatted and encoded for its sink. */
 export interface TakenRecord {
@@ -25,6 +26,8 @@ export interface TakenRecord {
   readonly context: Readonly<Record<string, string>>;
   /** `json_lines` sinks. */
   readonly encoded?: EncodedRecord;
+  /** The wire format of `encoded`: JSON lines, or Prometheus text when the sink takes it. */
+  readonly wire: BodyFormat;
   /** `series` sinks. */
   readonly formatted?: readonly FormattedSeries[];
   readonly bytes: number;
@@ -37,6 +40,8 @@ export interface TakenRecord {
 export interface RecordIntakeOptions {
   readonly sink: Sink;
   readonly encoder: RecordEncoder;
+  /** Single-point records as Prometheus text, for a sink that takes it (else undefined). */
+  readonly textEncoder: PrometheusTextEncoder | undefined;
   readonly metricFormat: Readonly<Record<string, string>>;
   readonly guard: RecordGuard;
   readonly now: () => number;
@@ -52,6 +57,7 @@ export interface RecordIntakeOptions {
 /** A record formatted for its sink; label sets are built only when asked (the tenancy check). */
 interface Formatted {
   readonly encoded?: EncodedRecord;
+  readonly wire: BodyFormat;
   readonly formatted?: readonly FormattedSeries[];
   readonly bytes: number;
   readonly series: number;
@@ -70,7 +76,7 @@ function formatSeries(record: ModelOutputRecord, metricFormat: Readonly<Record<s
     for (const [name, value] of Object.entries(s.labels)) bytes += name.length + value.length + 4;
     datapoints += s.values.length;
   }
-  return { formatted: series, bytes, series: series.length, datapoints, dropped, labelSets: () => series.map((s) => s.labels) };
+  return { formatted: series, wire: "json", bytes, series: series.length, datapoints, dropped, labelSets: () => series.map((s) => s.labels) };
 }
 
 /** Where an input record came from: its own position, or "record N". */
@@ -93,12 +99,20 @@ export function createRecordIntake(options: RecordIntakeOptions, state: WriteSta
     const text = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : "");
     report.refuse(position, issues, points, { url: sink.target, query_key: text("query_key"), scheduler_alias: text("scheduler_alias"), preset: text("preset") });
   };
+  const text = sink.takesPrometheusText ? options.textEncoder : undefined;
   /** Validate and encode; undefined when refused. */
   const encode = (value: unknown, where: () => string): { record: ModelOutputRecord; out: Formatted; t0: number } | undefined => {
     let t0 = performance.now();
-    // The common valid record is validated and encoded in one pass; anything else is validated
-    // first (with its errors) and then encoded.
-    let encoded = sink.format === "json_lines" ? options.encoder.encodeIfValid(value) : undefined;
+    // The common valid record is validated and encoded in one pass (as Prometheus text when it is
+    // a single-point record the sink takes so); anything else is validated first (with its
+    // errors) and then encoded.
+    let wire: BodyFormat = "json";
+    let encoded: EncodedRecord | undefined;
+    if (sink.format === "json_lines") {
+      encoded = text?.encodeIfValid(value);
+      if (encoded !== undefined) wire = "prometheus";
+      else encoded = options.encoder.encodeIfValid(value);
+    }
     let record = value as ModelOutputRecord;
     if (!encoded) {
       const parsed = safeParseRecord(value);
@@ -108,8 +122,12 @@ export function createRecordIntake(options: RecordIntakeOptions, state: WriteSta
     }
     try {
       if (sink.format === "series") return { record, out: formatSeries(record, options.metricFormat), t0 };
+      if (encoded === undefined && text !== undefined) {
+        encoded = text.encode(record);
+        if (encoded !== undefined) wire = "prometheus";
+      }
       encoded ??= options.encoder.encode(record);
-      return { record, out: ofEncoded(encoded), t0 };
+      return { record, out: ofEncoded(encoded, wire), t0 };
     } catch (error) {
       // A record valid in itself that cannot be written (a label set too large for one line).
       if (!(error instanceof RecordError)) throw error;
@@ -159,14 +177,14 @@ export function createRecordIntake(options: RecordIntakeOptions, state: WriteSta
       for (const labels of out.labelSets()) options.tenancy.check(labels, record.query_key);
     }
     const { groupKey, context } = last;
-    const { bytes, series, datapoints } = out;
+    const { bytes, series, datapoints, wire } = out;
     return out.encoded
-      ? { index, queryKey: record.query_key, groupKey, context, encoded: out.encoded, bytes, series, datapoints, serializeSeconds }
-      : { index, queryKey: record.query_key, groupKey, context, formatted: out.formatted ?? [], bytes, series, datapoints, serializeSeconds };
+      ? { index, queryKey: record.query_key, groupKey, context, encoded: out.encoded, wire, bytes, series, datapoints, serializeSeconds }
+      : { index, queryKey: record.query_key, groupKey, context, formatted: out.formatted ?? [], wire, bytes, series, datapoints, serializeSeconds };
   };
 }
 
 /** A `json_lines` sink's record: the encoder's answer (its lazy label sets stay unread unless asked). */
-function ofEncoded(encoded: EncodedRecord): Formatted {
-  return { encoded, bytes: encoded.bytes, series: encoded.series, datapoints: encoded.datapoints, dropped: encoded.dropped, labelSets: () => encoded.labelSets };
+function ofEncoded(encoded: EncodedRecord, wire: BodyFormat): Formatted {
+  return { encoded, wire, bytes: encoded.bytes, series: encoded.series, datapoints: encoded.datapoints, dropped: encoded.dropped, labelSets: () => encoded.labelSets };
 }

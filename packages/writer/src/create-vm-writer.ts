@@ -2,7 +2,7 @@ import type { ResolvedConfig } from "@anomaly-writer/config";
 import { RememberedSet } from "@anomaly-writer/common";
 import { createQueuedDelivery, type QueuedDelivery } from "@anomaly-writer/delivery";
 import { createWriterMetrics, type ProbeResult, type WriterMetrics } from "@anomaly-writer/healthcheck";
-import { createRecordEncoder, type ResolvedRecordLimits } from "@anomaly-writer/metric-format";
+import { createPrometheusTextEncoder, createRecordEncoder, type ResolvedRecordLimits } from "@anomaly-writer/metric-format";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
 import type { Transport } from "@anomaly-writer/transport";
 import type { WriteProgress } from "./create-batch-sender.ts";
@@ -118,6 +118,7 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     logger,
     limiter,
     encoder,
+    textEncoder,
     metricFormat: writerConfig.metricFormat,
     tenancy,
     tenantSensitive: writerConfig.tenantId === "multitenant" || ["vm_account_id", "vm_project_id"].some((k) => Object.hasOwn(writerConfig.metricFormat, k)),
@@ -138,6 +139,8 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
     labelCacheSize: writerConfig.metricPrefixCacheMaxEntries,
   });
+  // Single-point series as Prometheus text, where the sink takes it (vm, wire_format auto).
+  const textEncoder = sink.takesPrometheusText ? createPrometheusTextEncoder({ metricFormat: writerConfig.metricFormat, maxLineBytes: Math.min(1024 * 1024, maxRequestBytes) }) : undefined;
   const tenancy =
     sink.kind === "vm" || sink.kind === "remote_write"
       ? createTenancyChecker({

@@ -1,6 +1,6 @@
 import type { QueuedDelivery } from "@anomaly-writer/delivery";
 import type { WriterMetrics } from "@anomaly-writer/healthcheck";
-import type { RecordEncoder, RecordGuard } from "@anomaly-writer/metric-format";
+import type { PrometheusTextEncoder, RecordEncoder, RecordGuard } from "@anomaly-writer/metric-format";
 import type { RememberedSet } from "@anomaly-writer/common";
 import type { TenancyChecker } from "@anomaly-writer/tenancy";
 import type { WriteState } from "./batch.ts";
@@ -22,6 +22,8 @@ export interface WritePipeline {
   readonly logger: WriterLogger;
   readonly limiter: LogLimiter;
   readonly encoder: RecordEncoder;
+  /** Single-point records as Prometheus text, for a sink that takes it. */
+  readonly textEncoder: PrometheusTextEncoder | undefined;
   readonly metricFormat: Readonly<Record<string, string>>;
   readonly tenancy: TenancyChecker | undefined;
   readonly tenantSensitive: boolean;

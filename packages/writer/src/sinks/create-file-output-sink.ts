@@ -11,6 +11,7 @@ export function createFileOutputSink(file: FileOutputConfig, maxInFlight: number
     kind: "file",
     target,
     format: "json_lines",
+    takesPrometheusText: false,
     bodyEncoding: "utf8",
     mergeable: true,
     maxInFlight,

@@ -1,6 +1,6 @@
 import type { WriterConfig } from "@anomaly-writer/config";
 import type { SendOptions } from "@anomaly-writer/delivery";
-import { probeHealth, probeWrite, readTargetStartTime, type TargetStartTime } from "@anomaly-writer/healthcheck";
+import { probeHealth, probeWrite, readTargetStartTime, type ProbeResult, type TargetStartTime } from "@anomaly-writer/healthcheck";
 import { createTransport, redactUrl, TransportError, type AttemptInfo, type Transport } from "@anomaly-writer/transport";
 import { readServerLimits, resolveFlagsUrl, type ServerLimits } from "../read-server-limits.ts";
 import { resolveTransportOptions, resolveWriterEndpoints } from "../resolve-writer-options.ts";
@@ -11,6 +11,8 @@ export interface HttpTargetOptions {
   /** The import path: vm's (import_json_path or /api/v1/import) or remote write's /api/v1/write. */
   readonly importPath: { readonly importJsonPath?: string } | { readonly path: string };
   readonly requestOptions: { readonly contentType?: string; readonly headers?: Readonly<Record<string, string>> };
+  /** Other body formats it takes, each to its own path (under the same tenant prefix): vm's `prometheus` text. */
+  readonly otherFormats?: Readonly<Record<string, { readonly path: string; readonly contentType: string }>>;
   /** Restarts can be seen on `{datasource_url}/metrics` (a VictoriaMetrics single node). */
   readonly startTimeOnMetrics: boolean;
   /** A transport to use instead of one made from the config (not closed by close()). */
@@ -26,18 +28,28 @@ export interface HttpTarget {
   readonly importUrl: string;
   readonly healthUrl: string;
   readonly flagsUrl: string;
+  /** The import URL of each other format (credentials redacted). */
+  readonly formatUrls: Readonly<Record<string, string>>;
   send(body: Uint8Array, options: SendOptions): Promise<number>;
   isAlive(): Promise<boolean>;
   readStartTime?(): Promise<TargetStartTime>;
   readServerLimits(timeoutMs: number): Promise<ServerLimits>;
-  probe(): ReturnType<typeof probeBoth>;
+  probe(): ReturnType<typeof probeAll>;
   close(): Promise<void>;
 }
 
 const PROBE_TIMEOUT_MS = 2000;
 
-function probeBoth(transport: Transport, healthUrl: string, importUrl: string) {
-  return Promise.all([probeHealth(transport, healthUrl), probeWrite(transport, importUrl)]).then(([health, write]) => ({ health, write }));
+/** Probe the health URL and every import URL: the write probe is the first that fails, else the main one. */
+async function probeAll(transport: Transport, healthUrl: string, importUrl: string, others: readonly { readonly format: string; readonly url: string }[]) {
+  const [health, write, ...rest] = await Promise.all([probeHealth(transport, healthUrl), probeWrite(transport, importUrl), ...others.map((o) => probeWrite(transport, o.url))]);
+  const failed = rest.findIndex((result) => !result.ok);
+  if (write.ok && failed >= 0) {
+    const other = rest[failed] as ProbeResult;
+    const format = others[failed]?.format ?? "";
+    return { health, write: { ...other, reason: `${other.reason} (${format} bodies go there; set writer.wire_format: json to send JSON lines only)` } };
+  }
+  return { health, write };
 }
 
 /** Create the transport (unless given), the URLs and the checks of an HTTP sink. */
@@ -58,14 +70,22 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
   let checks: Transport | undefined;
   const checkTransport = () => (checks ??= options.transport ?? createTransport({ ...resolveTransportOptions(writer), retry: { attempts: 1 } }));
   const metricsUrl = `${datasourceUrl.replace(/\/+$/, "")}/metrics`;
+  const others = Object.entries(options.otherFormats ?? {}).map(([format, other]) => ({
+    format,
+    url: resolveWriterEndpoints(writer, { path: other.path }).importUrl,
+    requestOptions: { ...options.requestOptions, contentType: other.contentType },
+  }));
+  const byFormat = new Map(others.map((other) => [other.format, other]));
   return {
     target: redactUrl(endpoints.importUrl),
     importUrl: redactUrl(endpoints.importUrl),
     healthUrl: redactUrl(endpoints.healthUrl),
     flagsUrl: redactUrl(resolveFlagsUrl(datasourceUrl)),
+    formatUrls: Object.fromEntries(others.map((other) => [other.format, redactUrl(other.url)])),
     async send(body, send) {
-      const response = await transport.post(endpoints.importUrl, body, {
-        ...options.requestOptions,
+      const other = send.format === undefined ? undefined : byFormat.get(send.format);
+      const response = await transport.post(other?.url ?? endpoints.importUrl, body, {
+        ...(other?.requestOptions ?? options.requestOptions),
         context: send.context,
         ...(send.signal !== undefined ? { signal: send.signal } : {}),
         ...(send.attempts !== undefined ? { retry: { attempts: send.attempts } } : {}),
@@ -83,7 +103,7 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
         ),
     ...(options.startTimeOnMetrics ? { readStartTime: () => readTargetStartTime(checkTransport(), metricsUrl, PROBE_TIMEOUT_MS) } : {}),
     readServerLimits: (timeoutMs) => readServerLimits(checkTransport(), datasourceUrl, { timeoutMs }),
-    probe: () => probeBoth(transport, endpoints.healthUrl, endpoints.importUrl),
+    probe: () => probeAll(transport, endpoints.healthUrl, endpoints.importUrl, others),
     async close() {
       if (options.transport) return;
       await transport.close();

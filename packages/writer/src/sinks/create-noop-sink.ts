@@ -7,6 +7,7 @@ export function createNoopSink(): Sink {
     kind: "noop",
     target: "noop",
     format: "json_lines",
+    takesPrometheusText: false,
     bodyEncoding: "utf8",
     mergeable: true,
     maxInFlight: 1,

@@ -24,6 +24,7 @@ export function createRemoteWriteSink(options: Omit<HttpTargetOptions, "importPa
     ...http,
     kind: "remote_write",
     format: "series",
+    takesPrometheusText: false,
     bodyEncoding: "base64",
     mergeable: false,
     maxInFlight: 1,

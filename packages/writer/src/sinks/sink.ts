@@ -3,6 +3,9 @@ import type { ProbeResult } from "@anomaly-writer/healthcheck";
 import type { FormattedSeries } from "@anomaly-writer/metric-format";
 import type { ServerLimits } from "../read-server-limits.ts";
 
+/** The wire format of one request body: JSON lines, or Prometheus text (vm, for single-point series). */
+export type BodyFormat = "json" | "prometheus";
+
 /** The writer classes: one sink each. */
 export type SinkKind = "vm" | "remote_write" | "file" | "noop";
 
@@ -15,12 +18,19 @@ export interface Sink extends DeliveryTarget {
   readonly kind: SinkKind;
   /** What the pipeline builds for it: JSON-lines bodies, or formatted series that `encodeSeries` turns into a body. */
   readonly format: "json_lines" | "series";
+  /**
+   * Besides JSON lines, it takes Prometheus text (`send` with `format: "prometheus"`): the
+   * pipeline then sends single-point series that way (vm with `wire_format: auto`).
+   */
+  readonly takesPrometheusText: boolean;
   /** Requests in flight at once. */
   readonly maxInFlight: number;
   /** False for noop: nothing is written, what it is given is reported as what it would write. */
   readonly writes: boolean;
   /** The import URL (credentials redacted) of an HTTP sink. */
   readonly importUrl?: string;
+  /** Where Prometheus-text bodies go (credentials redacted), when it takes them. */
+  readonly prometheusImportUrl?: string;
   /** The health URL (credentials redacted) of an HTTP sink. */
   readonly healthUrl?: string;
   /** Where the server's flags are (redacted), when it has them (VictoriaMetrics). */
