@@ -108,7 +108,7 @@ describe("deploy/alerts/anomaly-writer.rules.yml", () => {
 });
 
 /**
- * Writer A sends into a proxy that refuses every import with 400 (dead letters); writer B into a
+ * Writer A sends into a proxy that refuses every import (JSON lines and Prometheus text) with 400 (dead letters); writer B into a
  * VictoriaMetrics that demands credentials B does not have (401: credential stop). A second
  * VictoriaMetrics scrapes both every second (job "anomaly-writer"); vmalert evaluates the rules
  * file on it every second and writes the alert states back into it.
@@ -116,7 +116,7 @@ describe("deploy/alerts/anomaly-writer.rules.yml", () => {
 async function startAlertStack() {
   const refusing = await startVictoriaMetrics({ auth: { username: "vm", password: "vm-secret-in-test" } });
   stops.push(() => refusing.stop());
-  const proxy: NginxServer = await startNginx({ upstream: refusing.url, extraServerConfig: 'location = /api/v1/import { return 400 "refused by the test proxy\\n"; }' });
+  const proxy: NginxServer = await startNginx({ upstream: refusing.url, extraServerConfig: 'location ^~ /api/v1/import { return 400 "refused by the test proxy\\n"; }' });
   stops.push(() => proxy.stop());
   const config = (name: string, url: string, extra = "") => {
     const path = join(dir, `${name}.yml`);
