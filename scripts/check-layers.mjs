@@ -19,16 +19,40 @@ const ALLOWED = {
   transport: ["common"],
   healthcheck: ["common", "transport"],
   delivery: ["common", "healthcheck", "queue", "transport"],
-  writer: ["common", "config", "delivery", "file-sink", "healthcheck", "metric-format", "queue", "remote-write", "tenancy", "transport"],
+  writer: [
+    "common",
+    "config",
+    "delivery",
+    "file-sink",
+    "healthcheck",
+    "metric-format",
+    "queue",
+    "remote-write",
+    "tenancy",
+    "transport",
+  ],
   "ingest-server": ["common", "config", "healthcheck", "writer"],
   cli: ["common", "config", "healthcheck", "ingest-server", "local-vm", "transport", "writer"],
 };
 
 const root = new URL("..", import.meta.url).pathname;
-const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "packages/*/src/*.ts", "packages/*/src/**/*.ts", "apps/*/src/*.ts", "apps/*/src/**/*.ts"], {
-  cwd: root,
-  encoding: "utf8",
-})
+const files = execFileSync(
+  "git",
+  [
+    "ls-files",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+    "packages/*/src/*.ts",
+    "packages/*/src/**/*.ts",
+    "apps/*/src/*.ts",
+    "apps/*/src/**/*.ts",
+  ],
+  {
+    cwd: root,
+    encoding: "utf8",
+  },
+)
   .split("\n")
   .filter((f) => f && !/\.test\.ts$|\/testing\//.test(f));
 const IMPORT = /(?:from|import\()\s*"@anomaly-writer\/([a-z-]+)"/g;
@@ -44,13 +68,18 @@ for (const file of files) {
   const self = manifest.name.replace("@anomaly-writer/", "");
   const allowed = ALLOWED[self];
   if (!allowed) {
-    problems.push(`${packageDir}: ${manifest.name} is not in scripts/check-layers.mjs (add it, and to ARCHITECTURE.md)`);
+    problems.push(
+      `${packageDir}: ${manifest.name} is not in scripts/check-layers.mjs (add it, and to ARCHITECTURE.md)`,
+    );
     continue;
   }
   const declared = { ...manifest.dependencies, ...manifest.devDependencies };
   for (const [, name] of readFileSync(join(root, file), "utf8").matchAll(IMPORT)) {
     if (!allowed.includes(name)) problems.push(`${file}: ${self} may not import @anomaly-writer/${name}`);
-    else if (!(`@anomaly-writer/${name}` in declared)) problems.push(`${file}: imports @anomaly-writer/${name}, which ${dirname(file.replace(/\/src\/.*/, "/package.json"))}/package.json does not list`);
+    else if (!(`@anomaly-writer/${name}` in declared))
+      problems.push(
+        `${file}: imports @anomaly-writer/${name}, which ${dirname(file.replace(/\/src\/.*/, "/package.json"))}/package.json does not list`,
+      );
   }
 }
 if (problems.length > 0) {

@@ -57,7 +57,9 @@ for (const { name, dir } of packages) {
       fail(`arethetypeswrong:\n${error.stdout}${error.stderr}`);
     }
   }
-  console.log(`${problems.some((p) => p.startsWith(`${name}:`)) ? "✗" : "✓"} ${name}@${packed.version}: ${files.length} files`);
+  console.log(
+    `${problems.some((p) => p.startsWith(`${name}:`)) ? "✗" : "✓"} ${name}@${packed.version}: ${files.length} files`,
+  );
 }
 if (keepIndex < 0) rmSync(destination, { recursive: true, force: true });
 if (problems.length > 0) {

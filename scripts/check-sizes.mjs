@@ -16,13 +16,21 @@ const MAX_FUNCTION_LINES = 80;
 const MAX_CLOSURE_LINES = 200;
 
 const root = new URL("..", import.meta.url).pathname;
-const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.mjs"], { cwd: root, encoding: "utf8" })
+const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.ts", "*.mjs"], {
+  cwd: root,
+  encoding: "utf8",
+})
   .split("\n")
   .filter((f) => f && !f.includes("node_modules/") && !f.endsWith(".d.ts"));
 
 const isFunction = (node) =>
-  ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isArrowFunction(node) || ts.isMethodDeclaration(node) ||
-  ts.isGetAccessor(node) || ts.isSetAccessor(node) || ts.isConstructorDeclaration(node);
+  ts.isFunctionDeclaration(node) ||
+  ts.isFunctionExpression(node) ||
+  ts.isArrowFunction(node) ||
+  ts.isMethodDeclaration(node) ||
+  ts.isGetAccessor(node) ||
+  ts.isSetAccessor(node) ||
+  ts.isConstructorDeclaration(node);
 
 const problems = [];
 const sizes = [];
@@ -53,7 +61,8 @@ for (const file of files) {
       const where = `${file}:${lineOf(node.getStart(source)) + 1} ${name}`;
       sizes.push({ where, own, closures });
       if (own > MAX_FUNCTION_LINES) problems.push(`${where}: ${own} lines of its own (at most ${MAX_FUNCTION_LINES})`);
-      if (closures > MAX_CLOSURE_LINES) problems.push(`${where}: ${closures} lines of closures (at most ${MAX_CLOSURE_LINES})`);
+      if (closures > MAX_CLOSURE_LINES)
+        problems.push(`${where}: ${closures} lines of closures (at most ${MAX_CLOSURE_LINES})`);
       ts.forEachChild(node.body, (child) => visit(child, name));
       return;
     }
@@ -64,10 +73,13 @@ for (const file of files) {
 }
 
 if (process.argv.includes("--report")) {
-  for (const s of sizes.sort((a, b) => b.own - a.own).slice(0, 15)) console.log(`${String(s.own).padStart(4)} own ${String(s.closures).padStart(4)} closures  ${s.where}`);
+  for (const s of sizes.sort((a, b) => b.own - a.own).slice(0, 15))
+    console.log(`${String(s.own).padStart(4)} own ${String(s.closures).padStart(4)} closures  ${s.where}`);
 }
 if (problems.length > 0) {
   console.error(`${problems.length} size problem(s):\n${problems.join("\n")}`);
   process.exit(1);
 }
-console.log(`sizes: ${files.length} files within ${MAX_FILE_LINES} lines, functions within ${MAX_FUNCTION_LINES}, factories within ${MAX_CLOSURE_LINES} lines of closures`);
+console.log(
+  `sizes: ${files.length} files within ${MAX_FILE_LINES} lines, functions within ${MAX_FUNCTION_LINES}, factories within ${MAX_CLOSURE_LINES} lines of closures`,
+);

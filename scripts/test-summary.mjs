@@ -13,12 +13,16 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
-for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
   const report = JSON.parse(readFileSync(join(dir, file), "utf8"));
   const p = report.numPassedTests ?? 0;
   const f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
   const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  rows.push(`  ${file.replace(/\.json$/, "").padEnd(16)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`);
+  rows.push(
+    `  ${file.replace(/\.json$/, "").padEnd(16)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`,
+  );
   passed += p;
   failed += f;
   skipped += s;

@@ -1,7 +1,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeCertificates, startVictoriaMetrics, type TestCertificates, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import {
+  makeCertificates,
+  startVictoriaMetrics,
+  type TestCertificates,
+  type VictoriaMetricsServer,
+} from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./testing/run-cli.ts";
 
@@ -75,7 +80,10 @@ describe("config warnings and errors", () => {
   });
 
   it("a typo under ingest_server is an error (exit 2) with did-you-mean at the key; a missing key names the mapping it belongs in", async () => {
-    const typo = config("typo.yml", `writer:\n  datasource_url: ${vm.url}\ningest_server:\n  bearer_tokn: tok-Typo-1\n`);
+    const typo = config(
+      "typo.yml",
+      `writer:\n  datasource_url: ${vm.url}\ningest_server:\n  bearer_tokn: tok-Typo-1\n`,
+    );
     const run = await runCli(["check", "-c", typo.path]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
@@ -84,7 +92,9 @@ describe("config warnings and errors", () => {
     const missing = config("missing.yml", `reader:\n  class: vm\nwriter:\n  tenant_id: "0:0"\n`);
     const second = await runCli(["check", "-c", missing.path]);
     expect(second.code).toBe(2);
-    expect(second.stderr).toContain(`${missing.path} writer.datasource_url (missing; in writer at 3:1): is required for class "vm"`);
+    expect(second.stderr).toContain(
+      `${missing.path} writer.datasource_url (missing; in writer at 3:1): is required for class "vm"`,
+    );
   });
 });
 
@@ -120,7 +130,9 @@ describe("check loads every certificate, key and CA", () => {
     const run = await runCli(["check", "-c", path]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${where(empty)} writer.bearer_token_file: file ${empty} is empty: it holds no token`);
-    expect(run.stderr).toContain(`${where(empty, 2)} ingest_server.bearer_token_file: file ${empty} is empty: it holds no token`);
+    expect(run.stderr).toContain(
+      `${where(empty, 2)} ingest_server.bearer_token_file: file ${empty} is empty: it holds no token`,
+    );
   });
 
   it("serve refuses the same at start with the same named error, before listening", async () => {

@@ -26,7 +26,11 @@ ingest_server:
 ${extra}`;
 
 const post = (base: string, token: string, record: unknown) =>
-  httpSend(`${base}/api/v1/outputs`, { method: "POST", body: JSON.stringify(record), headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+  httpSend(`${base}/api/v1/outputs`, {
+    method: "POST",
+    body: JSON.stringify(record),
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  });
 const metric = async (base: string, token: string, name: string) => {
   const text = (await httpSend(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })).body;
   return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
@@ -49,7 +53,10 @@ describe("serve: config reload", () => {
       // A broken file: refused with its line, the running config (second-token, "after") stays.
       writeFileSync(file, `${configText("third-token", "broken")}  max_body_size: lots\n`);
       child.kill("SIGHUP");
-      await waitForText(() => child.output().stderr, /config reload \(SIGHUP\) refused; the running config stays:[\s\S]*sighup\.yml:\d+:\d+ ingest_server\.max_body_size/);
+      await waitForText(
+        () => child.output().stderr,
+        /config reload \(SIGHUP\) refused; the running config stays:[\s\S]*sighup\.yml:\d+:\d+ ingest_server\.max_body_size/,
+      );
       expect((await post(base, "third-token", faultRecord("reload_a", 4))).status).toBe(401);
       expect((await post(base, "second-token", faultRecord("reload_a", 5))).status).toBe(200);
       expect(await metric(base, "second-token", "anomaly_writer_config_last_reload_successful")).toBe(0);

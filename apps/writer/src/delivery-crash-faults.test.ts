@@ -4,7 +4,16 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterEach, describe, expect, it } from "vitest";
-import { faultKey, faultRecord, killLeftoverServes, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
+import {
+  faultKey,
+  faultRecord,
+  killLeftoverServes,
+  startServe,
+  startStream,
+  verifyDelivery,
+  waitForEmptyQueue,
+  waitForText,
+} from "./testing/fault-stream.ts";
 import { finished, runCli } from "./testing/run-cli.ts";
 
 // Crashes of VictoriaMetrics that lose what it acknowledged in its last seconds (1.79 keeps recent
@@ -14,7 +23,10 @@ const dir = mkdtempSync(join(tmpdir(), "aw-crash-faults-"));
 
 function config(name: string, url: string) {
   const path = join(dir, `${name}.yml`);
-  writeFileSync(path, `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n`);
+  writeFileSync(
+    path,
+    `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n`,
+  );
   return path;
 }
 
@@ -72,7 +84,12 @@ describe("durable delivery across repeated crashes", () => {
       await sleep(1000);
       await stream.stop();
       await waitForEmptyQueue(serve.base);
-      const { missing } = await verifyDelivery(`3 VM kills (seed ${seed}, down ${downs.join("/")} ms)`, vm, "f_kills", stream.acknowledged);
+      const { missing } = await verifyDelivery(
+        `3 VM kills (seed ${seed}, down ${downs.join("/")} ms)`,
+        vm,
+        "f_kills",
+        stream.acknowledged,
+      );
       serve.child.kill("SIGTERM");
       expect((await finished(serve.child)).code).toBe(0);
       expect(stderr()).not.toContain("MaxListenersExceededWarning");
@@ -88,7 +105,10 @@ describe("durable delivery across repeated crashes", () => {
       await waitForEmptyQueue(serve.base);
       // Up for 2 s or more, so that the next one starts in another second (the start time has
       // whole seconds; a restart within the second it started is the README's known limit).
-      for (const deadline = Date.now() + 10_000; Number(/^vm_app_uptime_seconds (\d+)/m.exec((await vm.request("/metrics")).body)?.[1] ?? 0) < 2; ) {
+      for (
+        const deadline = Date.now() + 10_000;
+        Number(/^vm_app_uptime_seconds (\d+)/m.exec((await vm.request("/metrics")).body)?.[1] ?? 0) < 2;
+      ) {
         if (Date.now() > deadline) throw new Error("VictoriaMetrics' uptime did not reach 2 s");
         await sleep(100);
       }
@@ -149,10 +169,17 @@ describe("durable delivery across repeated crashes", () => {
       const after = await startedAt();
       // Killed within the second it started, VictoriaMetrics comes back with the same start time:
       // then its uptime tells that the window was sent to an earlier process.
-      console.log(`[fault] one-shot write: VictoriaMetrics start time ${before} before the kill, ${after} after${before === after ? " (the same second)" : ""}`);
+      console.log(
+        `[fault] one-shot write: VictoriaMetrics start time ${before} before the kill, ${after} after${before === after ? " (the same second)" : ""}`,
+      );
       const second = await runCli(["write", "-c", cfg, "-i", empty]);
       expect(second.code).toBe(0);
-      const { missing } = await verifyDelivery("one-shot write, then VM SIGKILL", vm, "f_oneshot", new Set(records.map(faultKey)));
+      const { missing } = await verifyDelivery(
+        "one-shot write, then VM SIGKILL",
+        vm,
+        "f_oneshot",
+        new Set(records.map(faultKey)),
+      );
       expect(second.stderr).toMatch(/sending again \d+ entries/);
       expect(missing).toEqual([]);
     });

@@ -5,7 +5,15 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterEach, describe, expect, it } from "vitest";
-import { faultRecord, killLeftoverServes, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
+import {
+  faultRecord,
+  killLeftoverServes,
+  startServe,
+  startStream,
+  verifyDelivery,
+  waitForEmptyQueue,
+  waitForText,
+} from "./testing/fault-stream.ts";
 import { finished, runCli, startCli } from "./testing/run-cli.ts";
 
 // The queue's own disk and directory going wrong: full, shared by two writers, damaged.
@@ -13,7 +21,10 @@ const dir = mkdtempSync(join(tmpdir(), "aw-disk-faults-"));
 
 function config(name: string, url: string, queuePath: string, queueExtra = "", timeout = "500ms") {
   const path = join(dir, `${name}.yml`);
-  writeFileSync(path, `writer:\n  datasource_url: ${url}\n  timeout: ${timeout}\n  queue:\n    path: ${queuePath}\n${queueExtra}`);
+  writeFileSync(
+    path,
+    `writer:\n  datasource_url: ${url}\n  timeout: ${timeout}\n  queue:\n    path: ${queuePath}\n${queueExtra}`,
+  );
   return path;
 }
 
@@ -26,7 +37,10 @@ async function withVm(run: (vm: VictoriaMetricsServer) => Promise<void>) {
   }
 }
 
-const segmentsIn = (path: string) => readdirSync(path).filter((f) => /^seg-\d+\.log$/.test(f)).sort();
+const segmentsIn = (path: string) =>
+  readdirSync(path)
+    .filter((f) => /^seg-\d+\.log$/.test(f))
+    .sort();
 
 /** Mount a tmpfs of `size` at a new directory; undefined (with the reason printed) where mounting is not permitted. */
 function mountTmpfs(size: string): { path: string; unmount: () => void } | undefined {
@@ -123,7 +137,10 @@ describe("durable delivery when the queue's disk or directory goes wrong", () =>
       const first = await startServe(cfg, port);
       const stream = startStream(() => first.base, "f_damaged", { everyMs: 2, perPost: 200 });
       for (const deadline = Date.now() + 30_000; segmentsIn(queuePath).length < 3; await sleep(100)) {
-        if (Date.now() > deadline) throw new Error(`the queue has ${segmentsIn(queuePath).length} segments; responses ${JSON.stringify(Object.fromEntries(stream.statuses))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `the queue has ${segmentsIn(queuePath).length} segments; responses ${JSON.stringify(Object.fromEntries(stream.statuses))}`,
+          );
       }
       await stream.stop();
       first.child.kill("SIGTERM");
@@ -133,7 +150,10 @@ describe("durable delivery when the queue's disk or directory goes wrong", () =>
       const refusedWith = async (problem: string) => {
         const serve = await startServe(cfg, port, { anyHealth: true });
         const health = await httpSend(`${serve.base}/health`);
-        const post = await httpSend(`${serve.base}/api/v1/outputs`, { method: "POST", body: JSON.stringify(faultRecord("f_damaged_refused", 0)) });
+        const post = await httpSend(`${serve.base}/api/v1/outputs`, {
+          method: "POST",
+          body: JSON.stringify(faultRecord("f_damaged_refused", 0)),
+        });
         serve.child.kill("SIGTERM");
         await finished(serve.child);
         expect(health.status).toBe(503);
@@ -164,4 +184,3 @@ describe("durable delivery when the queue's disk or directory goes wrong", () =>
     });
   }, 90_000);
 });
-

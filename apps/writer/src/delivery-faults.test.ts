@@ -2,10 +2,25 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import {
+  freePort,
+  httpSend,
+  startNginx,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+} from "@anomaly-writer/test-stack";
 import fc from "fast-check";
-import { freePort, httpSend, startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deadLetterKeys, faultRecord, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForMoreAcknowledged, waitForText } from "./testing/fault-stream.ts";
+import {
+  deadLetterKeys,
+  faultRecord,
+  startServe,
+  startStream,
+  verifyDelivery,
+  waitForEmptyQueue,
+  waitForMoreAcknowledged,
+  waitForText,
+} from "./testing/fault-stream.ts";
 import { finished, runCli } from "./testing/run-cli.ts";
 
 // Fault tests of the durable queue: real processes, bounded in time, each ends by reading
@@ -21,7 +36,10 @@ afterAll(async () => {
 
 function config(name: string, url: string, queueExtra = "") {
   const path = join(dir, `${name}.yml`);
-  writeFileSync(path, `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n${queueExtra}`);
+  writeFileSync(
+    path,
+    `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n${queueExtra}`,
+  );
   return path;
 }
 
@@ -109,8 +127,11 @@ describe("durable delivery under faults", () => {
     const proxy = await startNginx({
       upstream: vm.url,
       // 503/429 at random (bursts); 400 for the bodies whose length ends in 7: a bad body stays bad on retry.
-      extraHttpConfig: 'split_clients "${request_id}" $fault { 8% "503"; 5% "429"; * "ok"; } map $content_length $bad_body { ~7$ "1"; default "0"; }',
-      extraServerConfig: 'if ($fault = "503") { return 503 "injected"; } if ($fault = "429") { return 429 "injected"; } if ($bad_body = "1") { return 400 "injected bad request"; }',
+      extraHttpConfig:
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an nginx variable, not a template
+        'split_clients "${request_id}" $fault { 8% "503"; 5% "429"; * "ok"; } map $content_length $bad_body { ~7$ "1"; default "0"; }',
+      extraServerConfig:
+        'if ($fault = "503") { return 503 "injected"; } if ($fault = "429") { return 429 "injected"; } if ($bad_body = "1") { return 400 "injected bad request"; }',
     });
     try {
       const port = await freePort();
@@ -120,7 +141,9 @@ describe("durable delivery under faults", () => {
       // Catch-up merges entries into fewer requests, so run until each fault was met (a 400 that
       // split a merged request down to the bad entry, dead-lettered) and at least 300 records went in.
       const deadLetters = join(dir, "queue-proxy-faults", "dead-letters.jsonl");
-      const met = () => ["503", "429"].every((code) => proxy.accessLog().some((l) => l.split(" ")[2] === code)) && deadLetterKeys(deadLetters).size > 0;
+      const met = () =>
+        ["503", "429"].every((code) => proxy.accessLog().some((l) => l.split(" ")[2] === code)) &&
+        deadLetterKeys(deadLetters).size > 0;
       await waitForMoreAcknowledged(stream, 300);
       for (const deadline = Date.now() + 30_000; !met() && Date.now() < deadline; ) await sleep(200);
       await stream.stop();
@@ -145,22 +168,22 @@ describe("durable delivery under faults", () => {
   it("5. queue cap reached: clients get 429, nothing acknowledged is dropped", async () => {
     const own = await startVictoriaMetrics();
     try {
-    const port = await freePort();
-    const serve = await startServe(config("cap", own.url, "    max_size: 256KiB\n"), port);
-    own.signal("SIGSTOP");
-    const stream = startStream(() => serve.base, "f_cap", { everyMs: 5, perPost: 50 });
-    const deadline = Date.now() + 20_000;
-    while (!stream.statuses.has(429) && Date.now() < deadline) await sleep(50);
-    await stream.stop();
-    own.signal("SIGCONT");
-    await waitForEmptyQueue(serve.base);
-    const { missing } = await verifyDelivery("queue cap", own, "f_cap", stream.acknowledged);
-    serve.child.kill("SIGTERM");
-    await finished(serve.child);
-    console.log(`[fault] queue cap: responses ${JSON.stringify(Object.fromEntries(stream.statuses))}`);
-    expect(stream.statuses.get(429)).toBeGreaterThan(0);
-    expect(stream.acknowledged.size).toBeGreaterThan(0);
-    expect(missing).toEqual([]);
+      const port = await freePort();
+      const serve = await startServe(config("cap", own.url, "    max_size: 256KiB\n"), port);
+      own.signal("SIGSTOP");
+      const stream = startStream(() => serve.base, "f_cap", { everyMs: 5, perPost: 50 });
+      const deadline = Date.now() + 20_000;
+      while (!stream.statuses.has(429) && Date.now() < deadline) await sleep(50);
+      await stream.stop();
+      own.signal("SIGCONT");
+      await waitForEmptyQueue(serve.base);
+      const { missing } = await verifyDelivery("queue cap", own, "f_cap", stream.acknowledged);
+      serve.child.kill("SIGTERM");
+      await finished(serve.child);
+      console.log(`[fault] queue cap: responses ${JSON.stringify(Object.fromEntries(stream.statuses))}`);
+      expect(stream.statuses.get(429)).toBeGreaterThan(0);
+      expect(stream.acknowledged.size).toBeGreaterThan(0);
+      expect(missing).toEqual([]);
     } finally {
       await own.stop();
     }
@@ -175,8 +198,19 @@ describe("durable delivery under faults", () => {
       fc.string(),
       fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
       fc.constantFrom('{"query_key":"x","labels":', "[1,2", "{", '{"query_key": 5}', "null", "[]", '"text"'),
-      fc.record({ query_key: fc.oneof(fc.string(), fc.integer()), labels: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), timestamps: fc.array(fc.oneof(fc.integer(), fc.double())), outputs: fc.dictionary(fc.string(), fc.array(fc.oneof(fc.double(), fc.constant(null), fc.string()))) }).map((r) => JSON.stringify(r)),
-      fc.string({ minLength: 5000, maxLength: 20_000 }).map((huge) => JSON.stringify({ ...faultRecord("f_fuzz_bad", 0), labels: { [huge.slice(0, 300) || "k"]: huge } })),
+      fc
+        .record({
+          query_key: fc.oneof(fc.string(), fc.integer()),
+          labels: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
+          timestamps: fc.array(fc.oneof(fc.integer(), fc.double())),
+          outputs: fc.dictionary(fc.string(), fc.array(fc.oneof(fc.double(), fc.constant(null), fc.string()))),
+        })
+        .map((r) => JSON.stringify(r)),
+      fc
+        .string({ minLength: 5000, maxLength: 20_000 })
+        .map((huge) =>
+          JSON.stringify({ ...faultRecord("f_fuzz_bad", 0), labels: { [huge.slice(0, 300) || "k"]: huge } }),
+        ),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.oneof(bad, fc.constant("GOOD")), { minLength: 1, maxLength: 12 }), async (lines) => {
@@ -197,7 +231,16 @@ describe("durable delivery under faults", () => {
     expect(serve.child.exitCode).toBeNull();
     // The same kind of input through `write`: exit 1, an error per bad line, the good lines written.
     const file = join(dir, "fuzz.jsonl");
-    writeFileSync(file, [JSON.stringify(faultRecord("f_fuzz_cli", 1)), "\u0000\u0001garbage", '{"query_key":', JSON.stringify({ ...faultRecord("f_fuzz_cli", 2), timestamps: ["x"] }), JSON.stringify(faultRecord("f_fuzz_cli", 3))].join("\n"));
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(faultRecord("f_fuzz_cli", 1)),
+        "\u0000\u0001garbage",
+        '{"query_key":',
+        JSON.stringify({ ...faultRecord("f_fuzz_cli", 2), timestamps: ["x"] }),
+        JSON.stringify(faultRecord("f_fuzz_cli", 3)),
+      ].join("\n"),
+    );
     const cfg = join(dir, "fuzz-write.yml");
     writeFileSync(cfg, `writer:\n  datasource_url: ${vm.url}\n`);
     const run = await runCli(["write", "-c", cfg, "-i", file]);

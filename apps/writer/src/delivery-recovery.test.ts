@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { afterEach, describe, expect, it } from "vitest";
-import { killLeftoverServes, startServe, startStream, verifyDelivery, waitForEmptyQueue, waitForText } from "./testing/fault-stream.ts";
+import {
+  killLeftoverServes,
+  startServe,
+  startStream,
+  verifyDelivery,
+  waitForEmptyQueue,
+  waitForText,
+} from "./testing/fault-stream.ts";
 import { finished } from "./testing/run-cli.ts";
 
 // How delivery comes back after an outage: at the configured rate, and soon.
@@ -12,7 +19,10 @@ const dir = mkdtempSync(join(tmpdir(), "aw-recovery-"));
 
 function config(name: string, url: string, queueExtra = "") {
   const path = join(dir, `${name}.yml`);
-  writeFileSync(path, `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n${queueExtra}`);
+  writeFileSync(
+    path,
+    `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n${queueExtra}`,
+  );
   return path;
 }
 
@@ -48,14 +58,18 @@ describe("recovery after an outage", () => {
   it("H. catch-up and the replay of the window after a crash keep to rate_limit", async () => {
     await withVm(async (vm) => {
       const timedLog = join(dir, "timed.log");
-      const proxy = await startNginx({ upstream: vm.url, extraHttpConfig: `log_format timed '$msec $request_method $status $request_length'; access_log ${timedLog} timed;` });
+      const proxy = await startNginx({
+        upstream: vm.url,
+        extraHttpConfig: `log_format timed '$msec $request_method $status $request_length'; access_log ${timedLog} timed;`,
+      });
       try {
         const rate = 32 * 1024;
         const serve = await startServe(config("rate", proxy.url, "    rate_limit: 32KiB\n"), await freePort());
         const stderr = () => serve.child.output().stderr;
         // About 120 KB offered as fast as serve takes it: a backlog the limit must spread out.
         const stream = startStream(() => serve.base, "f_rate", { everyMs: 5, perPost: 20 });
-        for (const deadline = Date.now() + 20_000; stream.acknowledged.size < 800 && Date.now() < deadline; ) await sleep(20);
+        for (const deadline = Date.now() + 20_000; stream.acknowledged.size < 800 && Date.now() < deadline; )
+          await sleep(20);
         await stream.stop();
         await sleep(1000);
         vm.signal("SIGKILL");
@@ -72,7 +86,9 @@ describe("recovery after an outage", () => {
           .map((f) => ({ at: Number(f[0]), bytes: Number(f[3]) }));
         const total = posts.reduce((n, p) => n + p.bytes, 0);
         const excess = excessOverRate(posts, rate);
-        console.log(`[fault] rate_limit ${rate} B/s: ${posts.length} requests, ${total} bytes over ${((posts.at(-1)?.at ?? 0) - (posts[0]?.at ?? 0)).toFixed(1)} s; most beyond the rate over any span: ${Math.round(excess)} bytes`);
+        console.log(
+          `[fault] rate_limit ${rate} B/s: ${posts.length} requests, ${total} bytes over ${((posts.at(-1)?.at ?? 0) - (posts[0]?.at ?? 0)).toFixed(1)} s; most beyond the rate over any span: ${Math.round(excess)} bytes`,
+        );
         expect(total).toBeGreaterThan(3 * rate);
         // One second of burst, plus the requests' headers and meta lines.
         expect(excess).toBeLessThan(rate * 1.1 + 300 * posts.length);
@@ -94,14 +110,19 @@ describe("recovery after an outage", () => {
       await sleep(9000);
       await vm.restart();
       const back = Date.now();
-      await waitForText(stderr, /answers its health check again: sending now instead of waiting out a [\d.]+ s backoff/);
+      await waitForText(
+        stderr,
+        /answers its health check again: sending now instead of waiting out a [\d.]+ s backoff/,
+      );
       const resumedAfter = Date.now() - back;
       await stream.stop();
       await waitForEmptyQueue(serve.base);
       const { missing } = await verifyDelivery("resume after a 9 s outage", vm, "f_resume", stream.acknowledged);
       serve.child.kill("SIGTERM");
       await finished(serve.child);
-      console.log(`[fault] resume after a 9 s outage: sending again ${(resumedAfter / 1000).toFixed(1)} s after VictoriaMetrics answered; ${stderr().match(/instead of waiting out a [\d.]+ s backoff/)?.[0]}`);
+      console.log(
+        `[fault] resume after a 9 s outage: sending again ${(resumedAfter / 1000).toFixed(1)} s after VictoriaMetrics answered; ${stderr().match(/instead of waiting out a [\d.]+ s backoff/)?.[0]}`,
+      );
       expect(missing).toEqual([]);
     });
   }, 60_000);

@@ -7,7 +7,11 @@ import { UsageError } from "./exit-codes.ts";
  * errors into a UsageError (its message lists every problem in the same form). The warnings of a
  * config that fails are logged too: an unknown key often explains a missing one.
  */
-export async function loadRunnerConfig(path: string | undefined, env: Record<string, string | undefined>, logger: ConsolaInstance): Promise<ResolvedConfig> {
+export async function loadRunnerConfig(
+  path: string | undefined,
+  env: Record<string, string | undefined>,
+  logger: ConsolaInstance,
+): Promise<ResolvedConfig> {
   if (!path) throw new UsageError("a config file is required: -c CONFIG");
   try {
     const config = await loadConfig(path, { env });

@@ -1,7 +1,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, httpSend, startNginx, startVictoriaMetrics, startVmagent, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import {
+  freePort,
+  httpSend,
+  startNginx,
+  startVictoriaMetrics,
+  startVmagent,
+  type VictoriaMetricsServer,
+} from "@anomaly-writer/test-stack";
 import { afterAll, describe, expect, it } from "vitest";
 import { startServe, verifyDelivery, waitForEmptyQueue } from "./testing/fault-stream.ts";
 import { startRetryingLoad } from "./testing/retrying-load.ts";
@@ -33,7 +40,12 @@ function outputsFile(name: string, queryKey: string, records: number, points = 2
   const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000;
   const timestamps = Array.from({ length: points }, (_, i) => t0 + i * 60_000);
   const lines = Array.from({ length: records }, (_, n) => {
-    const outputs = Object.fromEntries(["anomaly_score", "y", "yhat", "yhat_lower", "yhat_upper"].map((v, k) => [v, timestamps.map((_, i) => n + k / 10 + i)]));
+    const outputs = Object.fromEntries(
+      ["anomaly_score", "y", "yhat", "yhat_lower", "yhat_upper"].map((v, k) => [
+        v,
+        timestamps.map((_, i) => n + k / 10 + i),
+      ]),
+    );
     return JSON.stringify({ query_key: queryKey, labels: { instance: `h${n}` }, timestamps, outputs });
   });
   const path = join(dir, `${name}.jsonl`);
@@ -53,7 +65,9 @@ describe("Beyond one writer", () => {
   it("three serve instances behind nginx, each with its own queue: one SIGKILLed under load and restarted, nothing acknowledged is lost", async () => {
     const vm = await started(startVictoriaMetrics());
     const ports = [await freePort(), await freePort(), await freePort()];
-    const configs = ports.map((_, i) => writeConfig(`lb-${i}`, vm.url, `  queue:\n    path: ${join(dir, `queue-lb-${i}`)}\n`));
+    const configs = ports.map((_, i) =>
+      writeConfig(`lb-${i}`, vm.url, `  queue:\n    path: ${join(dir, `queue-lb-${i}`)}\n`),
+    );
     const instances = await Promise.all(ports.map((port, i) => startServe(configs[i] ?? "", port)));
     stops.push(async () => instances.forEach((s) => s.child.kill("SIGKILL")));
     const lb = await started(
@@ -61,7 +75,8 @@ describe("Beyond one writer", () => {
         upstream: ports.map((port) => `http://127.0.0.1:${port}`),
         upstreamServerParameters: "max_fails=1 fail_timeout=1s",
         // A refused connection, or 503/429 from a busy instance, goes to the next instance.
-        extraServerConfig: "proxy_next_upstream error timeout http_503 http_429 non_idempotent; proxy_connect_timeout 1s;",
+        extraServerConfig:
+          "proxy_next_upstream error timeout http_503 http_429 non_idempotent; proxy_connect_timeout 1s;",
       }),
     );
     const load = startRetryingLoad(() => lb.url, "scale_lb", { workers: 3, perPost: 10 });
@@ -81,8 +96,15 @@ describe("Beyond one writer", () => {
       await waitForIngested(restarted.base); // nginx sends to it again
       await load.stop();
       await Promise.all(instances.map((s) => waitForEmptyQueue(s.base)));
-      const { missing, duplicates } = await verifyDelivery("nginx + 3 serve, one SIGKILLed", vm, "scale_lb", load.acknowledged);
-      console.log(`[scale-out] victim held ${pendingOfVictim} queued entries when killed; client saw ${JSON.stringify(Object.fromEntries(load.statuses))}; duplicates ${duplicates}`);
+      const { missing, duplicates } = await verifyDelivery(
+        "nginx + 3 serve, one SIGKILLed",
+        vm,
+        "scale_lb",
+        load.acknowledged,
+      );
+      console.log(
+        `[scale-out] victim held ${pendingOfVictim} queued entries when killed; client saw ${JSON.stringify(Object.fromEntries(load.statuses))}; duplicates ${duplicates}`,
+      );
       expect(pendingOfVictim).toBeGreaterThanOrEqual(5);
       expect(load.unacknowledged).toBe(0);
       expect(load.acknowledged.size).toBeGreaterThan(600);
@@ -96,11 +118,16 @@ describe("Beyond one writer", () => {
   }, 90_000);
 
   it("an HA pair writing the same outputs: VictoriaMetrics with -dedup.minScrapeInterval keeps each point once", async () => {
-    const [dedup, plain] = await Promise.all([started(startVictoriaMetrics({ flags: ["-dedup.minScrapeInterval=1ms"] })), started(startVictoriaMetrics())]);
+    const [dedup, plain] = await Promise.all([
+      started(startVictoriaMetrics({ flags: ["-dedup.minScrapeInterval=1ms"] })),
+      started(startVictoriaMetrics()),
+    ]);
     const input = outputsFile("ha", "scale_ha", 200, 3);
     // Both members of the pair write the same file at the same time, into each storage.
     const runs = await Promise.all(
-      [dedup, plain].flatMap((vm, v) => [0, 1].map((member) => runCli(["write", "-c", writeConfig(`ha-${v}-${member}`, vm.url), "-i", input]))),
+      [dedup, plain].flatMap((vm, v) =>
+        [0, 1].map((member) => runCli(["write", "-c", writeConfig(`ha-${v}-${member}`, vm.url), "-i", input])),
+      ),
     );
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     expect(await pointsOf(plain, "scale_ha")).toEqual({ series: 1000, points: 6000, repeated: 3000 }); // both wrote everything
@@ -108,7 +135,9 @@ describe("Beyond one writer", () => {
     // A query sees each point once: 3 points per series over the range.
     const query = `sum(count_over_time({for="scale_ha"}[1h]))`;
     const counted = async (vm: VictoriaMetricsServer) => {
-      const res = await vm.request(`/api/v1/query?query=${encodeURIComponent(query)}&time=${Math.floor(Date.now() / 1000)}`);
+      const res = await vm.request(
+        `/api/v1/query?query=${encodeURIComponent(query)}&time=${Math.floor(Date.now() / 1000)}`,
+      );
       return (JSON.parse(res.body) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1];
     };
     expect(await counted(dedup)).toBe("3000");
@@ -123,7 +152,9 @@ describe("Beyond one writer", () => {
     expect(run.code, run.stderr).toBe(0);
     // vmagent forwards asynchronously: wait until each storage holds everything (or time out).
     for (const vm of [first, second]) {
-      await expect.poll(async () => (await pointsOf(vm, "scale_relay")).points, { timeout: 20_000, interval: 200 }).toBe(4000);
+      await expect
+        .poll(async () => (await pointsOf(vm, "scale_relay")).points, { timeout: 20_000, interval: 200 })
+        .toBe(4000);
       expect(await pointsOf(vm, "scale_relay")).toEqual({ series: 2000, points: 4000, repeated: 0 });
     }
     const [a, b] = [await first.exportSeries('{for="scale_relay"}'), await second.exportSeries('{for="scale_relay"}')];
@@ -135,16 +166,28 @@ describe("Beyond one writer", () => {
     // All outputs of one input series (same `for` and `instance`) go to the same storage.
     const shard = (n: number) =>
       `- action: hashmod\n  source_labels: [for, instance]\n  modulus: 2\n  target_label: __tmp_shard\n- action: keep\n  source_labels: [__tmp_shard]\n  regex: "${n}"\n`;
-    const vmagent = await started(startVmagent({ remoteWrite: [first.url, second.url], urlRelabelConfigs: [shard(0), shard(1)] }));
-    const run = await runCli(["write", "-c", writeConfig("shard", vmagent.url), "-i", outputsFile("shard", "scale_shard", 400)]);
+    const vmagent = await started(
+      startVmagent({ remoteWrite: [first.url, second.url], urlRelabelConfigs: [shard(0), shard(1)] }),
+    );
+    const run = await runCli([
+      "write",
+      "-c",
+      writeConfig("shard", vmagent.url),
+      "-i",
+      outputsFile("shard", "scale_shard", 400),
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    const total = async () => (await pointsOf(first, "scale_shard")).points + (await pointsOf(second, "scale_shard")).points;
+    const total = async () =>
+      (await pointsOf(first, "scale_shard")).points + (await pointsOf(second, "scale_shard")).points;
     await expect.poll(total, { timeout: 20_000, interval: 200 }).toBe(4000);
     const byInstance = async (vm: VictoriaMetricsServer) => {
       const names = new Map<string, Set<string>>();
       for (const s of await vm.exportSeries('{for="scale_shard"}')) {
         expect(Object.keys(s.metric).sort()).toEqual(["__name__", "for", "instance"]);
-        names.set(s.metric.instance ?? "", (names.get(s.metric.instance ?? "") ?? new Set()).add(s.metric.__name__ ?? ""));
+        names.set(
+          s.metric.instance ?? "",
+          (names.get(s.metric.instance ?? "") ?? new Set()).add(s.metric.__name__ ?? ""),
+        );
       }
       return names;
     };
@@ -160,10 +203,14 @@ describe("Beyond one writer", () => {
 async function waitForQueuedEntries(base: string, count: number): Promise<number> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const text = await httpSend(`${base}/metrics`).then((r) => r.body, () => "");
+    const text = await httpSend(`${base}/metrics`).then(
+      (r) => r.body,
+      () => "",
+    );
     const pending = Number(/^anomaly_writer_queue_pending_entries (\d+)$/m.exec(text)?.[1] ?? 0);
     if (pending >= count) return pending;
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} entries queued at ${base} within 20 s (${pending})`);
+    if (Date.now() > deadline)
+      throw new Error(`fewer than ${count} entries queued at ${base} within 20 s (${pending})`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -171,8 +218,16 @@ async function waitForQueuedEntries(base: string, count: number): Promise<number
 /** Wait until serve at `base` has acknowledged an ingest request. */
 async function waitForIngested(base: string): Promise<void> {
   const deadline = Date.now() + 20_000;
-  const served = /^anomaly_writer_ingest_requests_total\{[^}]*path="\/api\/v1\/outputs"[^}]*code="200"[^}]*\} ([1-9]\d*)$/m;
-  while (!served.test(await httpSend(`${base}/metrics`).then((r) => r.body, () => ""))) {
+  const served =
+    /^anomaly_writer_ingest_requests_total\{[^}]*path="\/api\/v1\/outputs"[^}]*code="200"[^}]*\} ([1-9]\d*)$/m;
+  while (
+    !served.test(
+      await httpSend(`${base}/metrics`).then(
+        (r) => r.body,
+        () => "",
+      ),
+    )
+  ) {
     if (Date.now() > deadline) throw new Error(`${base} received no ingest request within 20 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -17,7 +17,12 @@ const file = (name: string, text: string) => {
 const now = Date.now() - 60_000;
 const records = (name: string, count: number) =>
   Array.from({ length: count }, (_, i) =>
-    JSON.stringify({ query_key: name, labels: { instance: `h${i}` }, timestamps: [now, now + 1000], outputs: { anomaly_score: [i, i + 0.5] } }),
+    JSON.stringify({
+      query_key: name,
+      labels: { instance: `h${i}` },
+      timestamps: [now, now + 1000],
+      outputs: { anomaly_score: [i, i + 0.5] },
+    }),
   ).join("\n");
 
 let vm: VictoriaMetricsServer;
@@ -30,14 +35,25 @@ afterAll(async () => {
 
 describe("writer classes through the CLI", () => {
   it("remote_write with a durable queue: a one-shot write sends what it queued, read back exactly", async () => {
-    const config = file("rw-queue.yml", `writer:
+    const config = file(
+      "rw-queue.yml",
+      `writer:
   class: remote_write
   datasource_url: ${vm.url}
   metric_format: {__name__: "rwq_$VAR", for: "$QUERY_KEY"}
   queue:
     path: ${join(dir, "rw-queue")}
-`);
-    const run = await runCli(["write", "-c", config, "-i", file("rw.jsonl", records("rwq", 20)), "--log-format", "json"]);
+`,
+    );
+    const run = await runCli([
+      "write",
+      "-c",
+      config,
+      "-i",
+      file("rw.jsonl", records("rwq", 20)),
+      "--log-format",
+      "json",
+    ]);
     expect(run.stderr).not.toMatch(/stay queued/);
     expect(run.code).toBe(0);
     const series = await vm.exportSeries('{__name__="rwq_anomaly_score"}');
@@ -51,12 +67,23 @@ describe("writer classes through the CLI", () => {
 
   it("file: reports what it wrote as written, not as what it would write", async () => {
     const out = join(dir, "out.jsonl");
-    const config = file("file.yml", `writer:
+    const config = file(
+      "file.yml",
+      `writer:
   class: file
   file:
     path: ${out}
-`);
-    const run = await runCli(["write", "-c", config, "-i", file("f.jsonl", records("filed", 3)), "--log-format", "json"]);
+`,
+    );
+    const run = await runCli([
+      "write",
+      "-c",
+      config,
+      "-i",
+      file("f.jsonl", records("filed", 3)),
+      "--log-format",
+      "json",
+    ]);
     expect(run.code).toBe(0);
     const summary = `${run.stdout}${run.stderr}`;
     expect(summary).toMatch(/written: 3 records, 3 series, 6 datapoints/);

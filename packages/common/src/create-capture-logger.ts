@@ -13,7 +13,20 @@ export function createCaptureLogger(): CaptureLogger {
   const record =
     (level: string) =>
     (message: string, ...args: unknown[]) => {
-      lines.push([level, message, ...args.map((a) => (a instanceof Error ? `${a.message} ${a.stack ?? ""}` : JSON.stringify(a)))].join(" "));
+      lines.push(
+        [
+          level,
+          message,
+          ...args.map((a) => (a instanceof Error ? `${a.message} ${a.stack ?? ""}` : JSON.stringify(a))),
+        ].join(" "),
+      );
     };
-  return { lines, text: () => lines.join("\n"), debug: record("debug"), info: record("info"), warn: record("warn"), error: record("error") };
+  return {
+    lines,
+    text: () => lines.join("\n"),
+    debug: record("debug"),
+    info: record("info"),
+    warn: record("warn"),
+    error: record("error"),
+  };
 }

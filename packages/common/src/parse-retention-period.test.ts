@@ -14,6 +14,7 @@ describe("parseRetentionPeriod", () => {
   });
 
   it("answers undefined for what is not a retention period", () => {
-    for (const text of ["", "0", "0d", "-1", "1m", "1 d", "y", "1e3", "abc"]) expect(parseRetentionPeriod(text)).toBeUndefined();
+    for (const text of ["", "0", "0d", "-1", "1m", "1 d", "y", "1e3", "abc"])
+      expect(parseRetentionPeriod(text)).toBeUndefined();
   });
 });

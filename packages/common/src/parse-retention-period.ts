@@ -2,7 +2,13 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** VictoriaMetrics' units of `-retentionPeriod`; a bare number counts months of 31 days. */
-const UNIT_MS: Readonly<Record<string, number>> = { h: HOUR_MS, d: DAY_MS, w: 7 * DAY_MS, y: 365 * DAY_MS, "": 31 * DAY_MS };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  h: HOUR_MS,
+  d: DAY_MS,
+  w: 7 * DAY_MS,
+  y: 365 * DAY_MS,
+  "": 31 * DAY_MS,
+};
 
 const RETENTION = /^(\d+(?:\.\d+)?|\.\d+)([hdwy]?)$/;
 

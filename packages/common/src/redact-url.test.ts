@@ -11,7 +11,9 @@ describe("redactUrl", () => {
   });
 
   it("redacts credential-like query parameters and keeps the others", () => {
-    expect(redactUrl("http://vm/internal/force_flush?authKey=s3cret")).toBe("http://vm/internal/force_flush?authKey=<redacted>");
+    expect(redactUrl("http://vm/internal/force_flush?authKey=s3cret")).toBe(
+      "http://vm/internal/force_flush?authKey=<redacted>",
+    );
     expect(redactUrl("http://host/?authKey=abc&x=1")).toBe("http://host/?authKey=<redacted>&x=1");
     expect(redactUrl("http://host/?access_token=abc#frag")).toBe("http://host/?access_token=<redacted>#frag");
     expect(redactUrl("http://vm/x?extra_label=a%3Db&token=t&access_token=u&api_key=k&password=p#frag")).toBe(
@@ -30,7 +32,12 @@ describe("redactUrl", () => {
   });
 
   it("leaves URLs without credentials alone", () => {
-    for (const url of ["http://127.0.0.1:8428", "http://host:8428/vm", "https://vm.example.com/insert/0:0/prometheus/api/v1/import", "http://[::1]:8428/health"]) {
+    for (const url of [
+      "http://127.0.0.1:8428",
+      "http://host:8428/vm",
+      "https://vm.example.com/insert/0:0/prometheus/api/v1/import",
+      "http://[::1]:8428/health",
+    ]) {
       expect(redactUrl(url)).toBe(url);
     }
   });

@@ -2,7 +2,8 @@
 export const REDACTED = "<redacted>";
 
 /** Query parameter names that are credentials as a whole (VictoriaMetrics' `authKey`, signatures...). */
-const SECRET_PARAM = /^(?:auth_?key|(?:access_|id_|refresh_)?token|password|passwd|pass|pwd|secret|client_secret|api_?key|apikey|key|authorization|bearer|sig|signature|x-amz-signature)$/i;
+const SECRET_PARAM =
+  /^(?:auth_?key|(?:access_|id_|refresh_)?token|password|passwd|pass|pwd|secret|client_secret|api_?key|apikey|key|authorization|bearer|sig|signature|x-amz-signature)$/i;
 /** Names that hold a credential word anywhere (`db_password`, `api_token`, `x-secret-value`). */
 const SECRET_PARAM_PART = /password|passwd|token|secret|api[_-]?key/i;
 

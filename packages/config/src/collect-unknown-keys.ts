@@ -1,6 +1,6 @@
 import * as v from "valibot";
-import type { KeyPath } from "./parse-yaml.ts";
 import { LabelMapSchema } from "./label-map-schema.ts";
+import type { KeyPath } from "./parse-yaml.ts";
 import { isMapping } from "./scalar-field.ts";
 import type { PendingWarning } from "./schema-context.ts";
 import { suggestKey } from "./suggest-key.ts";
@@ -25,7 +25,16 @@ export interface UnknownKey extends PendingWarning {
 }
 
 /** Sections of a vmanomaly config that are not ours: never reported as unknown. */
-const VMANOMALY_SECTIONS = new Set(["reader", "models", "model", "schedulers", "scheduler", "settings", "server", "preset"]);
+const VMANOMALY_SECTIONS = new Set([
+  "reader",
+  "models",
+  "model",
+  "schedulers",
+  "scheduler",
+  "settings",
+  "server",
+  "preset",
+]);
 
 /**
  * Put in a section's `v.pipe` to make its unknown keys (and those of the mappings under it)
@@ -43,7 +52,9 @@ export function findObjectSchema(schema: unknown): (ObjectLike & { readonly refu
     return { ...(s as ObjectLike), refuses: false };
   }
   if (s.pipe) {
-    const refuses = s.pipe.some((item) => (item as Wrapped).type === "metadata" && isRefusal((item as Wrapped).metadata));
+    const refuses = s.pipe.some(
+      (item) => (item as Wrapped).type === "metadata" && isRefusal((item as Wrapped).metadata),
+    );
     for (const item of s.pipe) {
       const found = item === schema ? undefined : findObjectSchema(item);
       if (found) return { ...found, refuses: found.refuses || refuses };
@@ -54,7 +65,7 @@ export function findObjectSchema(schema: unknown): (ObjectLike & { readonly refu
 }
 
 function isRefusal(metadata: unknown): boolean {
-  return isMapping(metadata) && metadata["unknownKeys"] === "error";
+  return isMapping(metadata) && metadata.unknownKeys === "error";
 }
 
 /** The item schema of an array inside optional / nullable / pipe wrappers, if any. */
@@ -75,10 +86,17 @@ function findArrayItemSchema(schema: unknown): unknown {
  * undocumented keys), errors under a section marked with `refuseUnknownKeys`. In `v.looseObject`
  * sections (the root) only a near miss of one of our sections is reported.
  */
-export function collectUnknownKeys(schema: unknown, value: unknown, path: KeyPath = [], refusing = false): UnknownKey[] {
+export function collectUnknownKeys(
+  schema: unknown,
+  value: unknown,
+  path: KeyPath = [],
+  refusing = false,
+): UnknownKey[] {
   if (Array.isArray(value)) {
     const item = findArrayItemSchema(schema);
-    return item === undefined ? [] : value.flatMap((element, index) => collectUnknownKeys(item, element, [...path, index], refusing));
+    return item === undefined
+      ? []
+      : value.flatMap((element, index) => collectUnknownKeys(item, element, [...path, index], refusing));
   }
   const object = findObjectSchema(schema);
   if (object === undefined || !isMapping(value)) return [];
@@ -94,7 +112,14 @@ export function collectUnknownKeys(schema: unknown, value: unknown, path: KeyPat
     } else if (object.type === "loose_object" && path.length === 0) {
       const near = VMANOMALY_SECTIONS.has(key) ? undefined : suggestKey(key, Object.keys(object.entries));
       const isError = near !== undefined && findObjectSchema(object.entries[near])?.refuses === true;
-      if (near !== undefined) found.push({ path: [key], kind: "unknown-key", message: sectionNearMiss(near, isError), preferKey: true, isError });
+      if (near !== undefined)
+        found.push({
+          path: [key],
+          kind: "unknown-key",
+          message: sectionNearMiss(near, isError),
+          preferKey: true,
+          isError,
+        });
     }
   }
   return found;

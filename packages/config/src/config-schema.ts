@@ -43,7 +43,7 @@ export function createConfigSchema(context: SchemaContext) {
       rootMessage,
     ),
     v.transform((root): ResolvedSections => {
-      const queries = isMapping(root.reader) ? root.reader["queries"] : undefined;
+      const queries = isMapping(root.reader) ? root.reader.queries : undefined;
       return {
         writer: root.writer,
         monitoring: root.monitoring,

@@ -62,13 +62,12 @@ export class ConfigError extends Error {
   readonly issues: readonly ConfigIssue[];
   readonly warnings: readonly ConfigWarning[];
 
-  constructor(
-    issues: readonly ConfigIssue[],
-    options?: { cause?: unknown; warnings?: readonly ConfigWarning[] },
-  ) {
+  constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown; warnings?: readonly ConfigWarning[] }) {
     const lines = issues.map(formatConfigIssue);
     super(
-      lines.length === 1 ? `[config] ${lines[0]}` : `[config] ${lines.length} problems in the config:\n${lines.join("\n")}`,
+      lines.length === 1
+        ? `[config] ${lines[0]}`
+        : `[config] ${lines.length} problems in the config:\n${lines.join("\n")}`,
       options,
     );
     this.issues = issues;

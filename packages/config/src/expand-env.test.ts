@@ -48,13 +48,13 @@ describe("%{ENV} in configs", () => {
   });
 
   it("expands inside quoted strings", () => {
-    const text = 'writer:\n  datasource_url: "http://%{HOST}:%{PORT}/prefix/"\n  user: \'%{USER}\'\n';
+    const text = "writer:\n  datasource_url: \"http://%{HOST}:%{PORT}/prefix/\"\n  user: '%{USER}'\n";
     const config = parseConfig(text, { env: { HOST: "vm", PORT: "8428", USER: "svc-writer" } });
     expect(config.writer).toMatchObject({ datasourceUrl: "http://vm:8428/prefix", user: "svc-writer" });
   });
 
   it("reports positions as written when several placeholders on one line change its length", () => {
-    const text = "writer:\n  datasource_url: %{A}%{B}  \n  tenant_id: \"%{SHORT}:%{LONGER_NAME}x\"\n  timeout: %{T} \n";
+    const text = 'writer:\n  datasource_url: %{A}%{B}  \n  tenant_id: "%{SHORT}:%{LONGER_NAME}x"\n  timeout: %{T} \n';
     const error = expectIssues(
       text,
       [
@@ -62,7 +62,15 @@ describe("%{ENV} in configs", () => {
         { path: "writer.tenant_id", needle: '"%{SHORT}', message: "is not a tenant" },
         { path: "writer.timeout", needle: "%{T}", message: "is not a duration" },
       ],
-      { env: { A: "very-long-expansion-for-a", B: ".example:8428", SHORT: "1", LONGER_NAME: "2", T: "forever-and-a-day" } },
+      {
+        env: {
+          A: "very-long-expansion-for-a",
+          B: ".example:8428",
+          SHORT: "1",
+          LONGER_NAME: "2",
+          T: "forever-and-a-day",
+        },
+      },
     );
     expect(error.issues).toHaveLength(3);
   });
@@ -90,12 +98,15 @@ describe("%{ENV} in configs", () => {
   });
 
   it("an unresolved placeholder in a comment is ignored", () => {
-    expect(parseConfig("writer:\n  datasource_url: http://vm:8428 # or %{VM_URL}\n").writer.datasourceUrl).toBe("http://vm:8428");
+    expect(parseConfig("writer:\n  datasource_url: http://vm:8428 # or %{VM_URL}\n").writer.datasourceUrl).toBe(
+      "http://vm:8428",
+    );
   });
 
   it("never prints the expanded value of a secret", () => {
     const secret = "hunter2-very-secret";
-    const text = "writer:\n  datasource_url: http://vm:8428\n  bearer_token: %{TOKEN}\n  bearer_token_file: /run/token\n  password: %{PASSWORD}\n";
+    const text =
+      "writer:\n  datasource_url: http://vm:8428\n  bearer_token: %{TOKEN}\n  bearer_token_file: /run/token\n  password: %{PASSWORD}\n";
     const result = safeParseConfig(text, { env: { TOKEN: secret, PASSWORD: secret }, checkFiles: false });
     expect(result.success).toBe(false);
     expect(JSON.stringify(result)).not.toContain(secret);

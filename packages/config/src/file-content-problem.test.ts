@@ -64,7 +64,10 @@ describe("certificate and key pairs", () => {
   it("a matching pair is accepted; a key file that also holds the certificate too", () => {
     const combined = file("combined.pem", `${readText(certs.serverCertFile)}${readText(certs.serverKeyFile)}`);
     const text = `${WRITER}ingest_server:\n  tls_cert_file: ${certs.serverCertFile}\n  tls_key_file: ${combined}\n`;
-    expect(parseConfig(text, { cwd: dir }).ingestServer).toMatchObject({ tlsCertFile: certs.serverCertFile, tlsKeyFile: combined });
+    expect(parseConfig(text, { cwd: dir }).ingestServer).toMatchObject({
+      tlsCertFile: certs.serverCertFile,
+      tlsKeyFile: combined,
+    });
   });
 
   it("an unparsable certificate, a file without PEM, an encrypted key, an empty file", () => {
@@ -75,7 +78,11 @@ describe("certificate and key pairs", () => {
       `${WRITER}  tls_cert_file: ${broken}\n  tls_key_file: ${certs.encryptedKeyFile}\n` +
       `ingest_server:\n  tls_cert_file: ${notPem}\n  tls_key_file: ${empty}\n`;
     expect(problems(text)).toEqual([
-      expect.stringMatching(new RegExp(`^${escape(at(text, broken, "writer.tls_cert_file"))}file ${escape(broken)}: its certificate cannot be parsed \\(.+\\)$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^${escapeText(at(text, broken, "writer.tls_cert_file"))}file ${escapeText(broken)}: its certificate cannot be parsed \\(.+\\)$`,
+        ),
+      ),
       `${at(text, certs.encryptedKeyFile, "writer.tls_key_file")}file ${certs.encryptedKeyFile} holds a private key encrypted with a passphrase, which is not supported: decrypt it (openssl pkey -in KEY -out KEY.plain)`,
       `${at(text, notPem, "ingest_server.tls_cert_file")}file ${notPem} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
       `${at(text, empty, "ingest_server.tls_key_file")}file ${empty} is empty: it holds no private key`,
@@ -121,13 +128,19 @@ describe("token files", () => {
   it("a client token file holds one token; the ingest server's holds one per line", () => {
     const two = file("two-tokens", "token-one\ntoken-two\n");
     const text = `${WRITER}  bearer_token_file: ${two}\ningest_server:\n  bearer_token_file: ${two}\n`;
-    expect(problems(text)).toEqual([`${at(text, two, "writer.bearer_token_file")}file ${two} holds several lines: a bearer_token_file holds one token`]);
-    expect(parseConfig(`${WRITER}ingest_server:\n  bearer_token_file: ${two}\n`).ingestServer.bearerTokenFile).toBe(two);
+    expect(problems(text)).toEqual([
+      `${at(text, two, "writer.bearer_token_file")}file ${two} holds several lines: a bearer_token_file holds one token`,
+    ]);
+    expect(parseConfig(`${WRITER}ingest_server:\n  bearer_token_file: ${two}\n`).ingestServer.bearerTokenFile).toBe(
+      two,
+    );
   });
 
   it("messages never show what a file holds", () => {
     const secret = file("secret-token", "tok-Never-Shown-4b1e9\ntok-Never-Shown-2\n");
-    const result = safeParseConfig(`${WRITER}  bearer_token_file: ${secret}\n  tls_cert_file: ${secret}\n  tls_key_file: ${secret}\n`);
+    const result = safeParseConfig(
+      `${WRITER}  bearer_token_file: ${secret}\n  tls_cert_file: ${secret}\n  tls_key_file: ${secret}\n`,
+    );
     expect(result.success).toBe(false);
     expect(JSON.stringify(result)).not.toContain("tok-Never-Shown");
   });
@@ -142,6 +155,6 @@ function readText(path: string): string {
   return readFileSync(path, "utf8");
 }
 
-function escape(text: string): string {
+function escapeText(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

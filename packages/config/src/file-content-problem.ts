@@ -19,7 +19,8 @@ export function fileContentProblem(path: string, content: FileContent): string |
   const stat = statSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return undefined; // the path check reports it
   if (!stat.isFile()) return `${path} is not a regular file`;
-  if (stat.size > MAX_CONTENT_FILE_BYTES) return `file ${path} is ${stat.size} bytes: more than a ${describe(content)} file may have (4 MiB)`;
+  if (stat.size > MAX_CONTENT_FILE_BYTES)
+    return `file ${path} is ${stat.size} bytes: more than a ${describe(content)} file may have (4 MiB)`;
   const text = readFileSync(path, "utf8");
   if (text.trim() === "") return `file ${path} is empty: it holds no ${describe(content)}`;
   switch (content) {
@@ -30,7 +31,9 @@ export function fileContentProblem(path: string, content: FileContent): string |
     case "private-key":
       return privateKeyProblem(path, text);
     case "bearer-token":
-      return /[\r\n]/.test(text.trim()) ? `file ${path} holds several lines: a bearer_token_file holds one token` : undefined;
+      return /[\r\n]/.test(text.trim())
+        ? `file ${path} holds several lines: a bearer_token_file holds one token`
+        : undefined;
     case "bearer-tokens":
       return undefined;
   }
@@ -56,7 +59,8 @@ function certificateProblem(path: string, text: string, wanted: string): string 
   const blocks = text.match(CERTIFICATE_BLOCK) ?? [];
   if (blocks.length === 0) {
     const labels = pemLabels(text);
-    if (labels.some((label) => label.endsWith("PRIVATE KEY"))) return `file ${path} holds a private key, not ${wanted}: ${SWAPPED}`;
+    if (labels.some((label) => label.endsWith("PRIVATE KEY")))
+      return `file ${path} holds a private key, not ${wanted}: ${SWAPPED}`;
     if (labels.length > 0) return `file ${path} holds a PEM ${labels[0]}, not ${wanted} (-----BEGIN CERTIFICATE-----)`;
     return `file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`;
   }
@@ -90,7 +94,8 @@ function privateKeyProblem(path: string, text: string): string | undefined {
   }
   if (!labels.some((label) => label.endsWith("PRIVATE KEY"))) {
     if (labels.includes("CERTIFICATE")) return `file ${path} holds a certificate, not a private key: ${SWAPPED}`;
-    if (labels.length > 0) return `file ${path} holds a PEM ${labels[0]}, not a private key (-----BEGIN PRIVATE KEY-----)`;
+    if (labels.length > 0)
+      return `file ${path} holds a PEM ${labels[0]}, not a private key (-----BEGIN PRIVATE KEY-----)`;
     return `file ${path} holds no PEM private key (-----BEGIN PRIVATE KEY-----)`;
   }
   try {

@@ -2,9 +2,9 @@ import { isAbsolute, resolve } from "node:path";
 import * as v from "valibot";
 import { ByteSizeSchema } from "./byte-size-schema.ts";
 import { crossCheck } from "./cross-check.ts";
+import { BooleanSchema } from "./queue-schema.ts";
 import { integerSchema, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
 import type { SchemaContext } from "./schema-context.ts";
-import { BooleanSchema } from "./queue-schema.ts";
 
 /** `writer.file` (ours): where `class: file` writes VictoriaMetrics JSON lines. */
 export interface FileOutputConfig {
@@ -26,13 +26,16 @@ export function createFileOutputSchema(context: SchemaContext) {
     sectionGuard(),
     v.object(entries, sectionMessage),
     crossCheck<FileInput>(["path"], (f, report) => {
-      if (f.path === undefined) report("path", "is required when writer.file is present: the file to write JSON lines to");
+      if (f.path === undefined)
+        report("path", "is required when writer.file is present: the file to write JSON lines to");
     }),
-    v.transform((f): FileOutputConfig => ({
-      path: isAbsolute(f.path ?? "") ? (f.path ?? "") : resolve(context.cwd, f.path ?? ""),
-      maxBytes: f.max_size ?? 64 * 1024 * 1024,
-      maxFiles: f.max_files ?? 5,
-      fsync: f.fsync ?? true,
-    })),
+    v.transform(
+      (f): FileOutputConfig => ({
+        path: isAbsolute(f.path ?? "") ? (f.path ?? "") : resolve(context.cwd, f.path ?? ""),
+        maxBytes: f.max_size ?? 64 * 1024 * 1024,
+        maxFiles: f.max_files ?? 5,
+        fsync: f.fsync ?? true,
+      }),
+    ),
   );
 }

@@ -1,8 +1,8 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type FileContent, fileContentProblem } from "./file-content-problem.ts";
-import type { SchemaContext } from "./schema-context.ts";
 import { describeValue, scalarField } from "./scalar-field.ts";
+import type { SchemaContext } from "./schema-context.ts";
 
 /** Why `path` is not a readable file, or undefined when it is. */
 export function fileProblem(path: string): string | undefined {

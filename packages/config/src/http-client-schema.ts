@@ -85,7 +85,11 @@ export function createHttpClientChecks<T extends HttpClientInput>(context?: Sche
 }
 
 /** Applies defaults and camelCases the HTTP client keys of a valid section at `path`. */
-export function resolveHttpClientConfig(input: HttpClientInput, context: SchemaContext, path: KeyPath): HttpClientConfig {
+export function resolveHttpClientConfig(
+  input: HttpClientInput,
+  context: SchemaContext,
+  path: KeyPath,
+): HttpClientConfig {
   if (input.password !== undefined && input.user === undefined) {
     context.warn({
       path: [...path, "password"],
@@ -99,7 +103,9 @@ export function resolveHttpClientConfig(input: HttpClientInput, context: SchemaC
   return {
     ...(user !== undefined && { user }),
     ...(input.password !== undefined && { password: input.password }),
-    ...(input.bearer_token !== undefined && { bearerToken: resolveToken(input.bearer_token, context, [...path, "bearer_token"]) }),
+    ...(input.bearer_token !== undefined && {
+      bearerToken: resolveToken(input.bearer_token, context, [...path, "bearer_token"]),
+    }),
     ...(input.bearer_token_file !== undefined && { bearerTokenFile: input.bearer_token_file }),
     timeoutMs: input.timeout ?? DEFAULT_TIMEOUT_MS,
     verifyTls: input.verify_tls ?? true,

@@ -13,7 +13,10 @@ export const HttpUrlSchema = scalarField((value, report): string => {
     return "";
   }
   if (typeof value !== "string") {
-    const hint = describeValue(value) === "a mapping" ? " (in YAML, {...} is a mapping: replace the placeholder with the URL)" : "";
+    const hint =
+      describeValue(value) === "a mapping"
+        ? " (in YAML, {...} is a mapping: replace the placeholder with the URL)"
+        : "";
     report(`must be ${FORM}, got ${describeValue(value)}${hint}`);
     return "";
   }

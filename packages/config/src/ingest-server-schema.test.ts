@@ -9,7 +9,8 @@ import { expectIssues } from "./testing/expect-issue.ts";
 const WRITER = "writer:\n  datasource_url: http://vm:8428\n";
 /** A config with the writer section and an `ingest_server:` section made of `lines` (each indented by two spaces). */
 const withSection = (...lines: string[]) => `${WRITER}ingest_server:\n${lines.map((line) => `  ${line}\n`).join("")}`;
-const parse = (text: string, env: Record<string, string> = {}) => parseConfig(text, { checkFiles: false, env, cwd: "/etc/aw" });
+const parse = (text: string, env: Record<string, string> = {}) =>
+  parseConfig(text, { checkFiles: false, env, cwd: "/etc/aw" });
 
 const DEFAULTS = {
   listen: { host: "127.0.0.1", port: 8490 },
@@ -142,12 +143,18 @@ describe("ingest_server:", () => {
       "  - user: svc",
       "    password: y",
     );
-    const error = expectIssues(text, [{ path: "ingest_server.users.2.user", needle: "a:b", message: "must not contain ':'" }]);
+    const error = expectIssues(text, [
+      { path: "ingest_server.users.2.user", needle: "a:b", message: "must not contain ':'" },
+    ]);
     const messages = error.issues.map((i) => `${i.path}: ${i.message}`);
-    expect(messages).toContain("ingest_server.users.0.password: is required (missing or empty): empty passwords are not accepted");
+    expect(messages).toContain(
+      "ingest_server.users.0.password: is required (missing or empty): empty passwords are not accepted",
+    );
     expect(messages).toContain("ingest_server.users.1.user: is required (missing or empty): the basic auth user name");
     expect(error.message).not.toContain("only-a-password");
-    expectIssues(withSection("users: svc"), [{ path: "ingest_server.users", needle: "svc", message: "must be a list of {user, password}" }]);
+    expectIssues(withSection("users: svc"), [
+      { path: "ingest_server.users", needle: "svc", message: "must be a list of {user, password}" },
+    ]);
     expectIssues(withSection("users:", "  - {user: a, password: p}", "  - {user: a, password: q}"), [
       { path: "ingest_server.users.1.user", needle: "a, password: q", message: 'names user "a" a second time' },
     ]);
@@ -156,30 +163,58 @@ describe("ingest_server:", () => {
   it("a user entry without a password: missing in that entry, at the entry's position", () => {
     const text = withSection("users:", "  - user: svc", "    password: p", "  - user: ops");
     expectIssues(text, [
-      { path: "ingest_server.users.1.password", needle: "user: ops", missingIn: "ingest_server.users.1", message: "is required" },
+      {
+        path: "ingest_server.users.1.password",
+        needle: "user: ops",
+        missingIn: "ingest_server.users.1",
+        message: "is required",
+      },
     ]);
   });
 
   it("refuses unknown keys (a misspelt credential must not leave the endpoint open), with did-you-mean, at the key", () => {
-    const text = withSection("max_body_sise: 1024", "bearer_tokn: x", "users:", "  - user: svc", "    password: p", "    pasword: q");
+    const text = withSection(
+      "max_body_sise: 1024",
+      "bearer_tokn: x",
+      "users:",
+      "  - user: svc",
+      "    password: p",
+      "    pasword: q",
+    );
     const refused = "unknown keys are refused in this section (a misspelt key could leave authentication or TLS unset)";
     const error = expectIssues(
       text,
       [
-        { path: "ingest_server.max_body_sise", needle: "max_body_sise", message: `is not an ingest_server parameter: ${refused}. Did you mean \`max_body_size\`?` },
+        {
+          path: "ingest_server.max_body_sise",
+          needle: "max_body_sise",
+          message: `is not an ingest_server parameter: ${refused}. Did you mean \`max_body_size\`?`,
+        },
         { path: "ingest_server.bearer_tokn", needle: "bearer_tokn", message: "Did you mean `bearer_token`?" },
-        { path: "ingest_server.users.0.pasword", needle: "pasword", message: "is not an ingest_server.users parameter: unknown keys are refused" },
+        {
+          path: "ingest_server.users.0.pasword",
+          needle: "pasword",
+          message: "is not an ingest_server.users parameter: unknown keys are refused",
+        },
       ],
       { path: "/etc/aw/vmanomaly.yml" },
     );
-    expect(error.message).toContain(`/etc/aw/vmanomaly.yml:4:3 ingest_server.max_body_sise: is not an ingest_server parameter: ${refused}`);
+    expect(error.message).toContain(
+      `/etc/aw/vmanomaly.yml:4:3 ingest_server.max_body_sise: is not an ingest_server parameter: ${refused}`,
+    );
     expect(error.issues).toHaveLength(3);
     expect(error.warnings).toEqual([]);
   });
 
   it("refuses a top-level section that looks like a misspelt ingest_server; other near misses warn", () => {
     const text = `${WRITER}ingest_sever:\n  bearer_token: x\nmonitorng:\n  pull: {}\nserver:\n  port: 8490\n`;
-    expectIssues(text, [{ path: "ingest_sever", needle: "ingest_sever", message: "Did you mean `ingest_server`? A misspelt ingest_server section" }]);
+    expectIssues(text, [
+      {
+        path: "ingest_sever",
+        needle: "ingest_sever",
+        message: "Did you mean `ingest_server`? A misspelt ingest_server section",
+      },
+    ]);
     const { warnings } = parse(`${WRITER}monitorng:\n  pull: {}\nserver:\n  port: 8490\n`);
     expect(warnings.map((w) => `${w.kind} ${w.path} ${w.line}:${w.column}: ${w.message}`)).toEqual([
       "unknown-key monitorng 3:1: is not a section of the config; it is ignored. Did you mean `monitoring`?",
@@ -187,7 +222,13 @@ describe("ingest_server:", () => {
   });
 
   it("expands %{ENV} in secrets and never shows them in messages", () => {
-    const text = withSection("bearer_token: %{INGEST_TOKEN}", "users:", "  - user: svc", "    password: %{INGEST_PASSWORD}", "listen: nope");
+    const text = withSection(
+      "bearer_token: %{INGEST_TOKEN}",
+      "users:",
+      "  - user: svc",
+      "    password: %{INGEST_PASSWORD}",
+      "listen: nope",
+    );
     const env = { INGEST_TOKEN: "tok-from-env-123", INGEST_PASSWORD: "pw-from-env-456" };
     const result = safeParseConfig(text, { env, checkFiles: false });
     expect(result.success).toBe(false);

@@ -79,7 +79,8 @@ const UserSchema = v.pipe(
   crossCheck<UserInput>(["user", "password"], (u, report) => {
     if (u.user === undefined) report("user", "is required (missing or empty): the basic auth user name");
     else if (u.user.includes(":")) report("user", "must not contain ':' (basic auth cannot carry it)");
-    if (u.password === undefined) report("password", "is required (missing or empty): empty passwords are not accepted");
+    if (u.password === undefined)
+      report("password", "is required (missing or empty): empty passwords are not accepted");
   }),
   v.transform((u): IngestServerUser => ({ user: u.user ?? "", password: u.password ?? "" })),
 );
@@ -97,9 +98,24 @@ const UsersSchema = v.optional(
           const seen = new Set<string>();
           dataset.value.forEach((entry, index) => {
             if (seen.has(entry.user)) {
-              const item: v.ArrayPathItem = { type: "array", origin: "value", input: dataset.value, key: index, value: entry };
-              const key: v.ObjectPathItem = { type: "object", origin: "value", input: { ...entry }, key: "user", value: entry.user };
-              addIssue({ message: `names user "${entry.user}" a second time: each user needs one entry`, path: [item, key] });
+              const item: v.ArrayPathItem = {
+                type: "array",
+                origin: "value",
+                input: dataset.value,
+                key: index,
+                value: entry,
+              };
+              const key: v.ObjectPathItem = {
+                type: "object",
+                origin: "value",
+                input: { ...entry },
+                key: "user",
+                value: entry.user,
+              };
+              addIssue({
+                message: `names user "${entry.user}" a second time: each user needs one entry`,
+                path: [item, key],
+              });
             }
             seen.add(entry.user);
           });
@@ -142,7 +158,10 @@ export function createIngestServerSchema(context: SchemaContext) {
     }),
     crossCheck<IngestServerInput>(["tls_client_ca_file", "tls_cert_file"], (s, report) => {
       if (s.tls_client_ca_file !== undefined && s.tls_cert_file === undefined) {
-        report("tls_client_ca_file", "needs tls_cert_file and tls_key_file: client certificates are verified only over TLS");
+        report(
+          "tls_client_ca_file",
+          "needs tls_cert_file and tls_key_file: client certificates are verified only over TLS",
+        );
       }
     }),
     crossCheck<IngestServerInput>(["tls_cert_file", "tls_key_file"], (s, report) => {
@@ -151,10 +170,14 @@ export function createIngestServerSchema(context: SchemaContext) {
       if (problem !== undefined) report("tls_key_file", problem);
     }),
     v.transform((s): IngestServerConfig => {
-      s.users?.forEach((entry, index) => warnAboutPasswordWhitespace(entry.password, context, ["ingest_server", "users", index, "password"]));
+      s.users?.forEach((entry, index) =>
+        warnAboutPasswordWhitespace(entry.password, context, ["ingest_server", "users", index, "password"]),
+      );
       return {
         listen: s.listen ?? DEFAULT_INGEST_LISTEN,
-        ...(s.bearer_token !== undefined && { bearerToken: resolveToken(s.bearer_token, context, ["ingest_server", "bearer_token"]) }),
+        ...(s.bearer_token !== undefined && {
+          bearerToken: resolveToken(s.bearer_token, context, ["ingest_server", "bearer_token"]),
+        }),
         ...(s.bearer_token_file !== undefined && { bearerTokenFile: s.bearer_token_file }),
         users: s.users ?? [],
         ...(s.tls_cert_file !== undefined && { tlsCertFile: s.tls_cert_file }),

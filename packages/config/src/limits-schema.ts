@@ -1,5 +1,5 @@
-import * as v from "valibot";
 import { parseRetentionPeriod } from "@anomaly-writer/common";
+import * as v from "valibot";
 import { ByteSizeSchema } from "./byte-size-schema.ts";
 import { DurationSchema } from "./duration-schema.ts";
 import { describeValue, integerSchema, scalarField, sectionGuard, sectionMessage } from "./scalar-field.ts";
@@ -28,7 +28,8 @@ export interface WriterLimitsConfig {
   readonly maxLabelBytesPerRecord?: number;
 }
 
-export const RETENTION_FORMS = "a VictoriaMetrics retention period such as 100y, 2w, 31d, 12h, or a number of months (1 = 31 days)";
+export const RETENTION_FORMS =
+  "a VictoriaMetrics retention period such as 100y, 2w, 31d, 12h, or a number of months (1 = 31 days)";
 
 /** `-retentionPeriod` syntax: a string with h/d/w/y or a bare number of months. */
 const RetentionSchema = scalarField((value, report): number => {
@@ -54,15 +55,17 @@ export function createLimitsSchema() {
   return v.pipe(
     sectionGuard(),
     v.object(entries, sectionMessage),
-    v.transform((l): WriterLimitsConfig => ({
-      ...(l.retention !== undefined && { retentionMs: l.retention }),
-      ...(l.max_future !== undefined && { maxFutureMs: l.max_future }),
-      ...(l.max_labels_per_series !== undefined && { maxLabelsPerSeries: l.max_labels_per_series }),
-      ...(l.max_label_value_bytes !== undefined && { maxLabelValueBytes: l.max_label_value_bytes }),
-      ...(l.max_label_name_bytes !== undefined && { maxLabelNameBytes: l.max_label_name_bytes }),
-      ...(l.max_label_bytes_per_series !== undefined && { maxLabelBytesPerSeries: l.max_label_bytes_per_series }),
-      ...(l.max_series_per_record !== undefined && { maxSeriesPerRecord: l.max_series_per_record }),
-      ...(l.max_label_bytes_per_record !== undefined && { maxLabelBytesPerRecord: l.max_label_bytes_per_record }),
-    })),
+    v.transform(
+      (l): WriterLimitsConfig => ({
+        ...(l.retention !== undefined && { retentionMs: l.retention }),
+        ...(l.max_future !== undefined && { maxFutureMs: l.max_future }),
+        ...(l.max_labels_per_series !== undefined && { maxLabelsPerSeries: l.max_labels_per_series }),
+        ...(l.max_label_value_bytes !== undefined && { maxLabelValueBytes: l.max_label_value_bytes }),
+        ...(l.max_label_name_bytes !== undefined && { maxLabelNameBytes: l.max_label_name_bytes }),
+        ...(l.max_label_bytes_per_series !== undefined && { maxLabelBytesPerSeries: l.max_label_bytes_per_series }),
+        ...(l.max_series_per_record !== undefined && { maxSeriesPerRecord: l.max_series_per_record }),
+        ...(l.max_label_bytes_per_record !== undefined && { maxLabelBytesPerRecord: l.max_label_bytes_per_record }),
+      }),
+    ),
   );
 }

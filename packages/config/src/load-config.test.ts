@@ -11,7 +11,10 @@ describe("loadConfig", () => {
     dir = mkdtempSync(join(tmpdir(), "anomaly-writer-load-"));
     writeFileSync(join(dir, "good.yml"), "writer:\n  datasource_url: %{URL}\n  bearer_token_file: token\n");
     writeFileSync(join(dir, "token"), "abc\n");
-    writeFileSync(join(dir, "bad.yml"), "writer:\n  datasource_url: http://vm:8428\n  tenant_id: nope\n  timeout: soon\n");
+    writeFileSync(
+      join(dir, "bad.yml"),
+      "writer:\n  datasource_url: http://vm:8428\n  tenant_id: nope\n  timeout: soon\n",
+    );
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });

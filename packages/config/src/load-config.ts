@@ -18,7 +18,13 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable (permission denied)" : code === "EISDIR" ? "is a directory" : `cannot be read (${code ?? String(error)})`;
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EACCES"
+          ? "is not readable (permission denied)"
+          : code === "EISDIR"
+            ? "is a directory"
+            : `cannot be read (${code ?? String(error)})`;
     throw new ConfigError([{ path: "", file, message: `the config file ${reason}` }], { cause: error });
   }
   return parseConfig(text, { ...options, path: file });

@@ -24,7 +24,9 @@ describe("monitoring", () => {
 
   it("push: url required, defaults applied", () => {
     const text = `${writer()}monitoring:\n  push:\n    push_frequency: 1m\n`;
-    expectIssues(text, [{ path: "monitoring.push.url", needle: "push:", missingIn: "monitoring.push", message: "is required" }]);
+    expectIssues(text, [
+      { path: "monitoring.push.url", needle: "push:", missingIn: "monitoring.push", message: "is required" },
+    ]);
     const config = parse(`${writer()}monitoring:\n  push:\n    url: http://vm:8428/\n`);
     expect(config.monitoring).toEqual({
       push: { url: "http://vm:8428", pushFrequencyMs: 900_000, extraLabels: {}, timeoutMs: 5000, verifyTls: true },

@@ -5,13 +5,47 @@ import { ConfigError } from "./errors.ts";
 import { parseConfig, safeParseConfig } from "./parse-config.ts";
 
 const KEYS = [
-  "class", "datasource_url", "tenant_id", "metric_format", "import_json_path", "health_path", "user", "password",
-  "bearer_token", "bearer_token_file", "timeout", "verify_tls", "tls_cert_file", "tls_key_file",
-  "connection_retry_attempts", "url", "push_frequency", "extra_labels", "pull", "push", "addr", "port", "__name__", "for",
+  "class",
+  "datasource_url",
+  "tenant_id",
+  "metric_format",
+  "import_json_path",
+  "health_path",
+  "user",
+  "password",
+  "bearer_token",
+  "bearer_token_file",
+  "timeout",
+  "verify_tls",
+  "tls_cert_file",
+  "tls_key_file",
+  "connection_retry_attempts",
+  "url",
+  "push_frequency",
+  "extra_labels",
+  "pull",
+  "push",
+  "addr",
+  "port",
+  "__name__",
+  "for",
 ];
 const key = fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 8 }));
 const scalar = fc.oneof(
-  fc.constantFrom("vm", "noop", "http://vm:8428/", "0:0", "multitenant", "5s", "$VAR", "true", "%{X}", "", "~", "1:2:3"),
+  fc.constantFrom(
+    "vm",
+    "noop",
+    "http://vm:8428/",
+    "0:0",
+    "multitenant",
+    "5s",
+    "$VAR",
+    "true",
+    "%{X}",
+    "",
+    "~",
+    "1:2:3",
+  ),
   fc.string({ maxLength: 12 }),
   fc.integer(),
   fc.double(),
@@ -19,7 +53,12 @@ const scalar = fc.oneof(
   fc.constant(null),
 );
 const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: "small" }, scalar, fc.array(tie("node"), { maxLength: 3 }), fc.dictionary(key, tie("node"), { maxKeys: 4 })),
+  node: fc.oneof(
+    { depthSize: "small" },
+    scalar,
+    fc.array(tie("node"), { maxLength: 3 }),
+    fc.dictionary(key, tie("node"), { maxKeys: 4 }),
+  ),
 })).node;
 /** Config-shaped documents: a writer and a monitoring section full of random values. */
 const configShaped = fc.record(
@@ -30,7 +69,35 @@ const configShaped = fc.record(
 const yamlish = fc
   .array(
     fc.oneof(
-      fc.constantFrom("writer:", "\n", "  ", ": ", "- ", "[", "]", "{", "}", "#", "&a ", "*a", "? ", "|", ">", "'", '"', "%{X}", "%{", "---", "...", "\t", "datasource_url", "tenant_id: ", "0:0", "!!str ", "<<: "),
+      fc.constantFrom(
+        "writer:",
+        "\n",
+        "  ",
+        ": ",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "#",
+        "&a ",
+        "*a",
+        "? ",
+        "|",
+        ">",
+        "'",
+        '"',
+        "%{X}",
+        "%{",
+        "---",
+        "...",
+        "\t",
+        "datasource_url",
+        "tenant_id: ",
+        "0:0",
+        "!!str ",
+        "<<: ",
+      ),
       fc.string({ maxLength: 6 }),
     ),
     { maxLength: 40 },

@@ -29,7 +29,12 @@ describe("the seed's config example (writer.md)", () => {
       class: "vm",
       datasourceUrl: "http://localhost:8428",
       tenantId: "0:0",
-      metricFormat: { __name__: "vmanomaly_$VAR", for: "$QUERY_KEY", run: "test_metric_format", config: "io_vm_single.yaml" },
+      metricFormat: {
+        __name__: "vmanomaly_$VAR",
+        for: "$QUERY_KEY",
+        run: "test_metric_format",
+        config: "io_vm_single.yaml",
+      },
       importJsonPath: "/api/v1/import",
       healthPath: "health",
       user: "foo",
@@ -151,7 +156,11 @@ describe("whole-document problems", () => {
     expect(result.success).toBe(false);
     if (result.success) return;
     expect(result.issues).toEqual([
-      { path: "writer", missingIn: { path: "" }, message: expect.stringContaining("no writer: section (found `writter`") },
+      {
+        path: "writer",
+        missingIn: { path: "" },
+        message: expect.stringContaining("no writer: section (found `writter`"),
+      },
     ]);
     expect(new ConfigError(result.issues).message).toBe(
       "[config] writer (missing; at the top level): is required: the config has no writer: section (found `writter`; is it misspelt?)",
@@ -193,7 +202,8 @@ describe("whole-document problems", () => {
 
 describe("YAML features", () => {
   it("resolves anchors, aliases and << merge keys; errors point where the value is written", () => {
-    const text = "common: &common\n  datasource_url: http://vm:8428\n  tenant_id: bad\nwriter:\n  <<: *common\n  user: u\n";
+    const text =
+      "common: &common\n  datasource_url: http://vm:8428\n  tenant_id: bad\nwriter:\n  <<: *common\n  user: u\n";
     expectIssues(text, [{ path: "writer.tenant_id", needle: "bad", message: "is not a tenant" }]);
     const fixed = text.replace("  user: u", "  tenant_id: '5'");
     expect(parse(fixed).writer).toMatchObject({ datasourceUrl: "http://vm:8428", tenantId: "5:0" });
@@ -236,7 +246,9 @@ monitoring:
     const lines = e.message.split("\n");
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe("[config] 4 problems in the config:");
-    expect(lines[1]).toMatch(new RegExp(`^writer\\.class \\(line ${positionOf(text, "csv").at}\\): "csv" is not a supported writer class`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^writer\\.class \\(line ${positionOf(text, "csv").at}\\): "csv" is not a supported writer class`),
+    );
     expect(lines[2]).toMatch(new RegExp(`^writer\\.tenant_id \\(line ${positionOf(text, "abc").at}\\): `));
     expect(lines[3]).toMatch(new RegExp(`^writer\\.timeout \\(line ${positionOf(text, "soon").at}\\): `));
     expect(lines[4]).toMatch(new RegExp(`^monitoring\\.pull\\.port \\(line ${positionOf(text, "0\n").at}\\): `));
@@ -257,19 +269,21 @@ monitoring:
   });
 
   it("a single problem fits on one line", () => {
-    expect(() => parse(writer("tenant_id: abc"))).toThrow(/^\[config\] writer\.tenant_id \(line 3:14\): "abc" is not a tenant/);
+    expect(() => parse(writer("tenant_id: abc"))).toThrow(
+      /^\[config\] writer\.tenant_id \(line 3:14\): "abc" is not a tenant/,
+    );
   });
 });
 
 describe("options.env", () => {
   it("is the only source of variables: process.env is never read", () => {
-    process.env["ANOMALY_WRITER_TEST_URL"] = "http://from-process-env:8428";
+    process.env.ANOMALY_WRITER_TEST_URL = "http://from-process-env:8428";
     try {
       const result = safeParseConfig("writer:\n  datasource_url: %{ANOMALY_WRITER_TEST_URL}\n");
       expect(result.success).toBe(false);
       if (!result.success) expect(result.issues[0]?.message).toContain("ANOMALY_WRITER_TEST_URL is not set");
     } finally {
-      delete process.env["ANOMALY_WRITER_TEST_URL"];
+      delete process.env.ANOMALY_WRITER_TEST_URL;
     }
   });
 });

@@ -55,7 +55,11 @@ export function safeParseConfig(yamlText: string, options: ParseConfigOptions = 
 }
 
 function failure(issues: ConfigIssue[], file: string | undefined): SafeParseConfigResult {
-  return { success: false, issues: issues.map((issue) => (file === undefined ? issue : { ...issue, file })), warnings: [] };
+  return {
+    success: false,
+    issues: issues.map((issue) => (file === undefined ? issue : { ...issue, file })),
+    warnings: [],
+  };
 }
 
 interface Found {
@@ -108,15 +112,27 @@ function analyse(text: string, options: ParseConfigOptions): SafeParseConfigResu
       const result = v.safeParse(schema, yaml.value);
       for (const unknown of collectUnknownKeys(schema, yaml.value)) {
         if (!unknown.isError) warnings.push(unknown);
-        else problems.push({ path: unknown.path, message: unknown.message, at: original(yaml.locate(unknown.path, true).offset) });
+        else
+          problems.push({
+            path: unknown.path,
+            message: unknown.message,
+            at: original(yaml.locate(unknown.path, true).offset),
+          });
       }
       if (result.success) sections = result.output;
       for (const issue of result.issues ?? []) {
         const path = issue.path?.map((item) => item.key as string | number) ?? [];
         const location = yaml.locate(path, issue.path?.at(-1)?.origin === "key");
         if (touchesPlaceholder(location, unresolved)) continue;
-        if (location.found === undefined) problems.push({ path, message: issue.message, at: original(location.offset) });
-        else problems.push({ path, message: issue.message, at: undefined, missingIn: { path: location.found, at: original(location.offset) } });
+        if (location.found === undefined)
+          problems.push({ path, message: issue.message, at: original(location.offset) });
+        else
+          problems.push({
+            path,
+            message: issue.message,
+            at: undefined,
+            missingIn: { path: location.found, at: original(location.offset) },
+          });
       }
       for (const warning of warnings) {
         pending.push({ warning, at: original(yaml.locate(warning.path, warning.preferKey ?? false).offset) });
@@ -132,26 +148,35 @@ function analyse(text: string, options: ParseConfigOptions): SafeParseConfigResu
     const last = yaml.pathAt(p.expandedStart).at(-1);
     return typeof last === "string" && isSecretKey(last);
   });
-  const scrub = (message: string) =>
-    secrets.reduce((out, p) => out.split(p.value ?? "").join(`%{${p.name}}`), message);
+  const scrub = (message: string) => secrets.reduce((out, p) => out.split(p.value ?? "").join(`%{${p.name}}`), message);
 
   const lines = lineCounter(text);
   const position = (at: number | undefined) => {
     const found = at === undefined ? undefined : lines.linePos(at);
     return found === undefined ? {} : { line: found.line, column: found.col };
   };
-  const place = (path: KeyPath, message: string, at: number | undefined, missingIn?: Found["missingIn"]): ConfigIssue => ({
+  const place = (
+    path: KeyPath,
+    message: string,
+    at: number | undefined,
+    missingIn?: Found["missingIn"],
+  ): ConfigIssue => ({
     path: path.map(String).join("."),
     message: scrub(message),
     ...position(at),
     ...(file !== undefined && { file }),
     ...(missingIn !== undefined && {
-      missingIn: { path: missingIn.path.map(String).join("."), ...(missingIn.path.length > 0 && position(missingIn.at)) },
+      missingIn: {
+        path: missingIn.path.map(String).join("."),
+        ...(missingIn.path.length > 0 && position(missingIn.at)),
+      },
     }),
   });
   const issues = sortByPosition(unique(problems.map((p) => place(p.path, p.message, p.at, p.missingIn))));
   const warnings = sortByPosition(
-    pending.map(({ warning, at }): ConfigWarning => ({ ...place(warning.path, warning.message, at), kind: warning.kind })),
+    pending.map(
+      ({ warning, at }): ConfigWarning => ({ ...place(warning.path, warning.message, at), kind: warning.kind }),
+    ),
   );
 
   if (issues.length > 0 || sections === undefined) {
@@ -189,7 +214,8 @@ function unique(list: ConfigIssue[]): ConfigIssue[] {
 
 function sortByPosition<T extends ConfigIssue>(list: T[]): T[] {
   const key = (issue: ConfigIssue) =>
-    (issue.line ?? issue.missingIn?.line ?? Number.MAX_SAFE_INTEGER) * 1e6 + (issue.column ?? issue.missingIn?.column ?? 0);
+    (issue.line ?? issue.missingIn?.line ?? Number.MAX_SAFE_INTEGER) * 1e6 +
+    (issue.column ?? issue.missingIn?.column ?? 0);
   return list
     .map((issue, index) => ({ issue, index }))
     .sort((a, b) => key(a.issue) - key(b.issue) || a.index - b.index)

@@ -24,13 +24,20 @@ describe("writer.user and password", () => {
     expect(config.writer).toMatchObject({ user: "", password: "bar" });
     const position = positionOf(text, "password");
     expect(config.warnings).toEqual([
-      expect.objectContaining({ kind: "password-without-user", path: "writer.password", line: position.line, column: position.column }),
+      expect.objectContaining({
+        kind: "password-without-user",
+        path: "writer.password",
+        line: position.line,
+        column: position.column,
+      }),
     ]);
   });
 
   it("rejects an unquoted numeric password without showing it", () => {
     const text = writer("user: foo", "password: 918273");
-    const error = expectIssues(text, [{ path: "writer.password", needle: "918273", message: "must be a string, got a number (quote it)" }]);
+    const error = expectIssues(text, [
+      { path: "writer.password", needle: "918273", message: "must be a string, got a number (quote it)" },
+    ]);
     expect(error.message).not.toContain("918273");
   });
 });
@@ -47,13 +54,17 @@ describe("writer.bearer_token and bearer_token_file", () => {
 
   it("rejects both together, without showing the token", () => {
     const text = writer("bearer_token: t0ps3cr3t", "bearer_token_file: /run/token");
-    const error = expectIssues(text, [{ path: "writer.bearer_token_file", needle: "/run/token", message: "together with bearer_token" }]);
+    const error = expectIssues(text, [
+      { path: "writer.bearer_token_file", needle: "/run/token", message: "together with bearer_token" },
+    ]);
     expect(error.message).not.toContain("t0ps3cr3t");
   });
 
   it("rejects a token together with basic auth", () => {
     const text = writer("user: u", "password: p", "bearer_token: xyzzy");
-    expectIssues(text, [{ path: "writer.bearer_token", needle: "xyzzy", message: "cannot be combined with user/password" }]);
+    expectIssues(text, [
+      { path: "writer.bearer_token", needle: "xyzzy", message: "cannot be combined with user/password" },
+    ]);
   });
 });
 
@@ -102,13 +113,18 @@ describe("writer.verify_tls", () => {
   });
 
   it.each(["1", "[x]"])("rejects %s", (written) => {
-    expectIssues(writer(`verify_tls: ${written}`), [{ path: "writer.verify_tls", needle: written, message: "must be true, false or the path" }]);
+    expectIssues(writer(`verify_tls: ${written}`), [
+      { path: "writer.verify_tls", needle: written, message: "must be true, false or the path" },
+    ]);
   });
 });
 
 describe("writer.tls_cert_file and tls_key_file", () => {
   it("take a client certificate and key", () => {
-    const config = parseConfig(writer("tls_cert_file: client.crt", "tls_key_file: /abs/client.key"), { checkFiles: false, cwd: "/etc/vm" });
+    const config = parseConfig(writer("tls_cert_file: client.crt", "tls_key_file: /abs/client.key"), {
+      checkFiles: false,
+      cwd: "/etc/vm",
+    });
     expect(config.writer).toMatchObject({ tlsCertFile: "/etc/vm/client.crt", tlsKeyFile: "/abs/client.key" });
   });
 

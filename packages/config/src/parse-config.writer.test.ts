@@ -24,7 +24,11 @@ describe("writer.class", () => {
   it.each(['"writer.csv.CsvWriter"', "in_memory", "VM", "5"])("rejects %s, naming the allowed classes", (written) => {
     const text = writer(`class: ${written}`);
     expectIssues(text, [
-      { path: "writer.class", needle: written, message: '"vm", "writer.vm.VmWriter", "noop", "writer.noop.NoOpWriter"' },
+      {
+        path: "writer.class",
+        needle: written,
+        message: '"vm", "writer.vm.VmWriter", "noop", "writer.noop.NoOpWriter"',
+      },
     ]);
   });
 });
@@ -42,9 +46,13 @@ describe("writer.datasource_url", () => {
 
   it("is required for class vm: a missing key has no position; the error names the writer mapping and its position", () => {
     const text = "reader:\n  class: vm\nwriter:\n  tenant_id: '0:0'\n";
-    const error = expectIssues(text, [{ path: "writer.datasource_url", needle: "writer:", missingIn: "writer", message: "is required" }], {
-      path: "/etc/vmanomaly.yml",
-    });
+    const error = expectIssues(
+      text,
+      [{ path: "writer.datasource_url", needle: "writer:", missingIn: "writer", message: "is required" }],
+      {
+        path: "/etc/vmanomaly.yml",
+      },
+    );
     expect(error.message).toBe(
       '[config] /etc/vmanomaly.yml writer.datasource_url (missing; in writer at 3:1): is required for class "vm" (missing or empty): set the URL to write to',
     );
@@ -96,19 +104,33 @@ describe("writer.tenant_id", () => {
     expect(parse(writer(`tenant_id: ${written}`)).writer.tenantId).toBeUndefined();
   });
 
-  it.each(['"-1"', '"1:2:3"', "abc", "4294967296", "'4294967296:0'", "'0:4294967296'", "Multitenant", "1.5", "true", "[0]"])(
-    "rejects %s, saying which forms are allowed",
-    (written) => {
-      const text = writer(`tenant_id: ${written}`);
-      const message = written === "Multitenant" ? 'write "multitenant" in lower case' : /"N:M"|out of range/;
-      expectIssues(text, [{ path: "writer.tenant_id", needle: written, message }]);
-    },
-  );
+  it.each([
+    '"-1"',
+    '"1:2:3"',
+    "abc",
+    "4294967296",
+    "'4294967296:0'",
+    "'0:4294967296'",
+    "Multitenant",
+    "1.5",
+    "true",
+    "[0]",
+  ])("rejects %s, saying which forms are allowed", (written) => {
+    const text = writer(`tenant_id: ${written}`);
+    const message = written === "Multitenant" ? 'write "multitenant" in lower case' : /"N:M"|out of range/;
+    expectIssues(text, [{ path: "writer.tenant_id", needle: written, message }]);
+  });
 });
 
 describe("writer.metric_format", () => {
   it("keeps static labels and turns scalars into strings", () => {
-    const text = writer("metric_format:", "  __name__: PREFIX1_$VAR", "  for: PREFIX2_$QUERY_KEY", "  run: 1.50", "  flag: true");
+    const text = writer(
+      "metric_format:",
+      "  __name__: PREFIX1_$VAR",
+      "  for: PREFIX2_$QUERY_KEY",
+      "  run: 1.50",
+      "  flag: true",
+    );
     expect(parse(text).writer.metricFormat).toEqual({
       __name__: "PREFIX1_$VAR",
       for: "PREFIX2_$QUERY_KEY",
@@ -124,22 +146,43 @@ describe("writer.metric_format", () => {
   it("needs __name__: reported as missing in writer.metric_format, at its key", () => {
     const text = writer("metric_format:", "  for: $QUERY_KEY");
     expectIssues(text, [
-      { path: "writer.metric_format.__name__", needle: "metric_format", missingIn: "writer.metric_format", message: "must have a __name__" },
+      {
+        path: "writer.metric_format.__name__",
+        needle: "metric_format",
+        missingIn: "writer.metric_format",
+        message: "must have a __name__",
+      },
     ]);
   });
 
   it("needs $VAR in __name__", () => {
     const text = writer("metric_format:", "  __name__: vmanomaly_score", "  for: $QUERY_KEY");
-    expectIssues(text, [{ path: "writer.metric_format.__name__", needle: "vmanomaly_score", message: "must contain $VAR" }]);
+    expectIssues(text, [
+      { path: "writer.metric_format.__name__", needle: "vmanomaly_score", message: "must contain $VAR" },
+    ]);
   });
 
   it("needs for", () => {
     const text = writer("metric_format:", "  __name__: $VAR");
-    expectIssues(text, [{ path: "writer.metric_format.for", needle: "metric_format", missingIn: "writer.metric_format", message: "must have a for key" }]);
+    expectIssues(text, [
+      {
+        path: "writer.metric_format.for",
+        needle: "metric_format",
+        missingIn: "writer.metric_format",
+        message: "must have a for key",
+      },
+    ]);
   });
 
   it("rejects null, list and mapping label values, all at once", () => {
-    const text = writer("metric_format:", "  __name__: $VAR", "  for: $QUERY_KEY", "  a:", "  b: [1, 2]", "  c: {d: e}");
+    const text = writer(
+      "metric_format:",
+      "  __name__: $VAR",
+      "  for: $QUERY_KEY",
+      "  a:",
+      "  b: [1, 2]",
+      "  c: {d: e}",
+    );
     expectIssues(text, [
       { path: "writer.metric_format.a", needle: "a:", message: "got null" },
       { path: "writer.metric_format.b", needle: "[1, 2]", message: "got a list" },
@@ -160,9 +203,12 @@ describe("writer.import_json_path and health_path", () => {
     expect(config.warnings.map((w) => w.kind)).toEqual(["deprecated"]);
   });
 
-  it.each(["health", "/health", "http://other:8428/health", "sub/health"])("keeps health_path %s as written", (path) => {
-    expect(parse(writer(`health_path: ${path}`)).writer.healthPath).toBe(path);
-  });
+  it.each(["health", "/health", "http://other:8428/health", "sub/health"])(
+    "keeps health_path %s as written",
+    (path) => {
+      expect(parse(writer(`health_path: ${path}`)).writer.healthPath).toBe(path);
+    },
+  );
 
   it("an empty health_path means the default", () => {
     expect(parse(writer('health_path: ""')).writer.healthPath).toBe("health");
@@ -180,7 +226,12 @@ describe("the /insert/ warnings", () => {
     const config = parse(text);
     const position = positionOf(text, "http://vminsert");
     expect(config.warnings).toEqual([
-      expect.objectContaining({ kind: "tenant-path-doubled", path: "writer.datasource_url", line: position.line, column: position.column }),
+      expect.objectContaining({
+        kind: "tenant-path-doubled",
+        path: "writer.datasource_url",
+        line: position.line,
+        column: position.column,
+      }),
     ]);
     expect(config.warnings[0]?.message).toContain("/insert/insert/123:0/");
     expect(config.warnings[0]?.message).toContain('"http://vminsert:8480"');

@@ -1,4 +1,15 @@
-import { type Document, isAlias, isCollection, isMap, isPair, isScalar, isSeq, type Node, parseDocument, type YAMLMap } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Node,
+  parseDocument,
+  type YAMLMap,
+} from "yaml";
 
 export type KeyPath = readonly (string | number)[];
 

@@ -26,8 +26,19 @@ describe("writer.queue", () => {
   });
 
   it("takes sizes, a rate limit, a dead-letter file and fsync", () => {
-    const config = parseConfig(yaml('    path: /q\n    max_size: 256MiB\n    rate_limit: "2MiB"\n    dead_letter_file: /var/log/dead.jsonl\n    fsync: false\n    replay_window: 1m\n'));
-    expect(config.writer.queue).toEqual({ path: "/q", maxBytes: 256 * 1024 ** 2, rateLimitBytesPerSecond: 2 * 1024 ** 2, deadLetterFile: "/var/log/dead.jsonl", fsync: false, replayWindowMs: 60_000 });
+    const config = parseConfig(
+      yaml(
+        '    path: /q\n    max_size: 256MiB\n    rate_limit: "2MiB"\n    dead_letter_file: /var/log/dead.jsonl\n    fsync: false\n    replay_window: 1m\n',
+      ),
+    );
+    expect(config.writer.queue).toEqual({
+      path: "/q",
+      maxBytes: 256 * 1024 ** 2,
+      rateLimitBytesPerSecond: 2 * 1024 ** 2,
+      deadLetterFile: "/var/log/dead.jsonl",
+      fsync: false,
+      replayWindowMs: 60_000,
+    });
     expect(parseConfig(yaml("    path: /q\n    replay_window: 0\n")).writer.queue?.replayWindowMs).toBe(0);
   });
 
@@ -38,7 +49,9 @@ describe("writer.queue", () => {
   it("reports a missing path, a bad size and a bad fsync with key path and position", () => {
     const message = problems(yaml("    max_size: lots\n    fsync: maybe\n    replay_window: soon\n"));
     expect(message).toContain("writer.queue.replay_window (line 6:20)");
-    expect(message).toContain("writer.queue.path (missing; in writer.queue at 3:3): is required when writer.queue is present");
+    expect(message).toContain(
+      "writer.queue.path (missing; in writer.queue at 3:3): is required when writer.queue is present",
+    );
     expect(message).toContain("writer.queue.max_size (line 4:15)");
     expect(message).toContain("writer.queue.fsync (line 5:12): must be true or false");
   });

@@ -63,7 +63,8 @@ export function createQueueSchema(context: SchemaContext) {
     sectionGuard(),
     v.object(entries, sectionMessage),
     crossCheck<QueueInput>(["path"], (q, report) => {
-      if (q.path === undefined) report("path", "is required when writer.queue is present: the directory that holds the queue");
+      if (q.path === undefined)
+        report("path", "is required when writer.queue is present: the directory that holds the queue");
     }),
     v.transform((q): QueueConfig => {
       const path = absolute(q.path ?? "");
@@ -71,7 +72,8 @@ export function createQueueSchema(context: SchemaContext) {
         path,
         maxBytes: q.max_size ?? DEFAULT_QUEUE_MAX_BYTES,
         rateLimitBytesPerSecond: q.rate_limit ?? 0,
-        deadLetterFile: q.dead_letter_file !== undefined ? absolute(q.dead_letter_file) : join(path, "dead-letters.jsonl"),
+        deadLetterFile:
+          q.dead_letter_file !== undefined ? absolute(q.dead_letter_file) : join(path, "dead-letters.jsonl"),
         fsync: q.fsync ?? true,
         replayWindowMs: q.replay_window ?? DEFAULT_REPLAY_WINDOW_MS,
       };

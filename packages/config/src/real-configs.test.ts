@@ -20,7 +20,11 @@ interface Expectation {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-const VM6_ENV = { VMANOMALY_URL: "http://vm:8428/", VMANOMALY_TENANT_ID: "0:0", VMANOMALY_BEARER_TOKEN: "vm6-secret-token" };
+const VM6_ENV = {
+  VMANOMALY_URL: "http://vm:8428/",
+  VMANOMALY_TENANT_ID: "0:0",
+  VMANOMALY_BEARER_TOKEN: "vm6-secret-token",
+};
 const DEPRECATED = ["deprecated writer.import_json_path"];
 
 const EXPECTED: Readonly<Record<string, Expectation>> = {
@@ -81,7 +85,10 @@ function indexVerdicts(): Map<string, Verdict> {
     const file = cells[1];
     if (file === undefined || !file.endsWith(".yml")) continue;
     const verdict = cells[cells.length - 2] ?? "";
-    verdicts.set(file, verdict.includes("**INVALID**") ? "INVALID" : verdict.includes("**QUESTIONABLE**") ? "QUESTIONABLE" : "ok");
+    verdicts.set(
+      file,
+      verdict.includes("**INVALID**") ? "INVALID" : verdict.includes("**QUESTIONABLE**") ? "QUESTIONABLE" : "ok",
+    );
   }
   return verdicts;
 }
@@ -89,7 +96,9 @@ function indexVerdicts(): Map<string, Verdict> {
 // Where ../shared is absent every test of this block is reported as skipped, by name.
 describe.skipIf(!present)(`real vmanomaly configs (${DIR})`, () => {
   it("this table covers every file, with INDEX.md's verdict", () => {
-    const files = readdirSync(DIR).filter((name) => name.endsWith(".yml")).sort();
+    const files = readdirSync(DIR)
+      .filter((name) => name.endsWith(".yml"))
+      .sort();
     expect(files).toHaveLength(29);
     expect(Object.keys(EXPECTED).sort()).toEqual(files);
     const verdicts = indexVerdicts();
@@ -139,7 +148,11 @@ describe.skipIf(!present)(`real vmanomaly configs (${DIR})`, () => {
     const result = safeParseConfig(text, { env: VM6_ENV });
     expect(result.success).toBe(true);
     if (!result.success) return;
-    expect(result.config.writer).toMatchObject({ datasourceUrl: "http://vm:8428", tenantId: "0:0", bearerToken: "vm6-secret-token" });
+    expect(result.config.writer).toMatchObject({
+      datasourceUrl: "http://vm:8428",
+      tenantId: "0:0",
+      bearerToken: "vm6-secret-token",
+    });
     expect(JSON.stringify(redactConfig(result.config))).not.toContain("vm6-secret-token");
   });
 
@@ -173,6 +186,11 @@ describe.skipIf(!present)(`real vmanomaly configs (${DIR})`, () => {
     expect(result.success).toBe(true);
     if (!result.success) return;
     expect(result.config.writer.tenantId).toBe("0:0");
-    expect(result.config.monitoring.push).toMatchObject({ tenantId: "0:0", verifyTls: false, timeoutMs: 5000, pushFrequencyMs: 900_000 });
+    expect(result.config.monitoring.push).toMatchObject({
+      tenantId: "0:0",
+      verifyTls: false,
+      timeoutMs: 5000,
+      pushFrequencyMs: 900_000,
+    });
   });
 });

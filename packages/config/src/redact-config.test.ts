@@ -21,7 +21,14 @@ monitoring:
   it("leaves no password, token or URL userinfo in the JSON", () => {
     const config = parseConfig(text.replace("?authKey=push-auth-key", ""), { checkFiles: false });
     const json = JSON.stringify(redactConfig(config));
-    for (const secret of ["writer-pass", "alice-password", "health-pass", "label-pass", "push-pass", "push-bearer-token"]) {
+    for (const secret of [
+      "writer-pass",
+      "alice-password",
+      "health-pass",
+      "label-pass",
+      "push-pass",
+      "push-bearer-token",
+    ]) {
       expect(json).not.toContain(secret);
     }
     expect(json).toContain('"password":"<redacted>"');

@@ -72,7 +72,10 @@ export function integerSchema(min: number) {
 
 /** A YAML mapping used as a config section: rejects lists and scalars with a clear message. */
 export function sectionGuard() {
-  return v.custom<Record<string, unknown>>(isMapping, (issue) => `must be a mapping, got ${describeValue(issue.input)}`);
+  return v.custom<Record<string, unknown>>(
+    isMapping,
+    (issue) => `must be a mapping, got ${describeValue(issue.input)}`,
+  );
 }
 
 /** The message of a section's `v.object`: missing keys are "required". */

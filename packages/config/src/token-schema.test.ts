@@ -6,8 +6,10 @@ import { positionOf } from "./testing/position-of.ts";
 
 const CONFIG = "/etc/anomaly-writer/vmanomaly.yml";
 const WRITER = "writer:\n  datasource_url: http://vm:8428\n";
-const parse = (text: string, env: Record<string, string> = {}) => parseConfig(text, { checkFiles: false, env, path: CONFIG });
-const TRIMMED = "has surrounding whitespace (spaces, tabs or line breaks); it was removed, since a token never holds any";
+const parse = (text: string, env: Record<string, string> = {}) =>
+  parseConfig(text, { checkFiles: false, env, path: CONFIG });
+const TRIMMED =
+  "has surrounding whitespace (spaces, tabs or line breaks); it was removed, since a token never holds any";
 
 describe("configured tokens", () => {
   it("surrounding whitespace is removed from bearer_token in writer, monitoring.push and ingest_server, with a warning at the value", () => {
@@ -49,13 +51,19 @@ describe("configured tokens", () => {
   it("a token of whitespace only is an error, not an empty token", () => {
     const text = `${WRITER}  bearer_token: "   "\ningest_server:\n  bearer_token: "\\t"\n`;
     expectIssues(text, [
-      { path: "writer.bearer_token", needle: '"   "', message: "holds only whitespace: set a token, or leave the key out" },
+      {
+        path: "writer.bearer_token",
+        needle: '"   "',
+        message: "holds only whitespace: set a token, or leave the key out",
+      },
       { path: "ingest_server.bearer_token", needle: '"\\t"', message: "holds only whitespace" },
     ]);
   });
 
   it("a token without surrounding whitespace gives no warning", () => {
-    expect(parse(`${WRITER}  bearer_token: tok-Plain\ningest_server:\n  bearer_token: "tok two"\n`).warnings).toEqual([]);
+    expect(parse(`${WRITER}  bearer_token: tok-Plain\ningest_server:\n  bearer_token: "tok two"\n`).warnings).toEqual(
+      [],
+    );
   });
 });
 

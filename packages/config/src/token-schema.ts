@@ -22,7 +22,8 @@ export function resolveToken(token: string, context: SchemaContext, path: KeyPat
     context.warn({
       path,
       kind: "surrounding-whitespace",
-      message: "has surrounding whitespace (spaces, tabs or line breaks); it was removed, since a token never holds any",
+      message:
+        "has surrounding whitespace (spaces, tabs or line breaks); it was removed, since a token never holds any",
     });
   }
   return trimmed;
@@ -34,6 +35,7 @@ export function warnAboutPasswordWhitespace(password: string, context: SchemaCon
   context.warn({
     path,
     kind: "surrounding-whitespace",
-    message: "has surrounding whitespace (spaces, tabs or line breaks); it is kept as written, since a password may hold spaces, but it is most likely a mistake",
+    message:
+      "has surrounding whitespace (spaces, tabs or line breaks); it is kept as written, since a password may hold spaces, but it is most likely a mistake",
   });
 }

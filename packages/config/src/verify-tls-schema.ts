@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { fileContentProblem } from "./file-content-problem.ts";
 import { fileProblem } from "./file-path-schema.ts";
-import type { SchemaContext } from "./schema-context.ts";
 import { describeValue, scalarField } from "./scalar-field.ts";
+import type { SchemaContext } from "./schema-context.ts";
 
 /** `verify_tls`: a boolean, the strings "true"/"false" (any case), or a CA bundle path (resolved; checked to hold a CA certificate). */
 export function createVerifyTlsSchema(context: SchemaContext) {

@@ -38,7 +38,8 @@ describe("vmanomaly 1.30.3 writer keys", () => {
   });
 
   it("refuse wrong values at their line and column", () => {
-    const text = "writer:\n  datasource_url: http://vm:8428\n  batch_max_series: 0\n  batch_max_bytes: lots\n  metric_prefix_cache_max_entries: -1\n";
+    const text =
+      "writer:\n  datasource_url: http://vm:8428\n  batch_max_series: 0\n  batch_max_bytes: lots\n  metric_prefix_cache_max_entries: -1\n";
     expectIssues(text, [
       { path: "writer.batch_max_series", needle: "0", message: /integer >= 1/ },
       { path: "writer.batch_max_bytes", needle: "lots", message: /size/ },

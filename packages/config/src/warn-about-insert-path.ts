@@ -1,5 +1,5 @@
-import type { KeyPath } from "./parse-yaml.ts";
 import { redactUrl } from "@anomaly-writer/common";
+import type { KeyPath } from "./parse-yaml.ts";
 import type { SchemaContext } from "./schema-context.ts";
 
 /**

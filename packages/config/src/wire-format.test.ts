@@ -18,6 +18,8 @@ describe("writer.wire_format", () => {
   });
 
   it("refuses anything else at its line and column, naming the allowed values", () => {
-    expectIssues(writer("  wire_format: protobuf\n"), [{ path: "writer.wire_format", needle: "protobuf", message: /not a wire format; allowed: "auto", "json"/ }]);
+    expectIssues(writer("  wire_format: protobuf\n"), [
+      { path: "writer.wire_format", needle: "protobuf", message: /not a wire format; allowed: "auto", "json"/ },
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import * as v from "valibot";
+import { ByteSizeSchema } from "./byte-size-schema.ts";
 import { crossCheck } from "./cross-check.ts";
+import { createFileOutputSchema, type FileOutputConfig } from "./file-output-schema.ts";
 import {
   createHttpClientChecks,
   createHttpClientEntries,
@@ -7,13 +9,11 @@ import {
   resolveHttpClientConfig,
 } from "./http-client-schema.ts";
 import { HttpUrlSchema } from "./http-url-schema.ts";
-import { integerSchema, isMapping, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
-import type { SchemaContext } from "./schema-context.ts";
 import { LabelMapSchema } from "./label-map-schema.ts";
-import { ByteSizeSchema } from "./byte-size-schema.ts";
-import { createFileOutputSchema, type FileOutputConfig } from "./file-output-schema.ts";
 import { createLimitsSchema, type WriterLimitsConfig } from "./limits-schema.ts";
 import { createQueueSchema, type QueueConfig } from "./queue-schema.ts";
+import { integerSchema, isMapping, scalarField, sectionGuard, sectionMessage, TextSchema } from "./scalar-field.ts";
+import type { SchemaContext } from "./schema-context.ts";
 import { TenantIdSchema } from "./tenant-id-schema.ts";
 import { warnAboutInsertPath } from "./warn-about-insert-path.ts";
 
@@ -26,7 +26,9 @@ const WRITER_CLASSES: Readonly<Record<string, WriterConfig["class"]>> = {
   remote_write: "remote_write",
   file: "file",
 };
-const ALLOWED_CLASSES = Object.keys(WRITER_CLASSES).map((name) => `"${name}"`).join(", ");
+const ALLOWED_CLASSES = Object.keys(WRITER_CLASSES)
+  .map((name) => `"${name}"`)
+  .join(", ");
 
 export const DEFAULT_METRIC_FORMAT: Readonly<Record<string, string>> = Object.freeze({
   __name__: "$VAR",
@@ -88,7 +90,9 @@ const WIRE_FORMATS: readonly WriterConfig["wireFormat"][] = ["auto", "json"];
 const WireFormatSchema = scalarField((value, report): WriterConfig["wireFormat"] => {
   const found = WIRE_FORMATS.find((format) => format === (typeof value === "string" ? value.trim() : value));
   if (found !== undefined) return found;
-  report(`${typeof value === "string" ? `"${value}"` : JSON.stringify(value)} is not a wire format; allowed: "auto", "json"`);
+  report(
+    `${typeof value === "string" ? `"${value}"` : JSON.stringify(value)} is not a wire format; allowed: "auto", "json"`,
+  );
   return "auto";
 });
 
@@ -97,14 +101,21 @@ const MetricFormatSchema = v.pipe(
   v.rawCheck(({ dataset, addIssue }) => {
     const format = dataset.value;
     if (!isMapping(format)) return;
-    const at = (key: string) => [{ type: "object" as const, origin: "value" as const, input: format, key, value: format[key] }] as const;
-    const name = format["__name__"];
+    const at = (key: string) =>
+      [{ type: "object" as const, origin: "value" as const, input: format, key, value: format[key] }] as const;
+    const name = format.__name__;
     if (name === undefined) {
-      addIssue({ message: 'must have a __name__ key containing $VAR (e.g. __name__: "$VAR")', path: [...at("__name__")] });
+      addIssue({
+        message: 'must have a __name__ key containing $VAR (e.g. __name__: "$VAR")',
+        path: [...at("__name__")],
+      });
     } else if (typeof name === "string" && !name.includes("$VAR")) {
-      addIssue({ message: `must contain $VAR (one series per model output), got "${name}"`, path: [...at("__name__")] });
+      addIssue({
+        message: `must contain $VAR (one series per model output), got "${name}"`,
+        path: [...at("__name__")],
+      });
     }
-    if (format["for"] === undefined) {
+    if (format.for === undefined) {
       addIssue({ message: 'must have a for key (e.g. for: "$QUERY_KEY")', path: [...at("for")] });
     }
   }),
@@ -140,7 +151,8 @@ export function createWriterSchema(context: SchemaContext) {
       }
     }),
     crossCheck<WriterInput>(["class", "file"], (w, report) => {
-      if (w.class === "file" && w.file === undefined) report("file", 'is required for class "file": set file.path (and optionally max_size, max_files, fsync)');
+      if (w.class === "file" && w.file === undefined)
+        report("file", 'is required for class "file": set file.path (and optionally max_size, max_files, fsync)');
     }),
     ...createHttpClientChecks<WriterInput>(context),
     v.transform((w): WriterConfig => {
@@ -176,4 +188,3 @@ export function createWriterSchema(context: SchemaContext) {
     }),
   );
 }
-

@@ -27,8 +27,17 @@ export function createQueueMetrics(metrics: WriterMetrics, queue: () => DurableQ
   });
   const counter = (name: string, help: string) => registerCounter(registry, { name, help, labelNames: ["url"] });
   return {
-    deadLettered: counter("anomaly_writer_dead_letter_datapoints_total", "Datapoints moved to the dead-letter file after a permanent refusal."),
-    credentialStops: counter("anomaly_writer_queue_credential_stops_total", "Times the queue sender paused because the target refused the credentials (401/403)."),
-    replayed: counter("anomaly_writer_queue_replayed_datapoints_total", "Datapoints sent again because the target may have lost them (restart, crash or outage within the replay window)."),
+    deadLettered: counter(
+      "anomaly_writer_dead_letter_datapoints_total",
+      "Datapoints moved to the dead-letter file after a permanent refusal.",
+    ),
+    credentialStops: counter(
+      "anomaly_writer_queue_credential_stops_total",
+      "Times the queue sender paused because the target refused the credentials (401/403).",
+    ),
+    replayed: counter(
+      "anomaly_writer_queue_replayed_datapoints_total",
+      "Datapoints sent again because the target may have lost them (restart, crash or outage within the replay window).",
+    ),
   };
 }

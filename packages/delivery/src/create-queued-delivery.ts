@@ -1,7 +1,15 @@
 import type { Logger } from "@anomaly-writer/common";
 import type { WriterMetrics } from "@anomaly-writer/healthcheck";
-import { createDurableQueue, createQueueSender, type DurableQueue, type FailureAction, type QueueEntry, type QueueItem, type QueueSender } from "@anomaly-writer/queue";
-import { TransportError, type AttemptInfo } from "@anomaly-writer/transport";
+import {
+  createDurableQueue,
+  createQueueSender,
+  type DurableQueue,
+  type FailureAction,
+  type QueueEntry,
+  type QueueItem,
+  type QueueSender,
+} from "@anomaly-writer/queue";
+import { type AttemptInfo, TransportError } from "@anomaly-writer/transport";
 import { createDeadLetterer, labelsOfEntry } from "./create-dead-letterer.ts";
 import { createQueueMetrics } from "./create-queue-metrics.ts";
 import { createRecoveryProbe } from "./create-recovery-probe.ts";
@@ -117,7 +125,11 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
     for (const e of entries) {
       const datapoints = Number(e.meta.datapoints ?? 0);
       const bytes = Math.round((bytesSent * e.body.length) / Math.max(1, body.length));
-      metrics.recordSuccess(labelsOfEntry(target.target, e.meta), { bytes, datapoints, timeseries: Number(e.meta.series ?? 0) });
+      metrics.recordSuccess(labelsOfEntry(target.target, e.meta), {
+        bytes,
+        datapoints,
+        timeseries: Number(e.meta.series ?? 0),
+      });
       if (e.id <= replayThroughId) replayedPoints += datapoints;
     }
     if (replayedPoints > 0) counters.replayed.inc({ url: target.target }, replayedPoints);
@@ -138,11 +150,21 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
         await guard.afterSent();
         updatePending();
       },
-      onError: (error, delayMs) => logger.error(`the queue sender failed (${(error as Error).message}); trying again in ${(delayMs / 1000).toFixed(1)} s`),
+      onError: (error, delayMs) =>
+        logger.error(
+          `the queue sender failed (${(error as Error).message}); trying again in ${(delayMs / 1000).toFixed(1)} s`,
+        ),
       onFailure: (entries, error, action, delayMs) => {
         updatePending();
         if (action === "stop") counters.credentialStops.inc({ url: target.target });
-        logFailure(logger, { target: target.target, pending: queue.stats().pendingEntries }, entries, error, action, delayMs);
+        logFailure(
+          logger,
+          { target: target.target, pending: queue.stats().pendingEntries },
+          entries,
+          error,
+          action,
+          delayMs,
+        );
       },
     });
   let background: QueueSender | undefined;
@@ -163,7 +185,9 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
       if (info.ok || info.method !== "POST") return;
       if (info.willRetry && Date.now() - lastRetryLog > 10_000) {
         lastRetryLog = Date.now();
-        logger.warn(`cannot write to ${target.target} (code ${info.code}); retrying in ${((info.delayMs ?? 0) / 1000).toFixed(1)} s, ${queue.stats().pendingEntries} entries stay queued`);
+        logger.warn(
+          `cannot write to ${target.target} (code ${info.code}); retrying in ${((info.delayMs ?? 0) / 1000).toFixed(1)} s, ${queue.stats().pendingEntries} entries stay queued`,
+        );
       }
       // A crash shows as a refused or timed-out connection, or behind a proxy as 502/504. A 503 or
       // 429 is an answer from a live server (overload, shutdown): nothing was lost there.
@@ -209,11 +233,15 @@ function logFailure(
   const message = error instanceof Error ? error.message : String(error);
   const what = entries.length === 1 ? `for ${entries[0]?.meta.query_key}` : `(${entries.length} entries)`;
   if (action === "stop") {
-    logger.error(`${where.target} refused the credentials: sending is paused, ${where.pending} entries stay queued; retrying in ${Math.round(delayMs / 1000)} s. ${message}`);
+    logger.error(
+      `${where.target} refused the credentials: sending is paused, ${where.pending} entries stay queued; retrying in ${Math.round(delayMs / 1000)} s. ${message}`,
+    );
   } else if (action === "retry") {
     logger.warn(`cannot write queued data ${what} yet (${message}); retrying in ${(delayMs / 1000).toFixed(1)} s`);
   } else if (entries.length > 1) {
-    logger.warn(`${where.target} refused a request of ${entries.length} queued entries (${message}): sending them one by one to find the refused one`);
+    logger.warn(
+      `${where.target} refused a request of ${entries.length} queued entries (${message}): sending them one by one to find the refused one`,
+    );
   }
 }
 

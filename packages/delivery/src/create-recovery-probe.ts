@@ -1,5 +1,5 @@
-import type { AttemptInfo } from "@anomaly-writer/transport";
 import type { Logger } from "@anomaly-writer/common";
+import type { AttemptInfo } from "@anomaly-writer/transport";
 
 export interface RecoveryProbeOptions {
   /** One cheap liveness check (a GET of the health URL, one attempt, short timeout). */
@@ -44,7 +44,9 @@ export function createRecoveryProbe(options: RecoveryProbeOptions): RecoveryProb
         if (waiting !== current || timer === undefined) return;
         if (!up) return schedule();
         timer = undefined;
-        options.logger.info(`VictoriaMetrics answers its health check again: sending now instead of waiting out a ${(backoffMs / 1000).toFixed(1)} s backoff`);
+        options.logger.info(
+          `VictoriaMetrics answers its health check again: sending now instead of waiting out a ${(backoffMs / 1000).toFixed(1)} s backoff`,
+        );
         waiting?.abort(RECOVERED);
       });
     }, intervalMs);

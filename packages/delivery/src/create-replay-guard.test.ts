@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCaptureLogger } from "@anomaly-writer/common";
+import type { TargetStartTime } from "@anomaly-writer/healthcheck";
 import { createDurableQueue, type DurableQueue } from "@anomaly-writer/queue";
 import { afterEach, describe, expect, it } from "vitest";
 import { createReplayGuard, type ReplayGuardOptions } from "./create-replay-guard.ts";
-import type { TargetStartTime } from "@anomaly-writer/healthcheck";
-import { createCaptureLogger } from "@anomaly-writer/common";
 
 const dirs: string[] = [];
 const queues: DurableQueue[] = [];
@@ -23,7 +23,10 @@ async function openQueue(dir?: string) {
 }
 
 /** A guard over `queue` with a hand-driven clock and target. */
-function setup(queue: DurableQueue, options: Partial<ReplayGuardOptions> & { startedAt?: () => TargetStartTime | undefined } = {}) {
+function setup(
+  queue: DurableQueue,
+  options: Partial<ReplayGuardOptions> & { startedAt?: () => TargetStartTime | undefined } = {},
+) {
   const clock = { now: 1_000_000 };
   const target: { start: TargetStartTime; alive: boolean } = { start: { kind: "started", at: 500 }, alive: true };
   const logger = createCaptureLogger();

@@ -1,6 +1,6 @@
-import type { DurableQueue } from "@anomaly-writer/queue";
-import type { TargetStartTime } from "@anomaly-writer/healthcheck";
 import type { Logger } from "@anomaly-writer/common";
+import type { TargetStartTime } from "@anomaly-writer/healthcheck";
+import type { DurableQueue } from "@anomaly-writer/queue";
 
 export interface ReplayGuardOptions {
   queue: DurableQueue;
@@ -64,7 +64,9 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
   const rewind = async (reason: string) => {
     const rewound = await queue.rewind();
     if (rewound.entries === 0) return;
-    logger.info(`sending again ${rewound.entries} entries (${rewound.bytes} bytes) written to VictoriaMetrics in the ${windowSeconds} before: ${reason}`);
+    logger.info(
+      `sending again ${rewound.entries} entries (${rewound.bytes} bytes) written to VictoriaMetrics in the ${windowSeconds} before: ${reason}`,
+    );
     options.onRewind?.(rewound, reason);
   };
 
@@ -72,7 +74,9 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
     const start = await read();
     if (start.kind === "unsupported") {
       mode = "fallback";
-      logger.info(`the target does not report its start time (${start.reason}): a restart is noticed only through failed requests`);
+      logger.info(
+        `the target does not report its start time (${start.reason}): a restart is noticed only through failed requests`,
+      );
       return false;
     }
     if (start.kind === "unreachable") outage = true;
@@ -80,7 +84,9 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
     if (start.at < epoch && mode === "detect") {
       // A single node's start time only grows: several servers answer behind this URL.
       mode = "fallback";
-      logger.info(`the target's start time went back (${iso(epoch)}, then ${iso(start.at)}): several servers answer behind one URL, so a restart is noticed only through failed requests`);
+      logger.info(
+        `the target's start time went back (${iso(epoch)}, then ${iso(start.at)}): several servers answer behind one URL, so a restart is noticed only through failed requests`,
+      );
       return false;
     }
     mode = "detect";
@@ -112,8 +118,15 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
     if (startTimeSeen) return false;
     startTimeSeen = true;
     const firstSentAt = queue.stats().firstSentAt;
-    if (start.uptimeSeconds === undefined || firstSentAt === undefined || firstSentAt >= now() - (start.uptimeSeconds - 1) * 1000) return false;
-    await rewind(`VictoriaMetrics has been up for ${start.uptimeSeconds} s only: they may have been sent to an earlier one started in the same second`);
+    if (
+      start.uptimeSeconds === undefined ||
+      firstSentAt === undefined ||
+      firstSentAt >= now() - (start.uptimeSeconds - 1) * 1000
+    )
+      return false;
+    await rewind(
+      `VictoriaMetrics has been up for ${start.uptimeSeconds} s only: they may have been sent to an earlier one started in the same second`,
+    );
     return true;
   };
 
@@ -122,7 +135,9 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
       startupDecided = true;
       const stats = queue.stats();
       if (stats.windowEntries > 0 && stats.lastSentAt > t0 - replayWindowMs) {
-        await rewind(`they were left by an earlier run less than ${windowSeconds} ago, and a restart of this target cannot be checked`);
+        await rewind(
+          `they were left by an earlier run less than ${windowSeconds} ago, and a restart of this target cannot be checked`,
+        );
         return;
       }
     }
@@ -133,7 +148,9 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
   const applyPendingRewind = async () => {
     if (!rewindPending) return;
     rewindPending = false;
-    await rewind("requests to VictoriaMetrics failed at the connection level (a crash loses what it acknowledged in its last seconds)");
+    await rewind(
+      "requests to VictoriaMetrics failed at the connection level (a crash loses what it acknowledged in its last seconds)",
+    );
   };
 
   const check = (idle: boolean): Promise<void> => {
@@ -176,8 +193,11 @@ export function createReplayGuard(options: ReplayGuardOptions): ReplayGuard {
       if (replayWindowMs <= 0 || timer) return;
       timer = setInterval(() => {
         const stats = queue.stats();
-        if ((stats.windowEntries === 0 && !outage && !rewindPending) || checking || now() - lastCheckAt < checkEveryMs) return;
-        check(stats.pendingEntries === 0).catch((error: unknown) => logger.warn(`checking the replay window failed: ${(error as Error).message}`));
+        if ((stats.windowEntries === 0 && !outage && !rewindPending) || checking || now() - lastCheckAt < checkEveryMs)
+          return;
+        check(stats.pendingEntries === 0).catch((error: unknown) =>
+          logger.warn(`checking the replay window failed: ${(error as Error).message}`),
+        );
       }, checkEveryMs);
       timer.unref?.();
     },

@@ -1,11 +1,11 @@
-export { createDeadLetterer, labelsOfEntry } from "./create-dead-letterer.ts";
 export type { DeadLettererOptions } from "./create-dead-letterer.ts";
-export { createQueuedDelivery, toQueueItem } from "./create-queued-delivery.ts";
-export type { BatchMeta, QueuedDelivery, QueuedDeliveryOptions } from "./create-queued-delivery.ts";
-export { createQueueMetrics } from "./create-queue-metrics.ts";
+export { createDeadLetterer, labelsOfEntry } from "./create-dead-letterer.ts";
 export type { QueueMetrics } from "./create-queue-metrics.ts";
-export { createRecoveryProbe } from "./create-recovery-probe.ts";
+export { createQueueMetrics } from "./create-queue-metrics.ts";
+export type { BatchMeta, QueuedDelivery, QueuedDeliveryOptions } from "./create-queued-delivery.ts";
+export { createQueuedDelivery, toQueueItem } from "./create-queued-delivery.ts";
 export type { RecoveryProbe, RecoveryProbeOptions } from "./create-recovery-probe.ts";
-export { createReplayGuard } from "./create-replay-guard.ts";
+export { createRecoveryProbe } from "./create-recovery-probe.ts";
 export type { ReplayGuard, ReplayGuardOptions } from "./create-replay-guard.ts";
+export { createReplayGuard } from "./create-replay-guard.ts";
 export type { DeliveryQueueOptions, DeliveryTarget, SendOptions } from "./delivery-target.ts";

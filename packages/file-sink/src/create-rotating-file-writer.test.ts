@@ -17,7 +17,8 @@ afterEach(async () => {
 });
 
 const read = (file: string) => readFileSync(file, "utf8");
-const line = (i: number, pad = 0) => `{"metric":{"__name__":"m","i":"${i}"},"values":[${i}],"timestamps":[1732406400000]}${" ".repeat(pad)}\n`;
+const line = (i: number, pad = 0) =>
+  `{"metric":{"__name__":"m","i":"${i}"},"values":[${i}],"timestamps":[1732406400000]}${" ".repeat(pad)}\n`;
 /** The rotated files oldest first, then the current one. */
 const files = () => {
   const rotated = readdirSync(join(dir, "out"))
@@ -110,7 +111,10 @@ describe("createRotatingFileWriter", () => {
 
   it("never splits a line and loses nothing, for random lines and chunks", async () => {
     let seed = 7;
-    const random = (n: number) => ((seed = (seed * 16807) % 2147483647) % n);
+    const random = (n: number) => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % n;
+    };
     for (let round = 0; round < 20; round++) {
       const roundPath = join(dir, `round-${round}`, "r.jsonl");
       const maxBytes = 40 + random(400);
@@ -125,7 +129,9 @@ describe("createRotatingFileWriter", () => {
         at += take;
       }
       await writer.close();
-      const names = readdirSync(join(dir, `round-${round}`)).sort((a, b) => (Number(b.split(".")[2] ?? 0) - Number(a.split(".")[2] ?? 0)));
+      const names = readdirSync(join(dir, `round-${round}`)).sort(
+        (a, b) => Number(b.split(".")[2] ?? 0) - Number(a.split(".")[2] ?? 0),
+      );
       const contents = names.map((name) => read(join(dir, `round-${round}`, name)));
       expect(contents.join("")).toBe(written);
       for (const content of contents) {
@@ -149,14 +155,18 @@ describe("createRotatingFileWriter with bad input and failures", () => {
     expect(thrown).toBeInstanceOf(FileSinkError);
     expect(thrown).toMatchObject({
       code: "OPTIONS_INVALID",
-      problems: ["path must be a non-empty string", "maxBytes must be a positive integer, got 0", "maxFiles must be an integer >= 0, got -1"],
+      problems: [
+        "path must be a non-empty string",
+        "maxBytes must be a positive integer, got 0",
+        "maxFiles must be an integer >= 0, got -1",
+      ],
     });
     expect((thrown as Error).message).toMatch(/^\[file-sink\] invalid options: /);
   });
 
   it("writes bytes as they are, a view into a larger buffer included, and rotates them between lines", async () => {
     const writer = createRotatingFileWriter({ path, maxBytes: 2 * Buffer.byteLength(line(1)), maxFiles: 3 });
-    const text = line(1) + line(2) + `{"metric":{"__name__":"é"},"values":[3],"timestamps":[1]}\n`;
+    const text = `${line(1) + line(2)}{"metric":{"__name__":"é"},"values":[3],"timestamps":[1]}\n`;
     const big = Buffer.alloc(Buffer.byteLength(text) + 20, "x");
     big.write(text, 10, "utf8");
     await writer.write(big.subarray(10, 10 + Buffer.byteLength(text)));
@@ -168,7 +178,10 @@ describe("createRotatingFileWriter with bad input and failures", () => {
   it("refuses a chunk that is not complete lines, and writes after close", async () => {
     const writer = createRotatingFileWriter({ path, maxBytes: 100, maxFiles: 1 });
     await expect(writer.write("no newline")).rejects.toMatchObject({ code: "CHUNK_INVALID" });
-    await expect(writer.write(42 as unknown as string)).rejects.toMatchObject({ code: "CHUNK_INVALID", message: "[file-sink] a chunk must be a string or bytes, got number" });
+    await expect(writer.write(42 as unknown as string)).rejects.toMatchObject({
+      code: "CHUNK_INVALID",
+      message: "[file-sink] a chunk must be a string or bytes, got number",
+    });
     await expect(writer.write(Buffer.from("no newline"))).rejects.toMatchObject({ code: "CHUNK_INVALID" });
     await writer.write(new Uint8Array(0));
     await writer.write("");
@@ -183,14 +196,21 @@ describe("createRotatingFileWriter with bad input and failures", () => {
     const writer = createRotatingFileWriter({ path: join(dir, "a-file", "x.jsonl"), maxBytes: 100, maxFiles: 1 });
     const first = writer.write(line(1));
     const second = writer.write(line(2));
-    await expect(first).rejects.toMatchObject({ code: "FILE_WRITE_FAILED", path: join(dir, "a-file", "x.jsonl"), message: expect.stringMatching(/^\[file-sink\] cannot open .*x\.jsonl: .*(ENOTDIR|EEXIST)/) });
+    await expect(first).rejects.toMatchObject({
+      code: "FILE_WRITE_FAILED",
+      path: join(dir, "a-file", "x.jsonl"),
+      message: expect.stringMatching(/^\[file-sink\] cannot open .*x\.jsonl: .*(ENOTDIR|EEXIST)/),
+    });
     await expect(second).rejects.toMatchObject({ code: "FILE_WRITE_FAILED" });
     await writer.close();
   });
 
   it("reports a full disk (/dev/full)", async () => {
     const writer = createRotatingFileWriter({ path: "/dev/full", maxBytes: 1_000_000, maxFiles: 1 });
-    await expect(writer.write(line(1))).rejects.toMatchObject({ code: "FILE_WRITE_FAILED", message: expect.stringMatching(/cannot write \/dev\/full: .*ENOSPC/) });
+    await expect(writer.write(line(1))).rejects.toMatchObject({
+      code: "FILE_WRITE_FAILED",
+      message: expect.stringMatching(/cannot write \/dev\/full: .*ENOSPC/),
+    });
     await writer.close();
   });
 });

@@ -1,4 +1,4 @@
-import { lstat, mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { type FileHandle, lstat, mkdir, open, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { FileSinkError } from "./errors.ts";
 
@@ -51,7 +51,10 @@ export function createRotatingFileWriter(options: RotatingFileWriterOptions): Ro
   const fail = (action: string, file: string, error: unknown): FileSinkError =>
     error instanceof FileSinkError
       ? error
-      : new FileSinkError("FILE_WRITE_FAILED", `cannot ${action} ${file}: ${(error as Error).message}`, { cause: error, path: file });
+      : new FileSinkError("FILE_WRITE_FAILED", `cannot ${action} ${file}: ${(error as Error).message}`, {
+          cause: error,
+          path: file,
+        });
 
   const openFile = async (): Promise<FileHandle> => {
     if (handle) return handle;
@@ -121,7 +124,10 @@ export function createRotatingFileWriter(options: RotatingFileWriterOptions): Ro
         await syncDirectory(dirname(path));
       }
     } catch (error) {
-      throw new FileSinkError("FILE_WRITE_FAILED", `cannot rotate: ${step}: ${(error as Error).message}`, { cause: error, path });
+      throw new FileSinkError("FILE_WRITE_FAILED", `cannot rotate: ${step}: ${(error as Error).message}`, {
+        cause: error,
+        path,
+      });
     }
     size = 0;
     torn = false;
@@ -146,7 +152,10 @@ export function createRotatingFileWriter(options: RotatingFileWriterOptions): Ro
 
   const writeNow = async (chunk: string | Uint8Array): Promise<void> => {
     await openFile();
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes =
+      typeof chunk === "string"
+        ? Buffer.from(chunk, "utf8")
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (torn) {
       // Close the torn line first: left alone, it would swallow our first line.
       await append(Buffer.from("\n"));
@@ -176,12 +185,19 @@ export function createRotatingFileWriter(options: RotatingFileWriterOptions): Ro
 
   return {
     write(chunk) {
-      if (closed) return Promise.reject(new FileSinkError("FILE_SINK_CLOSED", `write after close of ${path}`, { path }));
+      if (closed)
+        return Promise.reject(new FileSinkError("FILE_SINK_CLOSED", `write after close of ${path}`, { path }));
       const text = typeof chunk === "string";
-      if (!text && !(chunk instanceof Uint8Array)) return Promise.reject(new FileSinkError("CHUNK_INVALID", `a chunk must be a string or bytes, got ${typeof chunk}`, { path }));
+      if (!text && !(chunk instanceof Uint8Array))
+        return Promise.reject(
+          new FileSinkError("CHUNK_INVALID", `a chunk must be a string or bytes, got ${typeof chunk}`, { path }),
+        );
       const length = text ? chunk.length : chunk.byteLength;
       if (length === 0) return queue;
-      if (text ? !chunk.endsWith("\n") : chunk[length - 1] !== NEWLINE) return Promise.reject(new FileSinkError("CHUNK_INVALID", "a chunk must be complete lines, ending with a newline", { path }));
+      if (text ? !chunk.endsWith("\n") : chunk[length - 1] !== NEWLINE)
+        return Promise.reject(
+          new FileSinkError("CHUNK_INVALID", "a chunk must be complete lines, ending with a newline", { path }),
+        );
       const done = queue.then(() => writeNow(chunk));
       queue = done.catch(() => undefined);
       return done;
@@ -202,10 +218,13 @@ export function createRotatingFileWriter(options: RotatingFileWriterOptions): Ro
 function resolveOptions(options: RotatingFileWriterOptions): { path: string; maxBytes: number; maxFiles: number } {
   const problems: string[] = [];
   if (typeof options.path !== "string" || options.path === "") problems.push("path must be a non-empty string");
-  if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes < 1) problems.push(`maxBytes must be a positive integer, got ${String(options.maxBytes)}`);
-  if (!Number.isSafeInteger(options.maxFiles) || options.maxFiles < 0) problems.push(`maxFiles must be an integer >= 0, got ${String(options.maxFiles)}`);
+  if (!Number.isSafeInteger(options.maxBytes) || options.maxBytes < 1)
+    problems.push(`maxBytes must be a positive integer, got ${String(options.maxBytes)}`);
+  if (!Number.isSafeInteger(options.maxFiles) || options.maxFiles < 0)
+    problems.push(`maxFiles must be an integer >= 0, got ${String(options.maxFiles)}`);
   if (options.fsync !== undefined && typeof options.fsync !== "boolean") problems.push("fsync must be a boolean");
-  if (problems.length > 0) throw new FileSinkError("OPTIONS_INVALID", `invalid options: ${problems.join("; ")}`, { problems });
+  if (problems.length > 0)
+    throw new FileSinkError("OPTIONS_INVALID", `invalid options: ${problems.join("; ")}`, { problems });
   return options;
 }
 

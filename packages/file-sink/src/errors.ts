@@ -14,7 +14,11 @@ export class FileSinkError extends Error {
   /** The file concerned, when there is one. */
   declare readonly path?: string;
 
-  constructor(code: FileSinkErrorCode, message: string, options: { cause?: unknown; problems?: readonly string[]; path?: string } = {}) {
+  constructor(
+    code: FileSinkErrorCode,
+    message: string,
+    options: { cause?: unknown; problems?: readonly string[]; path?: string } = {},
+  ) {
     super(`[file-sink] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.problems = options.problems ?? [];

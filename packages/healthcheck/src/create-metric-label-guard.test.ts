@@ -27,19 +27,39 @@ describe("createMetricLabelGuard", () => {
   it("keeps /metrics small when clients send 30,000 distinct query keys, aliases and presets", async () => {
     const metrics = createWriterMetrics({ labelBounds: { knownQueryKeys: ["known"] } });
     for (let i = 0; i < 30_000; i++) {
-      const l = { url: "http://vm:8428/api/v1/import", query_key: `q${i}-${"x".repeat(i % 200)}`, scheduler_alias: `s${i}`, preset: `p${i}` };
+      const l = {
+        url: "http://vm:8428/api/v1/import",
+        query_key: `q${i}-${"x".repeat(i % 200)}`,
+        scheduler_alias: `s${i}`,
+        preset: `p${i}`,
+      };
       metrics.recordDropped("invalid_record", 1, l);
       metrics.observeSerialize(l, 0.001);
     }
-    metrics.recordDropped("nan", 5, { url: "http://vm:8428/api/v1/import", query_key: "known", scheduler_alias: "", preset: "" });
+    metrics.recordDropped("nan", 5, {
+      url: "http://vm:8428/api/v1/import",
+      query_key: "known",
+      scheduler_alias: "",
+      preset: "",
+    });
     const text = await metrics.registry.metrics();
     const exposition = parseExposition(text);
     const dropped = exposition.find("anomaly_writer_dropped_datapoints_total", { reason: "invalid_record" });
     // 100 distinct values per label at most (the first 100 combinations), and one overflow series holding the rest.
     expect(dropped.length).toBeLessThanOrEqual(101);
     expect(dropped.reduce((sum, s) => sum + s.value, 0)).toBe(30_000);
-    expect(exposition.value("anomaly_writer_dropped_datapoints_total", { url: "http://vm:8428/api/v1/import", query_key: "known", scheduler_alias: "", preset: "", reason: "nan" })).toBe(5);
-    expect(exposition.find("anomaly_writer_dropped_datapoints_total", { query_key: OVERFLOW_LABEL_VALUE }).length).toBe(1);
+    expect(
+      exposition.value("anomaly_writer_dropped_datapoints_total", {
+        url: "http://vm:8428/api/v1/import",
+        query_key: "known",
+        scheduler_alias: "",
+        preset: "",
+        reason: "nan",
+      }),
+    ).toBe(5);
+    expect(exposition.find("anomaly_writer_dropped_datapoints_total", { query_key: OVERFLOW_LABEL_VALUE }).length).toBe(
+      1,
+    );
     expect(text.length).toBeLessThan(1_000_000);
   });
 });

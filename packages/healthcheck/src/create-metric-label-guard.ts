@@ -34,7 +34,11 @@ export function createMetricLabelGuard(options: MetricLabelGuardOptions = {}): (
   const maxCombinations = options.maxCombinations ?? 1000;
   const seen = { query_key: new Set<string>(), scheduler_alias: new Set<string>(), preset: new Set<string>() };
   const combinations = new Map<string, ClientLabels>();
-  const overflow: ClientLabels = { query_key: OVERFLOW_LABEL_VALUE, scheduler_alias: OVERFLOW_LABEL_VALUE, preset: OVERFLOW_LABEL_VALUE };
+  const overflow: ClientLabels = {
+    query_key: OVERFLOW_LABEL_VALUE,
+    scheduler_alias: OVERFLOW_LABEL_VALUE,
+    preset: OVERFLOW_LABEL_VALUE,
+  };
 
   const bound = (name: (typeof NAMES)[number], value: string): string => {
     if (value === "" || (name === "query_key" && known.has(value))) return value;

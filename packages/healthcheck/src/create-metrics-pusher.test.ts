@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Gauge, Registry } from "prom-client";
-import { createTransport, type Transport } from "@anomaly-writer/transport";
-import { freePort, startNginx, startVictoriaMetrics } from "@anomaly-writer/test-stack";
 import type { NginxServer, VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { freePort, startNginx, startVictoriaMetrics } from "@anomaly-writer/test-stack";
+import { createTransport, type Transport } from "@anomaly-writer/transport";
+import { Gauge, Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMetricsPusher, type PushClock } from "./create-metrics-pusher.ts";
 import { createWriterMetrics } from "./create-writer-metrics.ts";
 import { HealthcheckError } from "./errors.ts";
@@ -26,7 +26,8 @@ function manualClock() {
 }
 
 /** Poll a count until it reaches `n` (5 s at most). */
-const untilCount = (read: () => number, n: number, what: string) => expect.poll(read, { timeout: 5000, interval: 20, message: what }).toBe(n);
+const untilCount = (read: () => number, n: number, what: string) =>
+  expect.poll(read, { timeout: 5000, interval: 20, message: what }).toBe(n);
 
 describe("createMetricsPusher against a real VictoriaMetrics", () => {
   let vm: VictoriaMetricsServer;
@@ -35,7 +36,10 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
   let transport: Transport;
   beforeAll(async () => {
     vm = await startVictoriaMetrics();
-    [cluster, proxy] = await Promise.all([startNginx({ upstream: vm.url, cluster: true }), startNginx({ upstream: vm.url })]);
+    [cluster, proxy] = await Promise.all([
+      startNginx({ upstream: vm.url, cluster: true }),
+      startNginx({ upstream: vm.url }),
+    ]);
     transport = createTransport({ timeoutMs: 2000, retry: { attempts: 1 } });
   });
   afterAll(async () => {
@@ -46,7 +50,17 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
 
   it("pushes Prometheus text to /api/v1/import/prometheus with job, instance and extra labels", async () => {
     const metrics = createWriterMetrics({ version: "push-1" });
-    metrics.onAttempt({ url: `${vm.url}/api/v1/import`, method: "POST", attempt: 1, durationMs: 20, code: "204", ok: true, bytesSent: 5, willRetry: false, context: { query_key: "q1" } });
+    metrics.onAttempt({
+      url: `${vm.url}/api/v1/import`,
+      method: "POST",
+      attempt: 1,
+      durationMs: 20,
+      code: "204",
+      ok: true,
+      bytesSent: 5,
+      willRetry: false,
+      context: { query_key: "q1" },
+    });
     const pusher = createMetricsPusher({
       registry: metrics.registry,
       transport,
@@ -61,22 +75,45 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
 
     const version = await vm.exportSeries('{__name__="anomaly_writer_version_info",env="push-test-1"}');
     expect(version.map((s) => s.metric)).toEqual([
-      { __name__: "anomaly_writer_version_info", env: "push-test-1", instance: "writer-1:8080", job: "vmanomaly", version: "push-1" },
+      {
+        __name__: "anomaly_writer_version_info",
+        env: "push-test-1",
+        instance: "writer-1:8080",
+        job: "vmanomaly",
+        version: "push-1",
+      },
     ]);
     expect(version[0]?.values).toEqual([1]);
-    const buckets = await vm.exportSeries('{__name__="vmanomaly_writer_request_duration_seconds_bucket",env="push-test-1",le="+Inf"}');
-    expect(buckets.map((s) => [s.metric["query_key"], s.metric["code"], s.values])).toEqual([["q1", undefined, [1]]]);
+    const buckets = await vm.exportSeries(
+      '{__name__="vmanomaly_writer_request_duration_seconds_bucket",env="push-test-1",le="+Inf"}',
+    );
+    expect(buckets.map((s) => [s.metric.query_key, s.metric.code, s.values])).toEqual([["q1", undefined, [1]]]);
     const responses = await vm.exportSeries('{__name__="vmanomaly_writer_responses_total",env="push-test-1"}');
-    expect(responses.map((s) => [s.metric["code"], s.metric["url"], s.values])).toEqual([["204", `${vm.url}/api/v1/import`, [1]]]);
+    expect(responses.map((s) => [s.metric.code, s.metric.url, s.values])).toEqual([
+      ["204", `${vm.url}/api/v1/import`, [1]],
+    ]);
   });
 
   it("lets extra_labels override job and instance; the default instance is <host>:<pull port>", async () => {
     const registry = new Registry();
     new Gauge({ name: "hc_push_override", help: "h", registers: [registry] }).set(1);
-    const overriding = createMetricsPusher({ registry, transport, url: vm.url, frequencyMs: 0, pullPort: 8080, extraLabels: { job: "custom-job" } });
+    const overriding = createMetricsPusher({
+      registry,
+      transport,
+      url: vm.url,
+      frequencyMs: 0,
+      pullPort: 8080,
+      extraLabels: { job: "custom-job" },
+    });
     expect(overriding.labels).toEqual({ job: "custom-job", instance: `${hostname()}:8080` });
     await overriding.pushNow();
-    const defaults = createMetricsPusher({ registry, transport, url: vm.url, frequencyMs: 0, extraLabels: { instance: "pinned" } });
+    const defaults = createMetricsPusher({
+      registry,
+      transport,
+      url: vm.url,
+      frequencyMs: 0,
+      extraLabels: { instance: "pinned" },
+    });
     expect(defaults.labels).toEqual({ job: "vmanomaly", instance: "pinned" });
     await defaults.pushNow();
     const series = await vm.exportSeries('{__name__="hc_push_override"}');
@@ -92,7 +129,14 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
   it("pushes to the tenant path of a cluster vminsert", async () => {
     const registry = new Registry();
     new Gauge({ name: "hc_push_tenant", help: "h", registers: [registry] }).set(34);
-    const pusher = createMetricsPusher({ registry, transport, url: cluster.url, tenantId: "3:4", frequencyMs: 0, instance: "i" });
+    const pusher = createMetricsPusher({
+      registry,
+      transport,
+      url: cluster.url,
+      tenantId: "3:4",
+      frequencyMs: 0,
+      instance: "i",
+    });
     expect(pusher.url).toBe(`${cluster.url}/insert/3:4/prometheus/api/v1/import/prometheus`);
     await pusher.pushNow();
     const series = await vm.exportSeries('{__name__="hc_push_tenant"}');
@@ -113,8 +157,16 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     const registry = new Registry();
     const marker = new Gauge({ name: "hc_push_marker", help: "h", registers: [registry] });
     const { clock, state, tick } = manualClock();
-    const pushes = () => proxy.accessLog().filter((line) => line.startsWith("POST /api/v1/import/prometheus 204")).length;
-    const pusher = createMetricsPusher({ registry, transport, url: proxy.url, frequencyMs: 900_000, clock, instance: "ticks" });
+    const pushes = () =>
+      proxy.accessLog().filter((line) => line.startsWith("POST /api/v1/import/prometheus 204")).length;
+    const pusher = createMetricsPusher({
+      registry,
+      transport,
+      url: proxy.url,
+      frequencyMs: 900_000,
+      clock,
+      instance: "ticks",
+    });
 
     marker.set(1);
     pusher.start();
@@ -126,7 +178,9 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
     marker.set(3);
     await pusher.stop();
     expect(state.cleared).toBe(true);
-    expect(await proxy.waitForAccessLog((line) => line.startsWith("POST /api/v1/import/prometheus 204"), 3)).toHaveLength(3);
+    expect(
+      await proxy.waitForAccessLog((line) => line.startsWith("POST /api/v1/import/prometheus 204"), 3),
+    ).toHaveLength(3);
     await pusher.stop();
     expect(pushes()).toBe(3);
 
@@ -151,7 +205,9 @@ describe("createMetricsPusher against a real VictoriaMetrics", () => {
       pushOnStart: false,
       onError: (error) => errors.push(error),
     });
-    await expect(pusher.pushNow()).rejects.toThrow(`[healthcheck] cannot push metrics to http://127.0.0.1:${port}/api/v1/import/prometheus: connection refused: nothing listens on 127.0.0.1:${port} (is VictoriaMetrics running?)`);
+    await expect(pusher.pushNow()).rejects.toThrow(
+      `[healthcheck] cannot push metrics to http://127.0.0.1:${port}/api/v1/import/prometheus: connection refused: nothing listens on 127.0.0.1:${port} (is VictoriaMetrics running?)`,
+    );
     pusher.start();
     expect(errors).toHaveLength(0);
     tick();
@@ -176,6 +232,8 @@ describe("createMetricsPusher options", () => {
     [{ url: "localhost:8428" }, /must be http/],
     [{ url: "::" }, /not a valid URL/],
   ])("rejects %j", (overrides, message) => {
-    expect(() => createMetricsPusher({ registry, transport, url: "http://vm:8428", frequencyMs: 1000, ...overrides })).toThrow(message);
+    expect(() =>
+      createMetricsPusher({ registry, transport, url: "http://vm:8428", frequencyMs: 1000, ...overrides }),
+    ).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import type { Registry } from "prom-client";
 import { redactUrl, type Transport } from "@anomaly-writer/transport";
+import type { Registry } from "prom-client";
 import { PUSH_CONTEXT_COMPONENT } from "./create-writer-metrics.ts";
 import { HealthcheckError } from "./errors.ts";
 import { explainTransportError } from "./explain-transport-error.ts";
@@ -82,14 +82,23 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
   };
   for (const [name, value] of Object.entries(labels)) {
     if (!LABEL_NAME.test(name) || name.startsWith("__")) {
-      throw new HealthcheckError("HEALTHCHECK_INVALID_OPTIONS", `monitoring.push.extra_labels: ${JSON.stringify(name)} is not a valid label name`);
+      throw new HealthcheckError(
+        "HEALTHCHECK_INVALID_OPTIONS",
+        `monitoring.push.extra_labels: ${JSON.stringify(name)} is not a valid label name`,
+      );
     }
     if (typeof value !== "string") {
-      throw new HealthcheckError("HEALTHCHECK_INVALID_OPTIONS", `monitoring.push.extra_labels.${name} must be a string`);
+      throw new HealthcheckError(
+        "HEALTHCHECK_INVALID_OPTIONS",
+        `monitoring.push.extra_labels.${name} must be a string`,
+      );
     }
   }
   if (!Number.isFinite(options.frequencyMs) || options.frequencyMs < 0) {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_OPTIONS", `push_frequency must be a duration of 0 or more, got ${options.frequencyMs} ms`);
+    throw new HealthcheckError(
+      "HEALTHCHECK_INVALID_OPTIONS",
+      `push_frequency must be a duration of 0 or more, got ${options.frequencyMs} ms`,
+    );
   }
   const clock = options.clock ?? defaultClock;
 
@@ -107,7 +116,10 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
       });
     } catch (error) {
       const explained = explainTransportError(error, { url: pushUrl, purpose: "push" });
-      throw new HealthcheckError("HEALTHCHECK_PUSH_FAILED", `cannot push metrics to ${safeUrl}: ${explained.reason}`, { cause: error, url: safeUrl });
+      throw new HealthcheckError("HEALTHCHECK_PUSH_FAILED", `cannot push metrics to ${safeUrl}: ${explained.reason}`, {
+        cause: error,
+        url: safeUrl,
+      });
     }
   };
   // Pushes never overlap: each one starts after the previous one settled.
@@ -124,7 +136,11 @@ export function createMetricsPusher(options: MetricsPusherOptions): MetricsPushe
     return next;
   };
   const report = (error: unknown) => {
-    options.onError?.(error instanceof HealthcheckError ? error : new HealthcheckError("HEALTHCHECK_PUSH_FAILED", String(error), { cause: error }));
+    options.onError?.(
+      error instanceof HealthcheckError
+        ? error
+        : new HealthcheckError("HEALTHCHECK_PUSH_FAILED", String(error), { cause: error }),
+    );
   };
 
   return {

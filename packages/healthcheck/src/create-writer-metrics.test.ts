@@ -1,16 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Gauge, Registry } from "prom-client";
-import { createTransport, TransportError, type AttemptInfo, type Transport } from "@anomaly-writer/transport";
-import { httpSend, startNginx, startVictoriaMetrics } from "@anomaly-writer/test-stack";
 import type { NginxServer, VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { httpSend, startNginx, startVictoriaMetrics } from "@anomaly-writer/test-stack";
+import { type AttemptInfo, createTransport, type Transport, TransportError } from "@anomaly-writer/transport";
+import { Gauge, Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWriterMetrics, type WriterMetricLabels } from "./create-writer-metrics.ts";
 import { HealthcheckError } from "./errors.ts";
 import { startMetricsServer } from "./start-metrics-server.ts";
-import { parseExposition, type Exposition } from "./testing/parse-exposition.ts";
-import { startSilentServer, type SilentServer } from "./testing/start-silent-server.ts";
+import { type Exposition, parseExposition } from "./testing/parse-exposition.ts";
+import { type SilentServer, startSilentServer } from "./testing/start-silent-server.ts";
 
 const context = (queryKey: string) => ({ query_key: queryKey, scheduler_alias: "s1", preset: "p1" });
-const labels = (url: string, queryKey: string): WriterMetricLabels & Record<string, string> => ({ url, ...context(queryKey) });
+const labels = (url: string, queryKey: string): WriterMetricLabels & Record<string, string> => ({
+  url,
+  ...context(queryKey),
+});
 
 describe("writer metrics against a real VictoriaMetrics", () => {
   let vm: VictoriaMetricsServer;
@@ -52,13 +55,17 @@ describe("writer metrics against a real VictoriaMetrics", () => {
     metrics.recordSuccess(labels(vmImport, "q1"), { bytes: ok.bytesSent, datapoints: 3, timeseries: 2 });
 
     // A permanent 400: a cluster vminsert (nginx emulation) does not serve /api/v1/import. Not retried.
-    const rejected = await transport.post(clusterImport, body, { context: context("q2"), retry: { attempts: 3 } }).catch((e: unknown) => e);
+    const rejected = await transport
+      .post(clusterImport, body, { context: context("q2"), retry: { attempts: 3 } })
+      .catch((e: unknown) => e);
     expect(rejected).toBeInstanceOf(TransportError);
     expect((rejected as TransportError).status).toBe(400);
     metrics.recordDropped("permanent_error", 3, labels(clusterImport, "q2"));
 
     // A server that never answers: two attempts, both time out.
-    const timedOut = await transport.post(silentImport, body, { context: context("q3"), retry: { attempts: 2 } }).catch((e: unknown) => e);
+    const timedOut = await transport
+      .post(silentImport, body, { context: context("q3"), retry: { attempts: 2 } })
+      .catch((e: unknown) => e);
     expect((timedOut as TransportError).code).toBe("TRANSPORT_TIMEOUT");
 
     metrics.recordDropped("nan", 2, { query_key: "q1" });
@@ -91,22 +98,39 @@ describe("writer metrics against a real VictoriaMetrics", () => {
 
   it("counts every response by code: 204, 400 and each timed-out attempt", () => {
     expect(exposition.value("vmanomaly_writer_responses_total", { ...labels(vmImport, "q1"), code: "204" })).toBe(1);
-    expect(exposition.value("vmanomaly_writer_responses_total", { ...labels(clusterImport, "q2"), code: "400" })).toBe(1);
-    expect(exposition.value("vmanomaly_writer_responses_total", { ...labels(silentImport, "q3"), code: "timeout" })).toBe(2);
+    expect(exposition.value("vmanomaly_writer_responses_total", { ...labels(clusterImport, "q2"), code: "400" })).toBe(
+      1,
+    );
+    expect(
+      exposition.value("vmanomaly_writer_responses_total", { ...labels(silentImport, "q3"), code: "timeout" }),
+    ).toBe(2);
     expect(exposition.find("vmanomaly_writer_responses_total")).toHaveLength(3);
   });
 
   it("observes the duration of every attempt, failed ones included", () => {
     expect(attempts).toHaveLength(4);
-    const count = (url: string, key: string) => exposition.value("vmanomaly_writer_request_duration_seconds_count", labels(url, key));
+    const count = (url: string, key: string) =>
+      exposition.value("vmanomaly_writer_request_duration_seconds_count", labels(url, key));
     expect(count(vmImport, "q1")).toBe(1);
     expect(count(clusterImport, "q2")).toBe(1);
     expect(count(silentImport, "q3")).toBe(2);
-    const total = exposition.find("vmanomaly_writer_request_duration_seconds_count").reduce((sum, s) => sum + s.value, 0);
+    const total = exposition
+      .find("vmanomaly_writer_request_duration_seconds_count")
+      .reduce((sum, s) => sum + s.value, 0);
     expect(total).toBe(attempts.length);
-    expect(exposition.value("vmanomaly_writer_request_duration_seconds_bucket", { ...labels(silentImport, "q3"), le: "+Inf" })).toBe(2);
+    expect(
+      exposition.value("vmanomaly_writer_request_duration_seconds_bucket", {
+        ...labels(silentImport, "q3"),
+        le: "+Inf",
+      }),
+    ).toBe(2);
     // Each timed-out attempt lasted at least the 300 ms timeout.
-    expect(exposition.value("vmanomaly_writer_request_duration_seconds_bucket", { ...labels(silentImport, "q3"), le: "0.25" })).toBe(0);
+    expect(
+      exposition.value("vmanomaly_writer_request_duration_seconds_bucket", {
+        ...labels(silentImport, "q3"),
+        le: "0.25",
+      }),
+    ).toBe(0);
     expect(exposition.value("anomaly_writer_retries_total", labels(silentImport, "q3"))).toBe(1);
     expect(exposition.find("anomaly_writer_retries_total")).toHaveLength(1);
   });
@@ -123,15 +147,28 @@ describe("writer metrics against a real VictoriaMetrics", () => {
 
   it("proves the success by reading it back", async () => {
     const series = await vm.exportSeries('{__name__="hc_metrics_probe"}');
-    expect(series.map((s) => [s.metric["series"], s.values])).toEqual([
+    expect(series.map((s) => [s.metric.series, s.values])).toEqual([
       ["a", [1, 2]],
       ["b", [3]],
     ]);
   });
 
   it("exposes drops, the queue, start time and version", () => {
-    expect(exposition.value("anomaly_writer_dropped_datapoints_total", { ...labels(clusterImport, "q2"), reason: "permanent_error" })).toBe(3);
-    expect(exposition.value("anomaly_writer_dropped_datapoints_total", { url: "", query_key: "q1", scheduler_alias: "", preset: "", reason: "nan" })).toBe(2);
+    expect(
+      exposition.value("anomaly_writer_dropped_datapoints_total", {
+        ...labels(clusterImport, "q2"),
+        reason: "permanent_error",
+      }),
+    ).toBe(3);
+    expect(
+      exposition.value("anomaly_writer_dropped_datapoints_total", {
+        url: "",
+        query_key: "q1",
+        scheduler_alias: "",
+        preset: "",
+        reason: "nan",
+      }),
+    ).toBe(2);
     expect(exposition.value("anomaly_writer_queue_pending_bytes")).toBe(1024);
     expect(exposition.value("anomaly_writer_queue_pending_entries")).toBe(3);
     expect(exposition.value("vmanomaly_start_time_seconds")).toBe(1_732_406_400);
@@ -154,13 +191,36 @@ describe("createWriterMetrics", () => {
 
   it("keeps credentials, query and fragment out of the url label", async () => {
     const metrics = createWriterMetrics();
-    metrics.onAttempt(attempt({ url: "https://writer:s3cret@vm.example:8480/insert/1:2/prometheus/api/v1/import?authKey=k3y#x", context: { query_key: "q" } }));
-    metrics.recordSuccess({ url: "http://<redacted>@vm:8428/api/v1/import?token=t0k", query_key: "q", scheduler_alias: "", preset: "" }, { bytes: 1, datapoints: 1, timeseries: 1 });
+    metrics.onAttempt(
+      attempt({
+        url: "https://writer:s3cret@vm.example:8480/insert/1:2/prometheus/api/v1/import?authKey=k3y#x",
+        context: { query_key: "q" },
+      }),
+    );
+    metrics.recordSuccess(
+      { url: "http://<redacted>@vm:8428/api/v1/import?token=t0k", query_key: "q", scheduler_alias: "", preset: "" },
+      { bytes: 1, datapoints: 1, timeseries: 1 },
+    );
     const text = await metrics.registry.metrics();
     expect(text).not.toMatch(/s3cret|k3y|t0k|writer@|redacted/);
     const parsed = parseExposition(text);
-    expect(parsed.value("vmanomaly_writer_responses_total", { url: "https://vm.example:8480/insert/1:2/prometheus/api/v1/import", query_key: "q", scheduler_alias: "", preset: "", code: "204" })).toBe(1);
-    expect(parsed.value("vmanomaly_writer_sent_bytes_total", { url: "http://vm:8428/api/v1/import", query_key: "q", scheduler_alias: "", preset: "" })).toBe(1);
+    expect(
+      parsed.value("vmanomaly_writer_responses_total", {
+        url: "https://vm.example:8480/insert/1:2/prometheus/api/v1/import",
+        query_key: "q",
+        scheduler_alias: "",
+        preset: "",
+        code: "204",
+      }),
+    ).toBe(1);
+    expect(
+      parsed.value("vmanomaly_writer_sent_bytes_total", {
+        url: "http://vm:8428/api/v1/import",
+        query_key: "q",
+        scheduler_alias: "",
+        preset: "",
+      }),
+    ).toBe(1);
   });
 
   it("ignores the metrics pusher's own requests", async () => {

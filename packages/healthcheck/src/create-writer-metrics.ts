@@ -1,5 +1,5 @@
-import { Registry } from "prom-client";
 import type { AttemptInfo } from "@anomaly-writer/transport";
+import { Registry } from "prom-client";
 import { createMetricLabelGuard, type MetricLabelGuardOptions } from "./create-metric-label-guard.ts";
 import { formatUrlLabel } from "./format-url-label.ts";
 import { registerCounter, registerGauge, registerHistogram } from "./register-metric.ts";
@@ -75,7 +75,9 @@ export interface WriterMetricsOptions {
 }
 
 /** Python prometheus_client's default histogram buckets (vmanomaly's histograms use them). */
-export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+export const DEFAULT_BUCKETS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+];
 
 /**
  * `AttemptInfo.context.component` of the metrics pusher's requests. Requests whose context has any
@@ -166,14 +168,18 @@ export function createWriterMetrics(options: WriterMetricsOptions = {}): WriterM
   const bound = createMetricLabelGuard(options.labelBounds);
   const labelsOf = (labels: Partial<WriterMetricLabels>): Record<LabelName, string> => ({
     url: safeUrl(labels.url ?? ""),
-    ...bound({ query_key: labels.query_key ?? "", scheduler_alias: labels.scheduler_alias ?? "", preset: labels.preset ?? "" }),
+    ...bound({
+      query_key: labels.query_key ?? "",
+      scheduler_alias: labels.scheduler_alias ?? "",
+      preset: labels.preset ?? "",
+    }),
   });
 
   return {
     registry,
     onAttempt: (info) => {
       const context = info.context ?? {};
-      if (context["component"] !== undefined) return;
+      if (context.component !== undefined) return;
       const labels = labelsOf({
         url: info.url,
         ...pick(context, "query_key"),
@@ -203,8 +209,10 @@ export function createWriterMetrics(options: WriterMetricsOptions = {}): WriterM
   };
 }
 
-function pick(context: Readonly<Record<string, string>>, name: "query_key" | "scheduler_alias" | "preset"): Partial<WriterMetricLabels> {
+function pick(
+  context: Readonly<Record<string, string>>,
+  name: "query_key" | "scheduler_alias" | "preset",
+): Partial<WriterMetricLabels> {
   const value = context[name];
   return value === undefined ? {} : { [name]: value };
 }
-

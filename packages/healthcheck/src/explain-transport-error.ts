@@ -31,7 +31,12 @@ const TRUST_CODES = new Set([
   "CERT_UNTRUSTED",
   "CERT_SIGNATURE_FAILURE",
 ]);
-const NOT_TLS_CODES = new Set(["ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG", "ERR_SSL_HTTP_REQUEST", "EPROTO"]);
+const NOT_TLS_CODES = new Set([
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "ERR_SSL_PACKET_LENGTH_TOO_LONG",
+  "ERR_SSL_HTTP_REQUEST",
+  "EPROTO",
+]);
 const CLIENT_CERT_CODES = new Set([
   "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
   "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
@@ -52,25 +57,72 @@ export function explainTransportError(error: unknown, context: ExplainContext): 
   }
   const transport = asTransportError(error);
   if (transport?.code === "TRANSPORT_HTTP" && transport.status !== undefined) {
-    const reason = explainStatus(transport.status, transport.body ?? "", target, context.purpose, transport.credentialError);
+    const reason = explainStatus(
+      transport.status,
+      transport.body ?? "",
+      target,
+      context.purpose,
+      transport.credentialError,
+    );
     return { code: String(transport.status), status: transport.status, reason };
   }
   const found = collectCauses(error);
   const has = (set: ReadonlySet<string>) => found.codes.some((code) => set.has(code));
   const text = found.messages.join(" | ");
 
-  if (transport?.code === "TRANSPORT_TIMEOUT" || found.codes.includes("ETIMEDOUT") || found.codes.includes("UND_ERR_CONNECT_TIMEOUT") || found.codes.includes("UND_ERR_HEADERS_TIMEOUT")) {
+  if (
+    transport?.code === "TRANSPORT_TIMEOUT" ||
+    found.codes.includes("ETIMEDOUT") ||
+    found.codes.includes("UND_ERR_CONNECT_TIMEOUT") ||
+    found.codes.includes("UND_ERR_HEADERS_TIMEOUT")
+  ) {
     const within = context.latencyMs === undefined ? "" : ` within ${Math.round(context.latencyMs)} ms`;
-    return { code: "timeout", reason: `timeout: no answer from ${target.hostPort}${within} (is VictoriaMetrics overloaded or frozen? raise timeout if it is just slow)` };
+    return {
+      code: "timeout",
+      reason: `timeout: no answer from ${target.hostPort}${within} (is VictoriaMetrics overloaded or frozen? raise timeout if it is just slow)`,
+    };
   }
   if (transport?.code === "TRANSPORT_ABORTED" || found.codes.includes("ABORT_ERR")) {
     return { code: "aborted", reason: `the request to ${target.hostPort} was cancelled` };
   }
+  const tls = explainTlsFailure(found, text, target);
+  if (tls) return tls;
+  const network = explainNetworkFailure(found, target);
+  if (network) return network;
+  if (transport?.code === "TRANSPORT_TLS") {
+    const hint = transport.hint === undefined ? "" : ` (${transport.hint})`;
+    return {
+      code: "ssl_error",
+      reason: `TLS handshake with ${target.hostPort} failed: ${firstLine(found.messages)}${hint}`,
+    };
+  }
+  if (has(CLOSED_CODES) || /other side closed|socket hang up|closed/i.test(text)) {
+    const hint = target.https
+      ? " — does it demand a client certificate (mTLS)? set tls_cert_file and tls_key_file"
+      : "";
+    const code = transport?.code === "TRANSPORT_IO" ? "io_error" : "connection_error";
+    return { code, reason: `the connection to ${target.hostPort} was closed without an answer${hint}` };
+  }
+  const code = transport ? outcomeCode(transport) : "error";
+  return { code, reason: `request to ${target.hostPort} failed: ${firstLine(found.messages)}` };
+}
+
+type Causes = ReturnType<typeof collectCauses>;
+
+/** Certificates that are not trusted, not for this host, expired, a client certificate wanted, or no TLS at all. */
+function explainTlsFailure(found: Causes, text: string, target: Target): TransportErrorExplanation | undefined {
+  const has = (set: ReadonlySet<string>) => found.codes.some((code) => set.has(code));
   if (has(TRUST_CODES) || /self[- ]signed|unable to verify|unable to get (local )?issuer/i.test(text)) {
-    return { code: "ssl_error", reason: `TLS: certificate of ${target.hostPort} not trusted (set verify_tls to the CA bundle path)` };
+    return {
+      code: "ssl_error",
+      reason: `TLS: certificate of ${target.hostPort} not trusted (set verify_tls to the CA bundle path)`,
+    };
   }
   if (found.codes.includes("ERR_TLS_CERT_ALTNAME_INVALID")) {
-    return { code: "ssl_error", reason: `TLS: the certificate of ${target.hostPort} is not issued for ${target.hostname} (connect by a name it lists, or reissue it with that name)` };
+    return {
+      code: "ssl_error",
+      reason: `TLS: the certificate of ${target.hostPort} is not issued for ${target.hostname} (connect by a name it lists, or reissue it with that name)`,
+    };
   }
   if (found.codes.includes("CERT_HAS_EXPIRED") || found.codes.includes("CERT_NOT_YET_VALID")) {
     return { code: "ssl_error", reason: `TLS: the certificate of ${target.hostPort} has expired or is not valid yet` };
@@ -84,26 +136,34 @@ export function explainTransportError(error: unknown, context: ExplainContext): 
   if (target.https && (has(NOT_TLS_CODES) || /wrong version number|packet length too long/i.test(text))) {
     return { code: "ssl_error", reason: `TLS: ${target.hostPort} does not speak TLS (use http:// in the URL)` };
   }
+  return undefined;
+}
+
+/** Refused connections, DNS and routing. */
+function explainNetworkFailure(found: Causes, target: Target): TransportErrorExplanation | undefined {
   if (found.codes.includes("ECONNREFUSED")) {
-    return { code: "connection_error", reason: `connection refused: nothing listens on ${target.hostPort} (is VictoriaMetrics running?)` };
+    return {
+      code: "connection_error",
+      reason: `connection refused: nothing listens on ${target.hostPort} (is VictoriaMetrics running?)`,
+    };
   }
   if (found.codes.includes("ENOTFOUND") || found.codes.includes("EAI_AGAIN") || found.codes.includes("EAI_NONAME")) {
-    return { code: "connection_error", reason: `DNS: cannot resolve host ${JSON.stringify(target.hostname)} (check the host name in the URL)` };
+    return {
+      code: "connection_error",
+      reason: `DNS: cannot resolve host ${JSON.stringify(target.hostname)} (check the host name in the URL)`,
+    };
   }
-  if (found.codes.includes("EHOSTUNREACH") || found.codes.includes("ENETUNREACH") || found.codes.includes("EADDRNOTAVAIL")) {
-    return { code: "connection_error", reason: `network: ${target.hostPort} is unreachable from here (routing, firewall?)` };
+  if (
+    found.codes.includes("EHOSTUNREACH") ||
+    found.codes.includes("ENETUNREACH") ||
+    found.codes.includes("EADDRNOTAVAIL")
+  ) {
+    return {
+      code: "connection_error",
+      reason: `network: ${target.hostPort} is unreachable from here (routing, firewall?)`,
+    };
   }
-  if (transport?.code === "TRANSPORT_TLS") {
-    const hint = transport.hint === undefined ? "" : ` (${transport.hint})`;
-    return { code: "ssl_error", reason: `TLS handshake with ${target.hostPort} failed: ${firstLine(found.messages)}${hint}` };
-  }
-  if (has(CLOSED_CODES) || /other side closed|socket hang up|closed/i.test(text)) {
-    const hint = target.https ? " — does it demand a client certificate (mTLS)? set tls_cert_file and tls_key_file" : "";
-    const code = transport?.code === "TRANSPORT_IO" ? "io_error" : "connection_error";
-    return { code, reason: `the connection to ${target.hostPort} was closed without an answer${hint}` };
-  }
-  const code = transport ? outcomeCode(transport) : "error";
-  return { code, reason: `request to ${target.hostPort} failed: ${firstLine(found.messages)}` };
+  return undefined;
 }
 
 interface Target {
@@ -125,14 +185,21 @@ function describeTarget(url: string): Target {
   }
 }
 
-function explainStatus(status: number, rawBody: string, target: Target, purpose: RequestPurpose, credentialError: boolean): string {
+function explainStatus(
+  status: number,
+  rawBody: string,
+  target: Target,
+  purpose: RequestPurpose,
+  credentialError: boolean,
+): string {
   const head = `${status} ${STATUS_CODES[status] ?? "HTTP error"}`;
   const body = rawBody.replace(/\s+/g, " ").trim();
   const excerpt = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}...` : text);
   const serverSaid = body === "" ? "" : `: ${excerpt(stripVmPrefix(body))}`;
 
   if (status === 401) return `${head}: wrong or missing credentials (check user/password or bearer_token)`;
-  if (status === 403) return `${head}: the credentials were accepted but may not use ${target.path} (check the user's permissions)`;
+  if (status === 403)
+    return `${head}: the credentials were accepted but may not use ${target.path} (check the user's permissions)`;
   // vmauth answers 400 for an unknown bearer token and echoes the token: never print that body.
   if (credentialError || /auth token|missing .?authorization|cannot authorize/i.test(body)) {
     return `${head}: the proxy (vmauth) does not know these credentials (wrong bearer_token or user/password)`;
@@ -160,11 +227,15 @@ function explainStatus(status: number, rawBody: string, target: Target, purpose:
   if ((purpose === "write" || purpose === "push") && status === 404) {
     return `${head}: the server does not serve ${target.path} (check datasource_url, its path prefix, and import_json_path)`;
   }
-  if (status === 405) return `${head}: ${target.path} does not accept ${purpose === "health" ? "GET" : "POST"} (is the path right?)`;
-  if (status === 413) return `${head}: the request body is too large for the server or a proxy in front of it${serverSaid}`;
+  if (status === 405)
+    return `${head}: ${target.path} does not accept ${purpose === "health" ? "GET" : "POST"} (is the path right?)`;
+  if (status === 413)
+    return `${head}: the request body is too large for the server or a proxy in front of it${serverSaid}`;
   if (status === 429) return `${head}: the server is rate-limiting this client${serverSaid}`;
-  if (status === 502 || status === 504) return `${head}: a proxy in front of VictoriaMetrics cannot reach it${serverSaid}`;
-  if (status === 503) return `${head}: VictoriaMetrics cannot take the request now (starting, read-only storage or overloaded)${serverSaid}`;
+  if (status === 502 || status === 504)
+    return `${head}: a proxy in front of VictoriaMetrics cannot reach it${serverSaid}`;
+  if (status === 503)
+    return `${head}: VictoriaMetrics cannot take the request now (starting, read-only storage or overloaded)${serverSaid}`;
   return `${head}${serverSaid}`;
 }
 

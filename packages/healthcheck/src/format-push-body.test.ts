@@ -1,12 +1,15 @@
-import { describe, expect, it } from "vitest";
 import { Counter, Histogram, Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
 import { formatPushBody } from "./format-push-body.ts";
 import { parseExposition } from "./testing/parse-exposition.ts";
 
 describe("formatPushBody", () => {
   it("sets the push labels on every sample, over the sample's own, and escapes values", async () => {
     const registry = new Registry();
-    new Counter({ name: "c_total", help: "h", labelNames: ["job", "k"], registers: [registry] }).inc({ job: "mine", k: 'a"b\\c\nd' }, 2);
+    new Counter({ name: "c_total", help: "h", labelNames: ["job", "k"], registers: [registry] }).inc(
+      { job: "mine", k: 'a"b\\c\nd' },
+      2,
+    );
     new Histogram({ name: "h_seconds", help: "h", buckets: [0.5], registers: [registry] }).observe(0.1);
     new Counter({ name: "unused_total", help: "h", labelNames: ["x"], registers: [registry] });
     const body = await formatPushBody(registry, { job: "vmanomaly", instance: "host:8080" });

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTransport, type Transport } from "@anomaly-writer/transport";
-import { freePort, startNginx, startVictoriaMetrics } from "@anomaly-writer/test-stack";
 import type { NginxServer, VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { freePort, startNginx, startVictoriaMetrics } from "@anomaly-writer/test-stack";
+import { createTransport, type Transport } from "@anomaly-writer/transport";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeHealth } from "./probe-health.ts";
 import { resolveHealthUrl } from "./resolve-health-url.ts";
-import { startSilentServer, type SilentServer } from "./testing/start-silent-server.ts";
+import { type SilentServer, startSilentServer } from "./testing/start-silent-server.ts";
 
 describe("probeHealth against a real VictoriaMetrics", () => {
   let vm: VictoriaMetricsServer;
@@ -24,8 +24,17 @@ describe("probeHealth against a real VictoriaMetrics", () => {
 
   it("reports a healthy VictoriaMetrics, timed by the injected clock", async () => {
     const readings = [1000, 1012.34];
-    const result = await probeHealth(transport, resolveHealthUrl(vm.url), { now: () => readings.shift() ?? Number.NaN });
-    expect(result).toEqual({ ok: true, url: `${vm.url}/health`, status: 200, code: "200", latencyMs: 12.3, reason: "VictoriaMetrics is healthy (200 OK in 12 ms)" });
+    const result = await probeHealth(transport, resolveHealthUrl(vm.url), {
+      now: () => readings.shift() ?? Number.NaN,
+    });
+    expect(result).toEqual({
+      ok: true,
+      url: `${vm.url}/health`,
+      status: 200,
+      code: "200",
+      latencyMs: 12.3,
+      reason: "VictoriaMetrics is healthy (200 OK in 12 ms)",
+    });
   });
 
   it("reports a closed port as refused, after one attempt", async () => {
@@ -43,7 +52,9 @@ describe("probeHealth against a real VictoriaMetrics", () => {
     const before = silent.connections();
     const result = await probeHealth(transport, resolveHealthUrl(silent.url));
     expect(result.code).toBe("timeout");
-    expect(result.reason).toMatch(new RegExp(`^timeout: no answer from 127\\.0\\.0\\.1:${new URL(silent.url).port} within \\d+ ms`));
+    expect(result.reason).toMatch(
+      new RegExp(`^timeout: no answer from 127\\.0\\.0\\.1:${new URL(silent.url).port} within \\d+ ms`),
+    );
     expect(silent.connections() - before).toBe(1);
   });
 
@@ -75,6 +86,8 @@ describe("probeHealth against a real VictoriaMetrics", () => {
   it("reports a path VictoriaMetrics does not serve (its 400 unsupported path)", async () => {
     const result = await probeHealth(transport, resolveHealthUrl(vm.url, "status"));
     expect(result).toMatchObject({ ok: false, status: 400, code: "400" });
-    expect(result.reason).toMatch(/^400 Bad Request: nothing is served at \/status on 127\.0\.0\.1:\d+ \(check health_path/);
+    expect(result.reason).toMatch(
+      /^400 Bad Request: nothing is served at \/status on 127\.0\.0\.1:\d+ \(check health_path/,
+    );
   });
 });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTransport, type Transport, type TransportOptions } from "@anomaly-writer/transport";
-import { makeCertificates, startNginx, startVictoriaMetrics, startVmauth } from "@anomaly-writer/test-stack";
 import type { NginxServer, TestCertificates, VictoriaMetricsServer, VmauthServer } from "@anomaly-writer/test-stack";
+import { makeCertificates, startNginx, startVictoriaMetrics, startVmauth } from "@anomaly-writer/test-stack";
+import { createTransport, type Transport, type TransportOptions } from "@anomaly-writer/transport";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeHealth } from "./probe-health.ts";
 import { probeWrite } from "./probe-write.ts";
 import { resolveHealthUrl } from "./resolve-health-url.ts";
@@ -27,7 +27,10 @@ describe("probeWrite against a real VictoriaMetrics", () => {
 
   beforeAll(async () => {
     certs = makeCertificates();
-    [vm, vmWithAuth] = await Promise.all([startVictoriaMetrics(), startVictoriaMetrics({ auth: { username: "writer", password: "right-pass" } })]);
+    [vm, vmWithAuth] = await Promise.all([
+      startVictoriaMetrics(),
+      startVictoriaMetrics({ auth: { username: "writer", password: "right-pass" } }),
+    ]);
     const tlsFiles = { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile };
     [cluster, prefixed, basicAuth, tls, mtls, vmauth] = await Promise.all([
       startNginx({ upstream: vm.url, cluster: true }),
@@ -40,7 +43,14 @@ describe("probeWrite against a real VictoriaMetrics", () => {
   });
   afterAll(async () => {
     await Promise.all(transports.map((t) => t.close()));
-    await Promise.all([cluster?.stop(), prefixed?.stop(), basicAuth?.stop(), tls?.stop(), mtls?.stop(), vmauth?.stop()]);
+    await Promise.all([
+      cluster?.stop(),
+      prefixed?.stop(),
+      basicAuth?.stop(),
+      tls?.stop(),
+      mtls?.stop(),
+      vmauth?.stop(),
+    ]);
     await Promise.all([vm?.stop(), vmWithAuth?.stop()]);
   });
 
@@ -56,22 +66,36 @@ describe("probeWrite against a real VictoriaMetrics", () => {
     const health = await probeHealth(wrong, resolveHealthUrl(vmWithAuth.url));
     expect(health.ok).toBe(true);
     const result = await probeWrite(wrong, `${vmWithAuth.url}/api/v1/import`);
-    expect(result).toMatchObject({ ok: false, status: 401, code: "401", reason: "401 Unauthorized: wrong or missing credentials (check user/password or bearer_token)" });
+    expect(result).toMatchObject({
+      ok: false,
+      status: 401,
+      code: "401",
+      reason: "401 Unauthorized: wrong or missing credentials (check user/password or bearer_token)",
+    });
     expect(JSON.stringify(result)).not.toContain("wrong-pass");
-    expect((await probeWrite(transport({ user: "writer", password: "right-pass" }), `${vmWithAuth.url}/api/v1/import`)).ok).toBe(true);
+    expect(
+      (await probeWrite(transport({ user: "writer", password: "right-pass" }), `${vmWithAuth.url}/api/v1/import`)).ok,
+    ).toBe(true);
   });
 
   it("finds a wrong password behind nginx basic auth", async () => {
-    const result = await probeWrite(transport({ user: "writer", password: "wrong-pass" }), `${basicAuth.url}/api/v1/import`);
+    const result = await probeWrite(
+      transport({ user: "writer", password: "wrong-pass" }),
+      `${basicAuth.url}/api/v1/import`,
+    );
     expect(result).toMatchObject({ ok: false, code: "401" });
     expect(result.reason).toContain("wrong or missing credentials");
-    expect((await probeWrite(transport({ user: "writer", password: "right-pass" }), `${basicAuth.url}/api/v1/import`)).code).toBe("204");
+    expect(
+      (await probeWrite(transport({ user: "writer", password: "right-pass" }), `${basicAuth.url}/api/v1/import`)).code,
+    ).toBe("204");
   });
 
   it("finds a wrong bearer token behind vmauth, without printing it", async () => {
     const result = await probeWrite(transport({ bearerToken: "wrong-token" }), `${vmauth.url}/api/v1/import`);
     expect(result).toMatchObject({ ok: false, code: "400" });
-    expect(result.reason).toBe("400 Bad Request: the proxy (vmauth) does not know these credentials (wrong bearer_token or user/password)");
+    expect(result.reason).toBe(
+      "400 Bad Request: the proxy (vmauth) does not know these credentials (wrong bearer_token or user/password)",
+    );
     expect(JSON.stringify(result)).not.toContain("wrong-token");
     expect((await probeWrite(transport({ bearerToken: "right-token" }), `${vmauth.url}/api/v1/import`)).ok).toBe(true);
   });
@@ -82,7 +106,8 @@ describe("probeWrite against a real VictoriaMetrics", () => {
       ok: false,
       status: 400,
       code: "400",
-      reason: "wrong tenant path: the server does not serve /api/v1/import — is tenant_id missing for a cluster vminsert?",
+      reason:
+        "wrong tenant path: the server does not serve /api/v1/import — is tenant_id missing for a cluster vminsert?",
     });
     expect((await probeWrite(transport(), `${cluster.url}/insert/0:0/prometheus/api/v1/import`)).code).toBe("204");
   });
@@ -100,7 +125,9 @@ describe("probeWrite against a real VictoriaMetrics", () => {
     expect((await probeWrite(transport(), `${prefixed.url}/api/v1/import`)).ok).toBe(true);
     const result = await probeWrite(transport(), `${origin}/victoria/api/v1/import`);
     expect(result).toMatchObject({ ok: false, status: 404, code: "404" });
-    expect(result.reason).toBe("404 Not Found: the server does not serve /victoria/api/v1/import (check datasource_url, its path prefix, and import_json_path)");
+    expect(result.reason).toBe(
+      "404 Not Found: the server does not serve /victoria/api/v1/import (check datasource_url, its path prefix, and import_json_path)",
+    );
   });
 
   it("finds an untrusted TLS certificate and says how to trust it", async () => {
@@ -110,16 +137,28 @@ describe("probeWrite against a real VictoriaMetrics", () => {
       code: "ssl_error",
       reason: `TLS: certificate of ${hostPort(tls.url)} not trusted (set verify_tls to the CA bundle path)`,
     });
-    expect((await probeWrite(transport({ verifyTls: certs.otherCaFile }), `${tls.url}/api/v1/import`)).code).toBe("ssl_error");
+    expect((await probeWrite(transport({ verifyTls: certs.otherCaFile }), `${tls.url}/api/v1/import`)).code).toBe(
+      "ssl_error",
+    );
     expect((await probeWrite(transport({ verifyTls: certs.caFile }), `${tls.url}/api/v1/import`)).code).toBe("204");
-    expect((await probeHealth(transport(), resolveHealthUrl(tls.url))).reason).toContain("set verify_tls to the CA bundle path");
+    expect((await probeHealth(transport(), resolveHealthUrl(tls.url))).reason).toContain(
+      "set verify_tls to the CA bundle path",
+    );
   });
 
   it("finds the wrong scheme in either direction", async () => {
     const plainToTls = await probeWrite(transport(), `${tls.url.replace("https:", "http:")}/api/v1/import`);
-    expect(plainToTls).toMatchObject({ ok: false, code: "400", reason: `400 Bad Request: ${hostPort(tls.url)} speaks HTTPS: use https:// in the URL` });
+    expect(plainToTls).toMatchObject({
+      ok: false,
+      code: "400",
+      reason: `400 Bad Request: ${hostPort(tls.url)} speaks HTTPS: use https:// in the URL`,
+    });
     const tlsToPlain = await probeWrite(transport(), `${vm.url.replace("http:", "https:")}/api/v1/import`);
-    expect(tlsToPlain).toMatchObject({ ok: false, code: "ssl_error", reason: `TLS: ${hostPort(vm.url)} does not speak TLS (use http:// in the URL)` });
+    expect(tlsToPlain).toMatchObject({
+      ok: false,
+      code: "ssl_error",
+      reason: `TLS: ${hostPort(vm.url)} does not speak TLS (use http:// in the URL)`,
+    });
   });
 
   it("finds a missing client certificate (mTLS)", async () => {
@@ -128,7 +167,11 @@ describe("probeWrite against a real VictoriaMetrics", () => {
     expect(without.reason).toMatch(/client certificate/);
     expect(without.reason).toMatch(/tls_cert_file and tls_key_file/);
     const stranger = await probeWrite(
-      transport({ verifyTls: certs.caFile, tlsCertFile: certs.otherClientCertFile, tlsKeyFile: certs.otherClientKeyFile }),
+      transport({
+        verifyTls: certs.caFile,
+        tlsCertFile: certs.otherClientCertFile,
+        tlsKeyFile: certs.otherClientKeyFile,
+      }),
       `${mtls.url}/api/v1/import`,
     );
     expect(stranger.ok).toBe(false);

@@ -8,7 +8,11 @@ import type { ProbeOptions, ProbeResult } from "./probe-result.ts";
  * and stores nothing, while wrong credentials (401), a wrong tenant path (400 "unsupported path"),
  * a wrong path prefix (404) and TLS/mTLS problems show up before the first real write.
  */
-export async function probeWrite(transport: Transport, importUrl: string, options: ProbeOptions = {}): Promise<ProbeResult> {
+export async function probeWrite(
+  transport: Transport,
+  importUrl: string,
+  options: ProbeOptions = {},
+): Promise<ProbeResult> {
   const now = options.now ?? (() => performance.now());
   const safeUrl = redactUrl(importUrl);
   const started = now();
@@ -30,6 +34,13 @@ export async function probeWrite(transport: Transport, importUrl: string, option
   } catch (error) {
     const latencyMs = Math.round((now() - started) * 10) / 10;
     const explained = explainTransportError(error, { url: importUrl, purpose: "write", latencyMs });
-    return { ok: false, url: safeUrl, ...(explained.status === undefined ? {} : { status: explained.status }), code: explained.code, latencyMs, reason: explained.reason };
+    return {
+      ok: false,
+      url: safeUrl,
+      ...(explained.status === undefined ? {} : { status: explained.status }),
+      code: explained.code,
+      latencyMs,
+      reason: explained.reason,
+    };
   }
 }

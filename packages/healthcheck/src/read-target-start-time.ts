@@ -1,4 +1,4 @@
-import { TransportError, type Transport } from "@anomaly-writer/transport";
+import { type Transport, TransportError } from "@anomaly-writer/transport";
 
 /** What the target says about when it started. */
 export type TargetStartTime =
@@ -23,7 +23,11 @@ const CONNECTION_LEVEL = new Set(["connection_error", "timeout", "io_error", "50
  * (`vm_app_start_timestamp`): when it changes, the server restarted and may have lost what it
  * acknowledged in its last seconds. One attempt, bounded by `timeoutMs`; never throws.
  */
-export async function readTargetStartTime(transport: Transport, metricsUrl: string, timeoutMs: number): Promise<TargetStartTime> {
+export async function readTargetStartTime(
+  transport: Transport,
+  metricsUrl: string,
+  timeoutMs: number,
+): Promise<TargetStartTime> {
   try {
     const response = await transport.get(metricsUrl, { timeoutMs, retry: { attempts: 1 } });
     const match = START_LINE.exec(response.body);
@@ -33,7 +37,8 @@ export async function readTargetStartTime(transport: Transport, metricsUrl: stri
   } catch (error) {
     if (!(error instanceof TransportError)) return { kind: "unknown", reason: (error as Error).message };
     if (CONNECTION_LEVEL.has(error.outcome)) return { kind: "unreachable", reason: error.message };
-    if (error.status !== undefined && error.status < 500) return { kind: "unsupported", reason: `${metricsUrl} answered ${error.status}` };
+    if (error.status !== undefined && error.status < 500)
+      return { kind: "unsupported", reason: `${metricsUrl} answered ${error.status}` };
     return { kind: "unknown", reason: error.message };
   }
 }

@@ -16,12 +16,20 @@ export function resolveHealthUrl(datasourceUrl: string, healthPath: string = DEF
   try {
     base = new URL(datasourceUrl);
   } catch (cause) {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_URL", `datasource_url is not a valid URL: ${redactUrl(datasourceUrl)}`, { cause });
+    throw new HealthcheckError(
+      "HEALTHCHECK_INVALID_URL",
+      `datasource_url is not a valid URL: ${redactUrl(datasourceUrl)}`,
+      { cause },
+    );
   }
   if (base.protocol !== "http:" && base.protocol !== "https:") {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_URL", `datasource_url must be http:// or https://, got ${base.protocol}//`, {
-      url: redactUrl(datasourceUrl),
-    });
+    throw new HealthcheckError(
+      "HEALTHCHECK_INVALID_URL",
+      `datasource_url must be http:// or https://, got ${base.protocol}//`,
+      {
+        url: redactUrl(datasourceUrl),
+      },
+    );
   }
   base.search = "";
   base.hash = "";
@@ -31,12 +39,20 @@ export function resolveHealthUrl(datasourceUrl: string, healthPath: string = DEF
   try {
     resolved = new URL(path, base);
   } catch (cause) {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_URL", `health_path ${JSON.stringify(path)} does not resolve to a URL`, { cause });
+    throw new HealthcheckError(
+      "HEALTHCHECK_INVALID_URL",
+      `health_path ${JSON.stringify(path)} does not resolve to a URL`,
+      { cause },
+    );
   }
   if (resolved.protocol !== "http:" && resolved.protocol !== "https:") {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_URL", `health_path must resolve to an http:// or https:// URL, got ${resolved.protocol}//`, {
-      url: redactUrl(resolved.toString()),
-    });
+    throw new HealthcheckError(
+      "HEALTHCHECK_INVALID_URL",
+      `health_path must resolve to an http:// or https:// URL, got ${resolved.protocol}//`,
+      {
+        url: redactUrl(resolved.toString()),
+      },
+    );
   }
   return resolved.toString();
 }

@@ -14,14 +14,22 @@ export function resolvePushUrl(url: string, tenantId?: string): string {
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_URL", `monitoring.push.url is not a valid URL: ${redactUrl(url)}`, { cause });
+    throw new HealthcheckError("HEALTHCHECK_INVALID_URL", `monitoring.push.url is not a valid URL: ${redactUrl(url)}`, {
+      cause,
+    });
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_URL", `monitoring.push.url must be http:// or https://, got ${parsed.protocol}//`);
+    throw new HealthcheckError(
+      "HEALTHCHECK_INVALID_URL",
+      `monitoring.push.url must be http:// or https://, got ${parsed.protocol}//`,
+    );
   }
   const tenant = tenantId?.trim() ?? "";
   if (tenant !== "" && !/^(\d+(:\d+)?|multitenant)$/.test(tenant)) {
-    throw new HealthcheckError("HEALTHCHECK_INVALID_OPTIONS", `monitoring.push.tenant_id must be "N", "N:M" or "multitenant", got ${JSON.stringify(tenant)}`);
+    throw new HealthcheckError(
+      "HEALTHCHECK_INVALID_OPTIONS",
+      `monitoring.push.tenant_id must be "N", "N:M" or "multitenant", got ${JSON.stringify(tenant)}`,
+    );
   }
   const base = parsed.pathname.replace(/\/+$/, "");
   if (base.endsWith(PROMETHEUS_IMPORT_PATH)) return parsed.toString();

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { Counter, Registry } from "prom-client";
 import { httpSend } from "@anomaly-writer/test-stack";
+import { Counter, Registry } from "prom-client";
+import { afterEach, describe, expect, it } from "vitest";
 import { HealthcheckError } from "./errors.ts";
-import { startMetricsServer, type MetricsServer } from "./start-metrics-server.ts";
+import { type MetricsServer, startMetricsServer } from "./start-metrics-server.ts";
 import { parseExposition } from "./testing/parse-exposition.ts";
 
 describe("startMetricsServer", () => {
@@ -38,7 +38,7 @@ describe("startMetricsServer", () => {
     expect((await httpSend(`${server.url}/health`)).status).toBe(404);
     const post = await httpSend(`${server.url}/metrics`, { method: "POST", body: "x" });
     expect(post.status).toBe(405);
-    expect(post.headers["allow"]).toBe("GET, HEAD");
+    expect(post.headers.allow).toBe("GET, HEAD");
   });
 
   it("serves extra routes, and a failing one answers 500", async () => {
@@ -59,10 +59,14 @@ describe("startMetricsServer", () => {
 
   it("says plainly when the port is taken", async () => {
     const { server } = await start();
-    const taken = await startMetricsServer({ registry: new Registry(), host: "127.0.0.1", port: server.port }).catch((e: unknown) => e);
+    const taken = await startMetricsServer({ registry: new Registry(), host: "127.0.0.1", port: server.port }).catch(
+      (e: unknown) => e,
+    );
     expect(taken).toBeInstanceOf(HealthcheckError);
     expect((taken as HealthcheckError).code).toBe("HEALTHCHECK_SERVER_FAILED");
-    expect((taken as Error).message).toBe(`[healthcheck] cannot serve metrics on 127.0.0.1:${server.port}: the address is already in use`);
+    expect((taken as Error).message).toBe(
+      `[healthcheck] cannot serve metrics on 127.0.0.1:${server.port}: the address is already in use`,
+    );
   });
 
   it("gives a fetchable URL for a wildcard host, and close() is idempotent", async () => {

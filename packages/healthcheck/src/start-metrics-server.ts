@@ -46,13 +46,26 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         });
       return;
     }
-    response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${path} (metrics are at /metrics)\n`);
+    response
+      .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+      .end(`not found: ${path} (metrics are at /metrics)\n`);
   });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
-      const why = error.code === "EADDRINUSE" ? "the address is already in use" : error.code === "EACCES" ? "permission denied" : error.message;
-      reject(new HealthcheckError("HEALTHCHECK_SERVER_FAILED", `cannot serve metrics on ${options.host}:${options.port}: ${why}`, { cause: error }));
+      const why =
+        error.code === "EADDRINUSE"
+          ? "the address is already in use"
+          : error.code === "EACCES"
+            ? "permission denied"
+            : error.message;
+      reject(
+        new HealthcheckError(
+          "HEALTHCHECK_SERVER_FAILED",
+          `cannot serve metrics on ${options.host}:${options.port}: ${why}`,
+          { cause: error },
+        ),
+      );
     };
     server.once("error", onError);
     server.listen(options.port, options.host, () => {
@@ -62,7 +75,8 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   });
 
   const port = (server.address() as AddressInfo).port;
-  const host = options.host === "0.0.0.0" || options.host === "" ? "127.0.0.1" : options.host === "::" ? "::1" : options.host;
+  const host =
+    options.host === "0.0.0.0" || options.host === "" ? "127.0.0.1" : options.host === "::" ? "::1" : options.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let closed: Promise<void> | undefined;
   return {

@@ -16,7 +16,10 @@ describe("createAuthChecker", () => {
 
   it("tells a missing header from a wrong one; schemes are case-insensitive", async () => {
     const checker = createAuthChecker({ bearerToken: "t0k", users: [{ user: "svc", password: "p:w" }] });
-    expect(checker.challenges).toEqual(['Bearer realm="anomaly-writer"', 'Basic realm="anomaly-writer", charset="UTF-8"']);
+    expect(checker.challenges).toEqual([
+      'Bearer realm="anomaly-writer"',
+      'Basic realm="anomaly-writer", charset="UTF-8"',
+    ]);
     expect(await checker.check(undefined)).toEqual({ ok: false, reason: "missing" });
     expect(await checker.check("  ")).toEqual({ ok: false, reason: "missing" });
     expect(await checker.check("Bearer")).toEqual({ ok: false, reason: "invalid" });
@@ -34,7 +37,9 @@ describe("createAuthChecker", () => {
     const file = join(mkdtempSync(join(tmpdir(), "auth-checker-")), "tokens");
     writeFileSync(file, "one\ntwo\n");
     const problems: string[] = [];
-    const checker = createAuthChecker({ tokenFile: createTokenFileSource(file, { onProblem: (m) => problems.push(m) }) });
+    const checker = createAuthChecker({
+      tokenFile: createTokenFileSource(file, { onProblem: (m) => problems.push(m) }),
+    });
     expect(await checker.check("Bearer two")).toEqual({ ok: true });
     writeFileSync(file, "   \n");
     expect(await checker.check("Bearer two")).toEqual({ ok: false, reason: "invalid" });

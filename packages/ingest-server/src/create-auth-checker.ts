@@ -42,7 +42,11 @@ function matchesAny(given: string, expected: readonly Buffer[]): boolean {
  */
 export function createAuthChecker(options: AuthCheckerOptions): AuthChecker {
   const inlineTokens = options.bearerToken === undefined ? [] : [digest(options.bearerToken)];
-  const users = (options.users ?? []).map((u) => ({ name: u.user, user: digest(u.user), password: digest(u.password) }));
+  const users = (options.users ?? []).map((u) => ({
+    name: u.user,
+    user: digest(u.user),
+    password: digest(u.password),
+  }));
   const bearer = inlineTokens.length > 0 || options.tokenFile !== undefined;
   const basic = users.length > 0;
   const challenges = [...(bearer ? [`Bearer ${REALM}`] : []), ...(basic ? [`Basic ${REALM}, charset="UTF-8"`] : [])];

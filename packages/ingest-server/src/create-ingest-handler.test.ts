@@ -1,12 +1,17 @@
-import { createVmWriter, type VmWriter } from "@anomaly-writer/writer";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { parseConfig } from "@anomaly-writer/config";
-import { httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import {
+  httpSend,
+  makeRecords,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+  writerYaml,
+} from "@anomaly-writer/test-stack";
+import { createVmWriter, type VmWriter } from "@anomaly-writer/writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIngestHandler } from "./create-ingest-handler.ts";
-import { makeRecords, writerYaml } from "@anomaly-writer/test-stack";
 
 let vm: VictoriaMetricsServer;
 let writer: VmWriter;
@@ -29,7 +34,11 @@ describe("createIngestHandler", () => {
   it("takes JSON lines, answers 400 with per-record errors, and still writes the good records", async () => {
     const [a, b] = makeRecords({ queryKey: "ingest_mixed", count: 2 });
     const body = `${JSON.stringify(a)}\n{"broken":\n${JSON.stringify({ ...b, outputs: { y: [1, 2] } })}\n${JSON.stringify(b)}\n`;
-    const res = await httpSend(`${url}/api/v1/outputs`, { method: "POST", body, headers: { "content-type": "application/x-ndjson" } });
+    const res = await httpSend(`${url}/api/v1/outputs`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-ndjson" },
+    });
     expect(res.status).toBe(400);
     const json = JSON.parse(res.body);
     expect(json.written).toEqual({ records: 2, series: 6, datapoints: 6 });
@@ -59,7 +68,7 @@ describe("createIngestHandler", () => {
   it("serves the writer metrics and answers unknown routes and methods clearly", async () => {
     const metrics = await httpSend(`${url}/metrics`);
     expect(metrics.status).toBe(200);
-    expect(metrics.body).toContain('vmanomaly_writer_datapoints_sent_total{');
+    expect(metrics.body).toContain("vmanomaly_writer_datapoints_sent_total{");
     expect(metrics.body).toContain('query_key="ingest_gzip"');
     expect((await httpSend(`${url}/nope`)).status).toBe(404);
     expect((await httpSend(`${url}/api/v1/outputs`)).status).toBe(405);

@@ -1,12 +1,17 @@
-import { DEFAULT_MAX_BODY_BYTES } from "@anomaly-writer/config";
-import { METRICS_PATH, serveMetrics } from "@anomaly-writer/healthcheck";
-import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
-import { WriterError } from "@anomaly-writer/writer";
-import { parseRecordsText, type PositionedRecord, type VmWriter, type WriteResult } from "@anomaly-writer/writer";
-import { silentLogger } from "@anomaly-writer/common";
-import type { Logger } from "@anomaly-writer/common";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createGunzip } from "node:zlib";
+import type { Logger } from "@anomaly-writer/common";
+import { silentLogger } from "@anomaly-writer/common";
+import { DEFAULT_MAX_BODY_BYTES } from "@anomaly-writer/config";
+import { METRICS_PATH, serveMetrics } from "@anomaly-writer/healthcheck";
+import {
+  type PositionedRecord,
+  parseRecordsText,
+  type VmWriter,
+  type WriteResult,
+  WriterError,
+} from "@anomaly-writer/writer";
+import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
 
 export interface IngestHandlerOptions {
   logger?: Logger;
@@ -41,7 +46,8 @@ function measureExpansion(record: PositionedRecord): { readonly series: number; 
   if (typeof outputs === "object" && outputs !== null) for (const _ in outputs) series++;
   let chars = 0;
   if (typeof labels === "object" && labels !== null) {
-    for (const [name, label] of Object.entries(labels)) chars += name.length + (typeof label === "string" ? label.length : 0);
+    for (const [name, label] of Object.entries(labels))
+      chars += name.length + (typeof label === "string" ? label.length : 0);
   }
   for (const key of ["query_key", "model_alias", "scheduler_alias", "preset"]) {
     const text: unknown = (value as Record<string, unknown>)[key];
@@ -90,12 +96,62 @@ export function summarizeForResponse(result: WriteResult) {
     invalid: result.records.invalid,
     empty: result.records.empty,
     dropped: result.dropped,
-    errors: result.recordProblems.map((p) => ({ position: p.position, field: p.field, reason: p.reason, message: p.message })),
-    failures: result.failures.map((f) => ({ query_key: f.queryKey, code: f.code, message: f.message, datapoints: f.datapoints })),
+    errors: result.recordProblems.map((p) => ({
+      position: p.position,
+      field: p.field,
+      reason: p.reason,
+      message: p.message,
+    })),
+    failures: result.failures.map((f) => ({
+      query_key: f.queryKey,
+      code: f.code,
+      message: f.message,
+      datapoints: f.datapoints,
+    })),
   };
 }
 
 const TRANSIENT = new Set(["connection_error", "timeout", "io_error", "ssl_error", "429"]);
+
+/** The request's size against the per-request bounds: what is over, or undefined. */
+function checkRequestBounds(
+  records: readonly PositionedRecord[],
+  recordLimits: ReturnType<VmWriter["recordLimits"]>,
+  bounds: Pick<IngestHandlerOptions, "maxRecordsPerRequest" | "maxSeriesPerRequest"> & {
+    readonly maxLabelBytesPerRequest: number;
+  },
+): { readonly reason: IngestRejectReason; readonly error: string } | undefined {
+  if (bounds.maxRecordsPerRequest !== undefined && records.length > bounds.maxRecordsPerRequest) {
+    return {
+      reason: "too_many_records",
+      error: `${records.length} records in one request; the limit is ${bounds.maxRecordsPerRequest}: split the body`,
+    };
+  }
+  // A record beyond the writer's own bounds is refused alone, cheaply: it does not count here.
+  let series = 0;
+  let labelChars = 0;
+  for (const record of records) {
+    const expansion = measureExpansion(record);
+    if (
+      expansion.series > recordLimits.maxSeriesPerRecord ||
+      expansion.labelChars > recordLimits.maxLabelBytesPerRecord
+    )
+      continue;
+    series += expansion.series;
+    labelChars += expansion.labelChars;
+  }
+  if (bounds.maxSeriesPerRequest !== undefined && series > bounds.maxSeriesPerRequest) {
+    return {
+      reason: "too_many_series",
+      error: `${series} output series in one request; the limit is ${bounds.maxSeriesPerRequest}: split the body`,
+    };
+  }
+  if (labelChars > bounds.maxLabelBytesPerRequest) {
+    const error = `the request expands to about ${labelChars} characters of labels (each record's labels × its output variables); the limit is ${bounds.maxLabelBytesPerRequest}: split the body or send fewer, shorter labels`;
+    return { reason: "too_large_expansion", error };
+  }
+  return undefined;
+}
 
 /**
  * The HTTP ingest API of `anomaly-writer serve`: `POST /api/v1/outputs` (one record, a JSON
@@ -118,14 +174,16 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === HEALTH_PATH) {
-      if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET" });
+      if (req.method !== "GET" && req.method !== "HEAD")
+        return sendJson(res, 405, { error: "use GET" }, { allow: "GET" });
       const health = options.health ? await options.health() : { ok: true, detail: "OK" };
       res.writeHead(health.ok ? 200 : 503, { "content-type": "text/plain" });
       res.end(`${health.detail}\n`);
       return;
     }
     if (path === METRICS_PATH) return serveMetrics(writer.metrics.registry, req, res);
-    if (path !== INGEST_PATH) return sendJson(res, 404, { error: `no route ${path}; POST model outputs to ${INGEST_PATH}` });
+    if (path !== INGEST_PATH)
+      return sendJson(res, 404, { error: `no route ${path}; POST model outputs to ${INGEST_PATH}` });
     if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
     let text: string;
     try {
@@ -143,33 +201,18 @@ export function createIngestHandler(writer: VmWriter, options: IngestHandlerOpti
       const message = "the body holds no records (send one record, a JSON array or JSON lines)";
       return sendJson(res, 400, { error: message, errors: [{ position: "body", message }] });
     }
-    if (options.maxRecordsPerRequest !== undefined && records.length > options.maxRecordsPerRequest) {
-      options.onRejected?.("too_many_records");
-      return sendJson(res, 413, { error: `${records.length} records in one request; the limit is ${options.maxRecordsPerRequest}: split the body` });
-    }
-    // A record beyond the writer's own bounds is refused alone, cheaply: it does not count here.
-    const recordLimits = writer.recordLimits();
-    let series = 0;
-    let labelChars = 0;
-    for (const record of records) {
-      const expansion = measureExpansion(record);
-      if (expansion.series > recordLimits.maxSeriesPerRecord || expansion.labelChars > recordLimits.maxLabelBytesPerRecord) continue;
-      series += expansion.series;
-      labelChars += expansion.labelChars;
-    }
-    if (options.maxSeriesPerRequest !== undefined && series > options.maxSeriesPerRequest) {
-      options.onRejected?.("too_many_series");
-      return sendJson(res, 413, { error: `${series} output series in one request; the limit is ${options.maxSeriesPerRequest}: split the body` });
-    }
-    if (labelChars > maxLabelBytes) {
-      options.onRejected?.("too_large_expansion");
-      return sendJson(res, 413, {
-        error: `the request expands to about ${labelChars} characters of labels (each record's labels × its output variables); the limit is ${maxLabelBytes}: split the body or send fewer, shorter labels`,
-      });
+    const over = checkRequestBounds(records, writer.recordLimits(), {
+      ...options,
+      maxLabelBytesPerRequest: maxLabelBytes,
+    });
+    if (over) {
+      options.onRejected?.(over.reason);
+      return sendJson(res, 413, { error: over.error });
     }
     // A writer whose durable queue is not open (damaged, locked, still opening) takes nothing: 503 with the reason.
     const ready = await writer.health();
-    if (!ready.ok) return sendJson(res, 503, { error: `not ready to take data: ${ready.detail}` }, { "retry-after": "5" });
+    if (!ready.ok)
+      return sendJson(res, 503, { error: `not ready to take data: ${ready.detail}` }, { "retry-after": "5" });
     let result: WriteResult;
     try {
       // With the durable queue, all or nothing: a 2xx means every good record is on disk.

@@ -1,7 +1,6 @@
 import { registerCounter, registerGauge } from "@anomaly-writer/healthcheck";
 import type { Registry } from "prom-client";
 
-
 /** Why the ingest server refused a request (label `reason` of `anomaly_writer_ingest_rejected_total`). */
 export type IngestServerRejectReason =
   | "unauthorized"
@@ -44,7 +43,10 @@ export function createIngestServerMetrics(registry: Registry): IngestServerMetri
     help: "Requests and connections the ingest server refused, by reason (unauthorized, body_too_large, too_many_records, too_many_series, too_large_expansion, overloaded, request_timeout, tls_handshake).",
     labelNames: ["reason"],
   });
-  const inFlight = registerGauge(registry, { name: "anomaly_writer_ingest_requests_in_flight", help: "Requests the ingest server is handling now." });
+  const inFlight = registerGauge(registry, {
+    name: "anomaly_writer_ingest_requests_in_flight",
+    help: "Requests the ingest server is handling now.",
+  });
   // Every reason is shown from the start (at 0), so that increase() sees the first refusal.
   for (const reason of REJECT_REASONS) rejected.inc({ reason }, 0);
   inFlight.set(0);

@@ -1,7 +1,7 @@
+import type { ServerResponse } from "node:http";
 import type { Logger } from "@anomaly-writer/common";
 import type { VmWriter } from "@anomaly-writer/writer";
-import type { ServerResponse } from "node:http";
-import { createAuthChecker, type AuthChecker } from "./create-auth-checker.ts";
+import { type AuthChecker, createAuthChecker } from "./create-auth-checker.ts";
 import { createIngestHandler, type IngestHandler } from "./create-ingest-handler.ts";
 import type { IngestServerMetrics } from "./create-ingest-server-metrics.ts";
 import { createTokenFileSource } from "./create-token-file-source.ts";
@@ -24,9 +24,14 @@ async function createServerAuth(options: IngestServerOptions, logger: Logger): P
   const tokenFile =
     options.bearerTokenFile === undefined
       ? undefined
-      : createTokenFileSource(options.bearerTokenFile, { onProblem: (message) => logger.error(`ingest server: ${message}`) });
+      : createTokenFileSource(options.bearerTokenFile, {
+          onProblem: (message) => logger.error(`ingest server: ${message}`),
+        });
   if (tokenFile !== undefined && (await tokenFile.tokens()).length === 0) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server bearer_token_file ${options.bearerTokenFile} holds no usable token (missing, unreadable or empty)`);
+    throw new IngestServerError(
+      "INGEST_SERVER_CONFIG",
+      `ingest_server bearer_token_file ${options.bearerTokenFile} holds no usable token (missing, unreadable or empty)`,
+    );
   }
   return createAuthChecker({
     ...(options.bearerToken !== undefined && { bearerToken: options.bearerToken }),
@@ -36,7 +41,12 @@ async function createServerAuth(options: IngestServerOptions, logger: Logger): P
 }
 
 /** Build the policy of `options` for `writer`; throws IngestServerError for options it cannot serve with. */
-export async function createRequestPolicy(writer: VmWriter, options: IngestServerOptions, logger: Logger, metrics: IngestServerMetrics): Promise<RequestPolicy> {
+export async function createRequestPolicy(
+  writer: VmWriter,
+  options: IngestServerOptions,
+  logger: Logger,
+  metrics: IngestServerMetrics,
+): Promise<RequestPolicy> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_INGEST_SERVER.maxBodyBytes;
   const handler = createIngestHandler(writer, {
     logger,
@@ -60,7 +70,12 @@ export async function createRequestPolicy(writer: VmWriter, options: IngestServe
 }
 
 /** Answer a JSON error. */
-export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string | string[]> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string | string[]> = {},
+): void {
   const text = `${JSON.stringify({ error: message })}\n`;
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);

@@ -9,7 +9,11 @@ function readPem(what: string, path: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw new IngestServerError("INGEST_SERVER_CONFIG", `cannot read ingest_server ${what} ${path}: ${typeof code === "string" ? code : (error as Error).message}`, { cause: error });
+    throw new IngestServerError(
+      "INGEST_SERVER_CONFIG",
+      `cannot read ingest_server ${what} ${path}: ${typeof code === "string" ? code : (error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -19,7 +23,10 @@ export function checkTlsOptions(options: IngestServerOptions): boolean {
     throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_cert_file and tls_key_file go together");
   }
   if (options.tlsClientCaFile !== undefined && options.tlsCertFile === undefined) {
-    throw new IngestServerError("INGEST_SERVER_CONFIG", "ingest_server tls_client_ca_file needs tls_cert_file and tls_key_file");
+    throw new IngestServerError(
+      "INGEST_SERVER_CONFIG",
+      "ingest_server tls_client_ca_file needs tls_cert_file and tls_key_file",
+    );
   }
   return options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined;
 }
@@ -49,7 +56,11 @@ export function withTlsFiles<T>(options: IngestServerOptions, use: (files: Retur
     return use(read);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new IngestServerError("INGEST_SERVER_CONFIG", `ingest_server ${files.join(", ")}: cannot be used for TLS (${reason})`, { cause: error });
+    throw new IngestServerError(
+      "INGEST_SERVER_CONFIG",
+      `ingest_server ${files.join(", ")}: cannot be used for TLS (${reason})`,
+      { cause: error },
+    );
   }
 }
 
@@ -57,4 +68,3 @@ export function withTlsFiles<T>(options: IngestServerOptions, use: (files: Retur
 export function createTlsServer(options: IngestServerOptions, serverOptions: HttpsServerOptions): Server {
   return withTlsFiles(options, (files) => createHttpsServer({ ...serverOptions, ...files }));
 }
-

@@ -24,7 +24,8 @@ export function createTokenFileSource(path: string, options: TokenFileSourceOpti
   let cached: { key: string; snapshot?: FileSnapshot; tokens: readonly string[] } | undefined;
 
   const problem = (key: string, message: string): readonly string[] => {
-    if (cached?.key !== key) options.onProblem?.(`bearer_token_file ${path}: ${message}; bearer tokens are refused until it is fixed`);
+    if (cached?.key !== key)
+      options.onProblem?.(`bearer_token_file ${path}: ${message}; bearer tokens are refused until it is fixed`);
     cached = { key, tokens: [] };
     return [];
   };
@@ -38,10 +39,16 @@ export function createTokenFileSource(path: string, options: TokenFileSourceOpti
         return problem(`error:${codeOf(error)}`, `cannot be read (${codeOf(error)})`);
       }
       if (cached?.snapshot === snapshot) return cached.tokens;
-      const tokens = snapshot.text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+      const tokens = snapshot.text
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== "");
       if (tokens.length === 0) return problem(snapshot.key, "is empty");
       // Keep the same array while the tokens are the same (the auth check caches their digests by it).
-      const same = cached !== undefined && cached.tokens.length === tokens.length && cached.tokens.every((t, i) => t === tokens[i]);
+      const same =
+        cached !== undefined &&
+        cached.tokens.length === tokens.length &&
+        cached.tokens.every((t, i) => t === tokens[i]);
       cached = { key: snapshot.key, snapshot, tokens: same && cached ? cached.tokens : tokens };
       return cached.tokens;
     },

@@ -16,7 +16,8 @@ export function describeExposure(url: string, host: string, authEnabled: boolean
       "Set ingest_server.bearer_token, bearer_token_file or users, or listen on 127.0.0.1."
     );
   }
-  if (!tls) return `ingest server: listening on ${url} without TLS: credentials cross the network in clear text. Set ingest_server.tls_cert_file and tls_key_file.`;
+  if (!tls)
+    return `ingest server: listening on ${url} without TLS: credentials cross the network in clear text. Set ingest_server.tls_cert_file and tls_key_file.`;
   return undefined;
 }
 

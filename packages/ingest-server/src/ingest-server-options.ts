@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { Logger } from "@anomaly-writer/common";
 import {
   DEFAULT_INGEST_LISTEN,
@@ -8,7 +9,6 @@ import {
   DEFAULT_MAX_SERIES_PER_REQUEST,
 } from "@anomaly-writer/config";
 import type { VmWriter } from "@anomaly-writer/writer";
-import type { Server } from "node:http";
 import type { IngestHandlerOptions } from "./create-ingest-handler.ts";
 
 /** Options of {@link startIngestServer}; see `ingest_server:` in the config README for the meaning and defaults. */
@@ -90,4 +90,3 @@ export const DEFAULT_INGEST_SERVER = {
   maxSeriesPerRequest: DEFAULT_MAX_SERIES_PER_REQUEST,
   maxConcurrentRequests: DEFAULT_MAX_CONCURRENT_REQUESTS,
 } as const;
-

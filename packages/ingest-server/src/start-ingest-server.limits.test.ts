@@ -1,10 +1,15 @@
-import { createVmWriter, type CreateVmWriterOptions, type VmWriter } from "@anomaly-writer/writer";
-import { parseConfig } from "@anomaly-writer/config";
-import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startIngestServer, type IngestServer, type IngestServerOptions } from "./start-ingest-server.ts";
 import { createCaptureLogger } from "@anomaly-writer/common";
-import { writerYaml } from "@anomaly-writer/test-stack";
+import { parseConfig } from "@anomaly-writer/config";
+import {
+  freePort,
+  httpSend,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+  writerYaml,
+} from "@anomaly-writer/test-stack";
+import { type CreateVmWriterOptions, createVmWriter, type VmWriter } from "@anomaly-writer/writer";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type IngestServer, type IngestServerOptions, startIngestServer } from "./start-ingest-server.ts";
 
 let vm: VictoriaMetricsServer;
 const servers: IngestServer[] = [];
@@ -34,8 +39,18 @@ async function start(url = vm.url, writerOptions: CreateVmWriterOptions = {}, se
   servers.push(server);
   writers.push(writer);
   const post = async (body: string) => {
-    const res = await httpSend(`${server.url}/api/v1/outputs`, { method: "POST", body, headers: { "content-type": "application/json" }, timeoutMs: 60_000 });
-    return { status: res.status, json: JSON.parse(res.body) as Record<string, unknown> & { errors: { position: string; field: string; reason: string; message: string }[] } };
+    const res = await httpSend(`${server.url}/api/v1/outputs`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json" },
+      timeoutMs: 60_000,
+    });
+    return {
+      status: res.status,
+      json: JSON.parse(res.body) as Record<string, unknown> & {
+        errors: { position: string; field: string; reason: string; message: string }[];
+      },
+    };
   };
   return { server, writer, logger, post };
 }
@@ -51,7 +66,14 @@ describe("startIngestServer bounds the work and the noise of any request", () =>
     const res = await post(body);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
     expect(res.status).toBe(400);
-    expect(res.json.errors).toEqual([{ position: "line 1", field: "outputs", reason: "record_too_large", message: expect.stringContaining("50000 output variables") }]);
+    expect(res.json.errors).toEqual([
+      {
+        position: "line 1",
+        field: "outputs",
+        reason: "record_too_large",
+        message: expect.stringContaining("50000 output variables"),
+      },
+    ]);
     expect(res.json.written).toEqual({ records: 1, series: 1, datapoints: 1 });
     expect((await vm.exportSeries('{for="srv_bomb"}')).map((s) => s.metric.instance)).toEqual(["good"]);
   });
@@ -60,7 +82,13 @@ describe("startIngestServer bounds the work and the noise of any request", () =>
     const { post } = await start();
     // 40 records of 16 KB labels x 500 outputs: each within the record bounds, 320 M characters together.
     const outputs = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`v${i}`, [1]]));
-    const body = Array.from({ length: 40 }, (_, i) => JSON.stringify({ ...record("srv_expand", `h${i}`), labels: { instance: `h${i}`, big: "y".repeat(16_000) }, outputs })).join("\n");
+    const body = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({
+        ...record("srv_expand", `h${i}`),
+        labels: { instance: `h${i}`, big: "y".repeat(16_000) },
+        outputs,
+      }),
+    ).join("\n");
     const res = await post(body);
     expect(res.status).toBe(413);
     expect(String(res.json.error)).toMatch(/expands to about \d+ characters of labels.*the limit is 268435456/);
@@ -69,13 +97,20 @@ describe("startIngestServer bounds the work and the noise of any request", () =>
 
   it("names every one of 10,000 refused records in the answer, and logs one summary line", async () => {
     const { post, logger } = await start(vm.url, {}, { maxRecordsPerRequest: 20_000 });
-    const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify(record("srv_noise", `h${i}`, { timestamps: [i % 2 === 0 ? Math.floor(now / 1000) : 0] })));
+    const lines = Array.from({ length: 10_000 }, (_, i) =>
+      JSON.stringify(record("srv_noise", `h${i}`, { timestamps: [i % 2 === 0 ? Math.floor(now / 1000) : 0] })),
+    );
     lines.push(JSON.stringify(record("srv_noise", "good")));
     const res = await post(lines.join("\n"));
     expect(res.status).toBe(400);
     expect(res.json.invalid).toBe(10_000);
     expect(res.json.errors).toHaveLength(10_000);
-    expect(res.json.errors[0]).toEqual({ position: "line 1", field: "timestamps[0]", reason: "invalid_timestamp", message: expect.stringContaining("looks like seconds") });
+    expect(res.json.errors[0]).toEqual({
+      position: "line 1",
+      field: "timestamps[0]",
+      reason: "invalid_timestamp",
+      message: expect.stringContaining("looks like seconds"),
+    });
     expect(res.json.errors[9_999]).toMatchObject({ position: "line 10000", reason: "invalid_timestamp" });
     expect(logger.lines.length).toBeLessThanOrEqual(3);
     expect(logger.lines.filter((l) => l.includes("refused 10000 of 10001 records"))).toHaveLength(1);
@@ -98,15 +133,22 @@ describe("startIngestServer bounds the work and the noise of any request", () =>
 
   it("takes JSON lines after a UTF-8 byte-order mark", async () => {
     const { post } = await start();
-    const res = await post(`\ufeff${JSON.stringify(record("srv_bom", "a"))}\n${JSON.stringify(record("srv_bom", "b"))}\n`);
+    const res = await post(
+      `\ufeff${JSON.stringify(record("srv_bom", "a"))}\n${JSON.stringify(record("srv_bom", "b"))}\n`,
+    );
     expect(res.status).toBe(200);
-    expect((await vm.exportSeries('{for="srv_bom"}')).map((s) => [s.metric.instance, s.values, s.timestamps])).toEqual([["a", [1.5], [now]], ["b", [1.5], [now]]]);
+    expect((await vm.exportSeries('{for="srv_bom"}')).map((s) => [s.metric.instance, s.values, s.timestamps])).toEqual([
+      ["a", [1.5], [now]],
+      ["b", [1.5], [now]],
+    ]);
   });
 
   it("keeps /metrics bounded when clients send thousands of distinct query keys, aliases and presets", async () => {
     const { server, post } = await start();
     for (let batch = 0; batch < 2; batch++) {
-      const body = Array.from({ length: 3000 }, (_, i) => JSON.stringify(record(`srv_card_${batch}_${i}`, "h", { scheduler_alias: `s${batch}_${i}`, preset: `p${i}` }))).join("\n");
+      const body = Array.from({ length: 3000 }, (_, i) =>
+        JSON.stringify(record(`srv_card_${batch}_${i}`, "h", { scheduler_alias: `s${batch}_${i}`, preset: `p${i}` })),
+      ).join("\n");
       expect((await post(body)).status).toBe(200);
     }
     const metrics = await httpSend(`${server.url}/metrics`);

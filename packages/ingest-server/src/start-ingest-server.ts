@@ -1,17 +1,21 @@
-import { type Logger, silentLogger } from "@anomaly-writer/common";
-import { METRICS_PATH } from "@anomaly-writer/healthcheck";
-import type { VmWriter } from "@anomaly-writer/writer";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { Server as TlsServer, TLSSocket } from "node:tls";
-import { createIngestServerMetrics, type IngestServerMetrics, type IngestServerRejectReason } from "./create-ingest-server-metrics.ts";
+import type { TLSSocket, Server as TlsServer } from "node:tls";
+import { type Logger, silentLogger } from "@anomaly-writer/common";
+import { METRICS_PATH } from "@anomaly-writer/healthcheck";
+import type { VmWriter } from "@anomaly-writer/writer";
+import {
+  createIngestServerMetrics,
+  type IngestServerMetrics,
+  type IngestServerRejectReason,
+} from "./create-ingest-server-metrics.ts";
 import { createRequestPolicy, type RequestPolicy, sendError } from "./create-request-policy.ts";
 import { checkTlsOptions, createTlsServer, withTlsFiles } from "./create-tls-server.ts";
-import { DEFAULT_INGEST_SERVER, type IngestServer, type IngestServerOptions } from "./ingest-server-options.ts";
-import { IngestServerError } from "./errors.ts";
-import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
 import { describeExposure, printablePath } from "./describe-exposure.ts";
+import { IngestServerError } from "./errors.ts";
+import { DEFAULT_INGEST_SERVER, type IngestServer, type IngestServerOptions } from "./ingest-server-options.ts";
+import { HEALTH_PATH, INGEST_PATH } from "./routes.ts";
 
 export type { IngestServer, IngestServerOptions } from "./ingest-server-options.ts";
 
@@ -25,9 +29,20 @@ interface Runtime {
 }
 
 /** Check credentials and limits, then let the policy's handler answer. */
-async function serve(runtime: Runtime, req: IncomingMessage, res: ServerResponse, path: string, note: { user?: string; auth?: string }): Promise<void> {
+async function serve(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  note: { user?: string; auth?: string },
+): Promise<void> {
   const { policy, metrics } = runtime;
-  const reject = (reason: IngestServerRejectReason, status: number, message: string, headers: Record<string, string | string[]> = {}) => {
+  const reject = (
+    reason: IngestServerRejectReason,
+    status: number,
+    message: string,
+    headers: Record<string, string | string[]> = {},
+  ) => {
     metrics.countRejected(reason);
     // The body is not read: close the connection rather than drain it.
     sendError(res, status, message, { connection: "close", ...headers });
@@ -44,7 +59,8 @@ async function serve(runtime: Runtime, req: IncomingMessage, res: ServerResponse
   }
   if (path !== INGEST_PATH || req.method !== "POST") return policy.handler(req, res);
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > policy.maxBodyBytes) return reject("body_too_large", 413, `body is larger than ${policy.maxBodyBytes} bytes`);
+  if (Number.isFinite(declared) && declared > policy.maxBodyBytes)
+    return reject("body_too_large", 413, `body is larger than ${policy.maxBodyBytes} bytes`);
   if (runtime.ingesting >= policy.maxConcurrent) {
     const message = `busy: ${policy.maxConcurrent} requests in flight; retry after ${policy.retryAfter} s`;
     return reject("overloaded", 503, message, { "retry-after": policy.retryAfter });
@@ -61,7 +77,7 @@ async function serve(runtime: Runtime, req: IncomingMessage, res: ServerResponse
 /** Requests in flight, and a gate that holds new ones while the server is reconfigured. */
 function createTraffic() {
   let inFlight = 0;
-  let waiters: (() => void)[] = [];
+  const waiters: (() => void)[] = [];
   let gate: Promise<void> | undefined;
   return {
     get inFlight() {
@@ -100,7 +116,9 @@ function createBaseServer(options: IngestServerOptions, tls: boolean, timeoutMs:
     headersTimeout: timeoutMs,
     connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeoutMs / 4))),
   };
-  const server: Server = tls ? createTlsServer(options, { ...httpOptions, handshakeTimeout: timeoutMs }) : createHttpServer(httpOptions);
+  const server: Server = tls
+    ? createTlsServer(options, { ...httpOptions, handshakeTimeout: timeoutMs })
+    : createHttpServer(httpOptions);
   // A connection that sends nothing (or stays idle between requests) is closed after timeoutMs;
   // one whose request is being handled (a slow write to VictoriaMetrics) is not.
   server.setTimeout(timeoutMs, (socket: Socket) => {
@@ -110,7 +128,13 @@ function createBaseServer(options: IngestServerOptions, tls: boolean, timeoutMs:
 }
 
 /** Answer what the HTTP parser refused (timeouts, oversized headers) and count it; connection and TLS failures get no answer. */
-function onClientErrors(server: Server, runtime: Runtime, logger: Logger, responses: WeakMap<Socket, ServerResponse>, timedOut: WeakSet<Socket>): void {
+function onClientErrors(
+  server: Server,
+  runtime: Runtime,
+  logger: Logger,
+  responses: WeakMap<Socket, ServerResponse>,
+  timedOut: WeakSet<Socket>,
+): void {
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     const code = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
     // A missing client certificate under TLS 1.3 shows up here after the handshake; tlsClientError counts it.
@@ -124,18 +148,25 @@ function onClientErrors(server: Server, runtime: Runtime, logger: Logger, respon
     }
     if (!responses.has(socket)) {
       runtime.metrics.countRequest("other", String(code));
-      if (runtime.policy.accessLog) logger.info(`access - - ${code} - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? "unknown"}`);
+      if (runtime.policy.accessLog)
+        logger.info(
+          `access - - ${code} - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? "unknown"}`,
+        );
     }
     const response = responses.get(socket);
     if (socket.writable && (response === undefined || !response.headersSent)) {
-      const reason = code === 408 ? "Request Timeout" : code === 431 ? "Request Header Fields Too Large" : "Bad Request";
+      const reason =
+        code === 408 ? "Request Timeout" : code === 431 ? "Request Header Fields Too Large" : "Bad Request";
       socket.end(`HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     }
     socket.destroy();
   });
   server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
     runtime.metrics.countRejected("tls_handshake");
-    if (runtime.policy.accessLog) logger.info(`access - - tls - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? error.message}`);
+    if (runtime.policy.accessLog)
+      logger.info(
+        `access - - tls - - ${socket.remoteAddress ?? "-"}:${socket.remotePort ?? "-"} error=${error.code ?? error.message}`,
+      );
   });
 }
 
@@ -164,7 +195,11 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
   const now = options.now ?? (() => performance.now());
   const metrics = createIngestServerMetrics(writer.metrics.registry);
   const tls = checkTlsOptions(options);
-  const runtime: Runtime = { policy: await createRequestPolicy(writer, options, logger, metrics), ingesting: 0, metrics };
+  const runtime: Runtime = {
+    policy: await createRequestPolicy(writer, options, logger, metrics),
+    ingesting: 0,
+    metrics,
+  };
   /** The options in force (the ones given, then each applied reconfiguration). */
   let current = options;
   const traffic = createTraffic();
@@ -192,8 +227,19 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
       const code = res.writableFinished ? String(res.statusCode) : timedOut.has(socket) ? "408" : "aborted";
       metrics.countRequest(KNOWN_PATHS.has(path) ? path : "other", code);
       if (!runtime.policy.accessLog) return;
-      const who = [...(note.user !== undefined ? [`user=${JSON.stringify(note.user)}`] : []), ...(typeof cn === "string" ? [`cn=${JSON.stringify(cn)}`] : [])];
-      const fields = [req.method ?? "-", path, code, `${Math.max(0, socket.bytesWritten - bytesOut)}B`, `${Math.round(now() - started)}ms`, client, ...who];
+      const who = [
+        ...(note.user !== undefined ? [`user=${JSON.stringify(note.user)}`] : []),
+        ...(typeof cn === "string" ? [`cn=${JSON.stringify(cn)}`] : []),
+      ];
+      const fields = [
+        req.method ?? "-",
+        path,
+        code,
+        `${Math.max(0, socket.bytesWritten - bytesOut)}B`,
+        `${Math.round(now() - started)}ms`,
+        client,
+        ...who,
+      ];
       logger.info(`access ${[...fields, ...(note.auth !== undefined ? [`auth=${note.auth}`] : [])].join(" ")}`);
     });
     let entered = false;
@@ -205,7 +251,9 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
         return serve(runtime, req, res, path, note);
       })
       .catch((error: unknown) => {
-        logger.error(`ingest server: ${req.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+        logger.error(
+          `ingest server: ${req.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         if (!res.headersSent) sendError(res, 500, "internal error");
         else res.destroy();
       })
@@ -240,7 +288,8 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
       try {
         await traffic.idle();
         await runtime.policy.handler.idle();
-        if (checkTlsOptions(next.options) !== tls) throw new IngestServerError("INGEST_SERVER_CONFIG", "turning TLS on or off needs a restart of serve");
+        if (checkTlsOptions(next.options) !== tls)
+          throw new IngestServerError("INGEST_SERVER_CONFIG", "turning TLS on or off needs a restart of serve");
         const merged = { ...options, ...next.options };
         // Check the new options before anything changes (token file, TLS files).
         await createRequestPolicy(runtime.policy.writer, merged, logger, metrics);

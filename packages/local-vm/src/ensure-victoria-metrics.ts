@@ -26,13 +26,20 @@ export function ensureVictoriaMetrics(options: EnsureVictoriaMetricsOptions = {}
   const log = options.log ?? (() => undefined);
   log("victoria-metrics is missing: installing the Debian package (apt-get install victoria-metrics)...");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [["update", "-qq"], ["install", "-y", "-qq", "victoria-metrics"]]) {
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "victoria-metrics"],
+  ]) {
     const result = spawnSync("apt-get", args, { env, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
     if (result.status !== 0) {
-      throw new LocalServerError("LOCAL_VM_BINARY_MISSING", `apt-get ${args.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
+      throw new LocalServerError(
+        "LOCAL_VM_BINARY_MISSING",
+        `apt-get ${args.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-3).join(" ")}`,
+      );
     }
   }
   const installed = whichBinary("victoria-metrics");
-  if (!installed) throw new LocalServerError("LOCAL_VM_BINARY_MISSING", "victoria-metrics is still missing after apt-get install");
+  if (!installed)
+    throw new LocalServerError("LOCAL_VM_BINARY_MISSING", "victoria-metrics is still missing after apt-get install");
   return installed;
 }

@@ -3,11 +3,7 @@ export class LocalServerError extends Error {
   override readonly name = "LocalServerError";
   readonly code: "LOCAL_VM_BINARY_MISSING" | "LOCAL_VM_START_FAILED" | "LOCAL_VM_REQUEST_FAILED";
 
-  constructor(
-    code: LocalServerError["code"],
-    message: string,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: LocalServerError["code"], message: string, options?: { cause?: unknown }) {
     super(`[local-vm] ${message}`, options);
     this.code = code;
   }

@@ -9,7 +9,9 @@ import { LocalServerError } from "./errors.ts";
 export function findBinary(name: string, installHint: string, pathEnv = process.env.PATH ?? ""): string {
   const candidates = isAbsolute(name)
     ? [name]
-    : [...pathEnv.split(delimiter), "/usr/sbin", "/usr/local/sbin", "/sbin"].filter(Boolean).map((dir) => join(dir, name));
+    : [...pathEnv.split(delimiter), "/usr/sbin", "/usr/local/sbin", "/sbin"]
+        .filter(Boolean)
+        .map((dir) => join(dir, name));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -18,7 +20,10 @@ export function findBinary(name: string, installHint: string, pathEnv = process.
       // try the next one
     }
   }
-  throw new LocalServerError("LOCAL_VM_BINARY_MISSING", `${name} not found on PATH: install it with \`${installHint}\``);
+  throw new LocalServerError(
+    "LOCAL_VM_BINARY_MISSING",
+    `${name} not found on PATH: install it with \`${installHint}\``,
+  );
 }
 
 /** Like findBinary, but returns undefined instead of throwing. */

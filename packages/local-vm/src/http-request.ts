@@ -59,7 +59,11 @@ export function httpSend(url: string, options: HttpRequestOptions = {}): Promise
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new LocalServerError("LOCAL_VM_REQUEST_FAILED", `request to ${target.origin}${target.pathname} timed out`)));
+    req.on("timeout", () =>
+      req.destroy(
+        new LocalServerError("LOCAL_VM_REQUEST_FAILED", `request to ${target.origin}${target.pathname} timed out`),
+      ),
+    );
     req.on("error", reject);
     req.end(options.body);
   });

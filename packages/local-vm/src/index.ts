@@ -1,12 +1,12 @@
-export { ensureVictoriaMetrics } from "./ensure-victoria-metrics.ts";
 export type { EnsureVictoriaMetricsOptions } from "./ensure-victoria-metrics.ts";
+export { ensureVictoriaMetrics } from "./ensure-victoria-metrics.ts";
 export { LocalServerError } from "./errors.ts";
 export { findBinary, whichBinary } from "./find-binary.ts";
 export { freePort } from "./free-port.ts";
-export { httpSend } from "./http-request.ts";
 export type { HttpRequestOptions, HttpResponse } from "./http-request.ts";
-export { labelKey, startVictoriaMetrics } from "./start-victoria-metrics.ts";
-export type { ExportedSeries, StartVictoriaMetricsOptions, VictoriaMetricsServer } from "./start-victoria-metrics.ts";
-export { readLogTail, spawnLogged } from "./spawn-logged.ts";
+export { httpSend } from "./http-request.ts";
 export type { LoggedProcess } from "./spawn-logged.ts";
+export { readLogTail, spawnLogged } from "./spawn-logged.ts";
+export type { ExportedSeries, StartVictoriaMetricsOptions, VictoriaMetricsServer } from "./start-victoria-metrics.ts";
+export { labelKey, startVictoriaMetrics } from "./start-victoria-metrics.ts";
 export { trackChild, untrackChild } from "./track-child.ts";

@@ -1,6 +1,6 @@
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startVictoriaMetrics, type VictoriaMetricsServer } from "./start-victoria-metrics.ts";
-import { existsSync } from "node:fs";
 
 describe("startVictoriaMetrics", () => {
   let vm: VictoriaMetricsServer;
@@ -18,9 +18,13 @@ describe("startVictoriaMetrics", () => {
   });
 
   it("imports a line and exports it back exactly", async () => {
-    await vm.importLines('{"metric":{"__name__":"t_roundtrip","a":"x"},"values":[1.5,2],"timestamps":[1732406400000,1732406460000]}\n');
+    await vm.importLines(
+      '{"metric":{"__name__":"t_roundtrip","a":"x"},"values":[1.5,2],"timestamps":[1732406400000,1732406460000]}\n',
+    );
     const series = await vm.exportSeries('{__name__="t_roundtrip"}');
-    expect(series).toEqual([{ metric: { __name__: "t_roundtrip", a: "x" }, values: [1.5, 2], timestamps: [1732406400000, 1732406460000] }]);
+    expect(series).toEqual([
+      { metric: { __name__: "t_roundtrip", a: "x" }, values: [1.5, 2], timestamps: [1732406400000, 1732406460000] },
+    ]);
   });
 
   // The tests that stop or kill a VictoriaMetrics start their own, so that the others never see it down.

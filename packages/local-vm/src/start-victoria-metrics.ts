@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { LocalServerError } from "./errors.ts";
 import { findBinary } from "./find-binary.ts";
 import { freePort } from "./free-port.ts";
-import { httpSend, type HttpRequestOptions } from "./http-request.ts";
+import { type HttpRequestOptions, httpSend } from "./http-request.ts";
 import { readLogTail, spawnLogged } from "./spawn-logged.ts";
 
 export interface StartVictoriaMetricsOptions {
@@ -81,7 +81,11 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
     ...(tlsCa ? { ca: tlsCa } : {}),
     ...(options.tls && !tlsCa ? { insecure: true } : {}),
     ...(options.auth
-      ? { headers: { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}` } }
+      ? {
+          headers: {
+            authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString("base64")}`,
+          },
+        }
       : {}),
   };
 
@@ -95,7 +99,9 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
     "-retentionPeriod=100y",
     "-search.latencyOffset=0s",
     "-search.disableCache",
-    ...(options.auth ? [`-httpAuth.username=${options.auth.username}`, `-httpAuth.password=${options.auth.password}`] : []),
+    ...(options.auth
+      ? [`-httpAuth.username=${options.auth.username}`, `-httpAuth.password=${options.auth.password}`]
+      : []),
     ...(options.tls ? ["-tls", `-tlsCertFile=${options.tls.certFile}`, `-tlsKeyFile=${options.tls.keyFile}`] : []),
     ...(options.flags ?? []),
   ];
@@ -128,7 +134,10 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
       await sleep(50);
     }
     proc.kill("SIGKILL");
-    throw new LocalServerError("LOCAL_VM_START_FAILED", `victoria-metrics did not answer /health within the start timeout:\n${logTail()}`);
+    throw new LocalServerError(
+      "LOCAL_VM_START_FAILED",
+      `victoria-metrics did not answer /health within the start timeout:\n${logTail()}`,
+    );
   };
 
   // A free port can be taken between our probe and the server's bind: retry on a new one.
@@ -162,7 +171,8 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
     },
     async flush() {
       const res = await request("/internal/force_flush");
-      if (res.status !== 200) throw new LocalServerError("LOCAL_VM_REQUEST_FAILED", `force_flush answered ${res.status}: ${res.body}`);
+      if (res.status !== 200)
+        throw new LocalServerError("LOCAL_VM_REQUEST_FAILED", `force_flush answered ${res.status}: ${res.body}`);
     },
     async exportSeries(match = '{__name__=~".+"}') {
       await server.flush();
@@ -176,7 +186,8 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
         body,
         timeoutMs: 60_000,
       });
-      if (res.status !== 200) throw new LocalServerError("LOCAL_VM_REQUEST_FAILED", `export answered ${res.status}: ${res.body}`);
+      if (res.status !== 200)
+        throw new LocalServerError("LOCAL_VM_REQUEST_FAILED", `export answered ${res.status}: ${res.body}`);
       const series = res.body
         .split("\n")
         .filter((line) => line.trim() !== "")
@@ -185,7 +196,8 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
     },
     async importLines(body) {
       const res = await request("/api/v1/import", { method: "POST", body, timeoutMs: 60_000 });
-      if (res.status >= 300) throw new LocalServerError("LOCAL_VM_REQUEST_FAILED", `import answered ${res.status}: ${res.body}`);
+      if (res.status >= 300)
+        throw new LocalServerError("LOCAL_VM_REQUEST_FAILED", `import answered ${res.status}: ${res.body}`);
     },
     request,
     signal(signal) {

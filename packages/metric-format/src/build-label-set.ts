@@ -1,6 +1,6 @@
 import { RecordError } from "./errors.ts";
 import { propertyPath } from "./issue-path.ts";
-import { renderEntry, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
 import type { ModelOutputRecord } from "./types.ts";
 import { toWellFormed } from "./well-formed.ts";
 
@@ -12,7 +12,11 @@ const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
  * Labels with an empty value are left out (VictoriaMetrics drops them: same as no label);
  * lone surrogates become U+FFFD. Throws RecordError when the metric name comes out empty.
  */
-export function buildLabelSet(format: ResolvedMetricFormat, record: ModelOutputRecord, variable: string): Readonly<Record<string, string>> {
+export function buildLabelSet(
+  format: ResolvedMetricFormat,
+  record: ModelOutputRecord,
+  variable: string,
+): Readonly<Record<string, string>> {
   const merged = new Map<string, string>([["__name__", ""]]);
   const labels = record.labels;
   for (const name of Object.keys(labels)) merged.set(toWellFormed(name), toWellFormed(labels[name] as string));
@@ -20,7 +24,8 @@ export function buildLabelSet(format: ResolvedMetricFormat, record: ModelOutputR
     const value = record[alias];
     if (value !== undefined) merged.set(alias, toWellFormed(value));
   }
-  for (const entry of format.entries) merged.set(entry.name, toWellFormed(renderEntry(entry, variable, record.query_key)));
+  for (const entry of format.entries)
+    merged.set(entry.name, toWellFormed(renderEntry(entry, variable, record.query_key)));
   if (merged.get("__name__") === "") {
     throw new RecordError([
       {

@@ -7,7 +7,7 @@ const NON_FINITE_STRING = /^[+-]?(?:(nan)|inf(?:inity)?)$/i;
 export function classifyValue(value: unknown): ValueClass {
   if (typeof value === "number") {
     if (value - value === 0) return "finite";
-    return value !== value ? "nan" : "inf";
+    return Number.isNaN(value) ? "nan" : "inf";
   }
   if (value === null) return "nan";
   if (typeof value === "string") {

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createLabelLimitChecker } from "./create-label-limit-checker.ts";
 import type { LabelLimitWarning } from "./types.ts";
 
-const collect = (options: { maxLabels?: number; maxValueBytes?: number; maxNameBytes?: number; maxRemembered?: number } = {}) => {
+const collect = (
+  options: { maxLabels?: number; maxValueBytes?: number; maxNameBytes?: number; maxRemembered?: number } = {},
+) => {
   const warnings: LabelLimitWarning[] = [];
   const checker = createLabelLimitChecker({ ...options, onWarning: (warning) => warnings.push(warning) });
   return { checker, warnings };
@@ -30,8 +32,12 @@ describe("createLabelLimitChecker", () => {
     checker.check(Object.fromEntries(Object.entries(labels).reverse())); // and in another order
     expect(warnings.map((w) => w.kind)).toEqual(["too_many_labels", "label_value_too_long", "label_name_too_long"]);
     expect(warnings.every((w) => w.labels === labels)).toBe(true);
-    expect(warnings[0]?.message).toMatch(/^\[metric-format\] series \{__name__="m", l1="v", .*…\d+ more\} has 43 labels, more than 40 \(-maxLabelsPerTimeseries\); VictoriaMetrics drops or truncates/);
-    expect(warnings[1]?.message).toContain('the value of label "big" takes 4098 bytes, more than 4096 (-maxLabelValueLen)');
+    expect(warnings[0]?.message).toMatch(
+      /^\[metric-format\] series \{__name__="m", l1="v", .*…\d+ more\} has 43 labels, more than 40 \(-maxLabelsPerTimeseries\); VictoriaMetrics drops or truncates/,
+    );
+    expect(warnings[1]?.message).toContain(
+      'the value of label "big" takes 4098 bytes, more than 4096 (-maxLabelValueLen)',
+    );
     expect(warnings[2]?.message).toContain("takes 258 bytes, more than 256 (-maxLabelNameLen)");
   });
 
@@ -68,7 +74,10 @@ describe("createLabelLimitChecker", () => {
 
   it("rejects a non-positive limit", () => {
     expect(() => createLabelLimitChecker({ maxLabels: 0, onWarning: () => undefined })).toThrow(
-      expect.objectContaining({ code: "OPTIONS_INVALID", message: "[metric-format] maxLabels must be a positive integer, got 0" }),
+      expect.objectContaining({
+        code: "OPTIONS_INVALID",
+        message: "[metric-format] maxLabels must be a positive integer, got 0",
+      }),
     );
   });
 });

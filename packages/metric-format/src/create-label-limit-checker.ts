@@ -1,5 +1,5 @@
-import { MetricFormatError } from "./errors.ts";
 import { hashLabelSet, RememberedSet } from "@anomaly-writer/common";
+import { MetricFormatError } from "./errors.ts";
 import { summarizeLabels } from "./summarize-labels.ts";
 import type { LabelLimitWarning } from "./types.ts";
 import { exceedsUtf8, utf8Length } from "./utf8-length.ts";
@@ -25,7 +25,8 @@ export interface LabelLimitChecker {
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new MetricFormatError("OPTIONS_INVALID", `${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new MetricFormatError("OPTIONS_INVALID", `${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 

@@ -7,12 +7,15 @@ import { escapeLabelValue } from "./escape-label-value.ts";
 import { isPlainObject } from "./is-plain-object.ts";
 import { isPrometheusName } from "./is-prometheus-name.ts";
 import { resolveMaxLineBytes } from "./push-series-lines.ts";
-import { resolveMetricFormat, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import { type ResolvedMetricFormat, resolveMetricFormat } from "./resolve-metric-format.ts";
 import type { ModelOutputRecord } from "./types.ts";
 import { utf8Length } from "./utf8-length.ts";
 
 /** Options of createPrometheusTextEncoder: those of the JSON-lines encoder that apply. */
-export type PrometheusTextEncoderOptions = Pick<RecordEncoderOptions, "metricFormat" | "maxLineBytes" | "onLabelWarning" | "labelLimits" | "templatePath">;
+export type PrometheusTextEncoderOptions = Pick<
+  RecordEncoderOptions,
+  "metricFormat" | "maxLineBytes" | "onLabelWarning" | "labelLimits" | "templatePath"
+>;
 
 /**
  * Encodes single-point records as Prometheus text for `/api/v1/import/prometheus`
@@ -67,7 +70,14 @@ export function createPrometheusTextEncoder(options: PrometheusTextEncoderOption
     encodeIfValid(input) {
       if (template === undefined || !isPlainObject(input)) return undefined;
       const { query_key: queryKey, labels, timestamps, outputs } = input;
-      if (typeof queryKey !== "string" || queryKey === "" || !isPlainObject(labels) || !Array.isArray(timestamps) || !isPlainObject(outputs)) return undefined;
+      if (
+        typeof queryKey !== "string" ||
+        queryKey === "" ||
+        !isPlainObject(labels) ||
+        !Array.isArray(timestamps) ||
+        !isPlainObject(outputs)
+      )
+        return undefined;
       return template(input as unknown as ModelOutputRecord);
     },
     encode(record) {
@@ -80,10 +90,16 @@ export function createPrometheusTextEncoder(options: PrometheusTextEncoderOption
  * The general path: label sets built as the JSON encoder builds them (clashes resolved, empty
  * values left out, lone surrogates replaced), then checked against the Prometheus grammar.
  */
-function encodeGeneral(record: ModelOutputRecord, format: ResolvedMetricFormat, maxLineBytes: number, checker: LabelLimitChecker | undefined): EncodedRecord | undefined {
+function encodeGeneral(
+  record: ModelOutputRecord,
+  format: ResolvedMetricFormat,
+  maxLineBytes: number,
+  checker: LabelLimitChecker | undefined,
+): EncodedRecord | undefined {
   const timestamps = record.timestamps;
   const timestamp = timestamps[0];
-  if (timestamps.length !== 1 || timestamp === undefined || !Number.isSafeInteger(timestamp) || timestamp <= 0) return undefined;
+  if (timestamps.length !== 1 || timestamp === undefined || !Number.isSafeInteger(timestamp) || timestamp <= 0)
+    return undefined;
   const end = ` ${timestamp}\n`;
   const lines: string[] = [];
   const labelSets: Readonly<Record<string, string>>[] = [];
@@ -101,7 +117,7 @@ function encodeGeneral(record: ModelOutputRecord, format: ResolvedMetricFormat, 
       continue;
     }
     const labels = buildLabelSet(format, record, variable);
-    const line = formatTextLine(labels, "" + (value as number), end);
+    const line = formatTextLine(labels, `${value as number}`, end);
     if (line === undefined || utf8Length(line) > maxLineBytes) return undefined;
     lines.push(line);
     labelSets.push(labels);
@@ -109,7 +125,15 @@ function encodeGeneral(record: ModelOutputRecord, format: ResolvedMetricFormat, 
   // Checked once the record is known to go as text (else the JSON encoder checks it).
   if (checker) for (const labels of labelSets) checker.check(labels);
   const text = lines.join("");
-  return { text, bytes: utf8Length(text), lines, series: lines.length, datapoints: lines.length, dropped: { nan, inf }, labelSets };
+  return {
+    text,
+    bytes: utf8Length(text),
+    lines,
+    series: lines.length,
+    datapoints: lines.length,
+    dropped: { nan, inf },
+    labelSets,
+  };
 }
 
 /** One line of a label set, or undefined when a name is outside the Prometheus grammar. */

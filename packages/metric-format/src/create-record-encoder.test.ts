@@ -1,6 +1,11 @@
+import {
+  type ExportedSeries,
+  labelKey,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+} from "@anomaly-writer/test-stack";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { labelKey, startVictoriaMetrics, type ExportedSeries, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { createRecordEncoder, type EncodedRecord } from "./create-record-encoder.ts";
 import { encodeSeriesLines } from "./encode-series-lines.ts";
 import { RecordError } from "./errors.ts";
@@ -22,37 +27,56 @@ const record = (overrides: Partial<ModelOutputRecord> = {}): ModelOutputRecord =
 /** A metric_format key → a template mixing hostile text and placeholders. */
 const extraMetricFormat = fc.dictionary(
   labelName.filter((name) => !["__name__", "for", "run"].includes(name)),
-  fc.array(fc.oneof(hostileString(6), fc.constantFrom("$VAR", "$QUERY_KEY")), { maxLength: 3 }).map((parts) => parts.join("")),
+  fc
+    .array(fc.oneof(hostileString(6), fc.constantFrom("$VAR", "$QUERY_KEY")), { maxLength: 3 })
+    .map((parts) => parts.join("")),
   { maxKeys: 3 },
 );
 
 /** Every field of an encoded record as a plain object (the template path computes lines and label sets on demand). */
-const plain = (e: EncodedRecord) => ({ text: e.text, bytes: e.bytes, lines: e.lines, series: e.series, datapoints: e.datapoints, dropped: e.dropped, labelSets: e.labelSets });
+const plain = (e: EncodedRecord) => ({
+  text: e.text,
+  bytes: e.bytes,
+  lines: e.lines,
+  series: e.series,
+  datapoints: e.datapoints,
+  dropped: e.dropped,
+  labelSets: e.labelSets,
+});
 
 describe("createRecordEncoder", () => {
   it("writes the same lines as formatRecord + encodeSeriesLines, with or without its cache", () => {
     fc.assert(
-      fc.property(modelOutputRecords({ maxTimestamp: Date.now(), maxLength: 8 }), extraMetricFormat, fc.integer({ min: 1, max: 4 }), (records, extra, cacheSize) => {
-        const metricFormat = { ...extra, ...METRIC_FORMAT };
-        const encoders = [createRecordEncoder({ metricFormat }), createRecordEncoder({ metricFormat, labelCacheSize: cacheSize }), createRecordEncoder({ metricFormat, labelCacheSize: 0 })];
-        for (let pass = 0; pass < 2; pass++) {
-          for (const input of records) {
-            const { series, dropped } = formatRecord(input, { metricFormat });
-            const lines = series.flatMap((s) => encodeSeriesLines(s));
-            for (const encoder of encoders) {
-              expect(plain(encoder.encode(input))).toEqual({
-                text: lines.join(""),
-                bytes: Buffer.byteLength(lines.join("")),
-                lines,
-                series: series.length,
-                datapoints: series.reduce((sum, s) => sum + s.values.length, 0),
-                dropped,
-                labelSets: series.map((s) => s.labels),
-              });
+      fc.property(
+        modelOutputRecords({ maxTimestamp: Date.now(), maxLength: 8 }),
+        extraMetricFormat,
+        fc.integer({ min: 1, max: 4 }),
+        (records, extra, cacheSize) => {
+          const metricFormat = { ...extra, ...METRIC_FORMAT };
+          const encoders = [
+            createRecordEncoder({ metricFormat }),
+            createRecordEncoder({ metricFormat, labelCacheSize: cacheSize }),
+            createRecordEncoder({ metricFormat, labelCacheSize: 0 }),
+          ];
+          for (let pass = 0; pass < 2; pass++) {
+            for (const input of records) {
+              const { series, dropped } = formatRecord(input, { metricFormat });
+              const lines = series.flatMap((s) => encodeSeriesLines(s));
+              for (const encoder of encoders) {
+                expect(plain(encoder.encode(input))).toEqual({
+                  text: lines.join(""),
+                  bytes: Buffer.byteLength(lines.join("")),
+                  lines,
+                  series: series.length,
+                  datapoints: series.reduce((sum, s) => sum + s.values.length, 0),
+                  dropped,
+                  labelSets: series.map((s) => s.labels),
+                });
+              }
             }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -68,7 +92,9 @@ describe("createRecordEncoder", () => {
       '{"metric":{"__name__":"vmanomaly_yhat","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[12.2],"timestamps":[1732406400000]}\n',
     ]);
     const next = encoder.encode(record({ timestamps: [1732406460000], outputs: { anomaly_score: [1.5], yhat: [13] } }));
-    expect(next.lines[0]).toBe('{"metric":{"__name__":"vmanomaly_anomaly_score","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[1.5],"timestamps":[1732406460000]}\n');
+    expect(next.lines[0]).toBe(
+      '{"metric":{"__name__":"vmanomaly_anomaly_score","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[1.5],"timestamps":[1732406460000]}\n',
+    );
   });
 
   it("tells label sets apart that differ only in aliases, query key or label order of values", () => {
@@ -95,7 +121,10 @@ describe("createRecordEncoder", () => {
 
   it("counts series, datapoints and dropped points, and returns the label sets", () => {
     const encoded = createRecordEncoder({ metricFormat: METRIC_FORMAT }).encode(
-      record({ timestamps: [1, 2, 3], outputs: { anomaly_score: [0.1, null, "Inf"], yhat: ["NaN", "-Inf", NaN], y: [1, 2, 3] } }),
+      record({
+        timestamps: [1, 2, 3],
+        outputs: { anomaly_score: [0.1, null, "Inf"], yhat: ["NaN", "-Inf", NaN], y: [1, 2, 3] },
+      }),
     );
     const lines = [
       '{"metric":{"__name__":"vmanomaly_anomaly_score","instance":"host-1:9100","job":"node","for":"cpu_rate"},"values":[0.1],"timestamps":[1]}\n',
@@ -131,7 +160,9 @@ describe("createRecordEncoder", () => {
 
   it("splits long series at maxLineBytes", () => {
     const timestamps = Array.from({ length: 100 }, (_, i) => 1732406400000 + i * 1000);
-    const encoded = createRecordEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 500 }).encode(record({ timestamps, outputs: { y: timestamps.map((_, i) => i) } }));
+    const encoded = createRecordEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 500 }).encode(
+      record({ timestamps, outputs: { y: timestamps.map((_, i) => i) } }),
+    );
     expect(encoded.lines.length).toBeGreaterThan(3);
     expect(encoded.series).toBe(1);
     expect(encoded.datapoints).toBe(100);
@@ -140,7 +171,11 @@ describe("createRecordEncoder", () => {
 
   it("warns once per label set that breaks a label limit, across inferences", () => {
     const warnings: LabelLimitWarning[] = [];
-    const encoder = createRecordEncoder({ metricFormat: METRIC_FORMAT, onLabelWarning: (w) => warnings.push(w), labelLimits: { maxLabels: 4 } });
+    const encoder = createRecordEncoder({
+      metricFormat: METRIC_FORMAT,
+      onLabelWarning: (w) => warnings.push(w),
+      labelLimits: { maxLabels: 4 },
+    });
     for (let i = 0; i < 3; i++) encoder.encode(record({ labels: { a: "1", b: "2", c: "3" } }));
     encoder.encode(record());
     expect(warnings.map((w) => [w.kind, w.labels.__name__])).toEqual([
@@ -162,14 +197,22 @@ describe("createRecordEncoder", () => {
     };
     expect(paths(record({ outputs: { yhat: ["12"] } }))).toEqual(["outputs.yhat[0]"]);
     expect(paths(record({ timestamps: [1.5] }))).toEqual(["timestamps[0]"]);
-    expect(paths(record({ timestamps: [1, 2], outputs: { yhat: [1, true as unknown as number] } }))).toEqual(["outputs.yhat[1]"]);
+    expect(paths(record({ timestamps: [1, 2], outputs: { yhat: [1, true as unknown as number] } }))).toEqual([
+      "outputs.yhat[1]",
+    ]);
     expect(paths(record({ outputs: { "yhat-1": [1, 2] } }))).toEqual(['outputs["yhat-1"]']);
   });
 
   it("rejects bad options at creation", () => {
-    expect(() => createRecordEncoder({ metricFormat: { for: "$QUERY_KEY" } })).toThrow(expect.objectContaining({ code: "METRIC_FORMAT_INVALID" }));
-    expect(() => createRecordEncoder({ metricFormat: METRIC_FORMAT, labelCacheSize: -1 })).toThrow(expect.objectContaining({ code: "OPTIONS_INVALID" }));
-    expect(() => createRecordEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 0 })).toThrow(expect.objectContaining({ code: "OPTIONS_INVALID" }));
+    expect(() => createRecordEncoder({ metricFormat: { for: "$QUERY_KEY" } })).toThrow(
+      expect.objectContaining({ code: "METRIC_FORMAT_INVALID" }),
+    );
+    expect(() => createRecordEncoder({ metricFormat: METRIC_FORMAT, labelCacheSize: -1 })).toThrow(
+      expect.objectContaining({ code: "OPTIONS_INVALID" }),
+    );
+    expect(() => createRecordEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 0 })).toThrow(
+      expect.objectContaining({ code: "OPTIONS_INVALID" }),
+    );
   });
 });
 
@@ -182,7 +225,8 @@ describe("createRecordEncoder against a real VictoriaMetrics", () => {
     await vm?.stop();
   });
 
-  const points = (series: { timestamps: readonly number[]; values: readonly number[] }) => series.timestamps.map((t, i) => [t, series.values[i]]);
+  const points = (series: { timestamps: readonly number[]; values: readonly number[] }) =>
+    series.timestamps.map((t, i) => [t, series.values[i]]);
   const byLabels = (a: { metric: Readonly<Record<string, string>> }, b: { metric: Readonly<Record<string, string>> }) =>
     labelKey(a.metric).localeCompare(labelKey(b.metric));
 
@@ -191,23 +235,35 @@ describe("createRecordEncoder against a real VictoriaMetrics", () => {
     // VictoriaMetrics keeps timestamps in [0, now + 2 days]; export reads up to now.
     const maxTimestamp = Date.now() - 60_000;
     await fc.assert(
-      fc.asyncProperty(modelOutputRecords({ maxTimestamp, maxLength: 5 }), extraMetricFormat, async (records, extra) => {
-        const id = `rt${run++}_${Date.now()}`;
-        const metricFormat = { ...extra, __name__: `${id}_$VAR`, for: "$QUERY_KEY", run: id };
-        const encoder = createRecordEncoder({ metricFormat });
-        const expected: { metric: Record<string, string>; points: number[][] }[] = [];
-        let body = "";
-        for (const input of records) {
-          body += encoder.encode(input).lines.join("");
-          for (const [variable, values] of Object.entries(input.outputs)) {
-            const finite = values.flatMap((v, i) => (typeof v === "number" && Number.isFinite(v) ? [[input.timestamps[i] as number, v === 0 ? 0 : v]] : []));
-            if (finite.length > 0) expected.push({ metric: expectedLabels(input, variable, metricFormat), points: finite.sort((a, b) => (a[0] as number) - (b[0] as number)) });
+      fc.asyncProperty(
+        modelOutputRecords({ maxTimestamp, maxLength: 5 }),
+        extraMetricFormat,
+        async (records, extra) => {
+          const id = `rt${run++}_${Date.now()}`;
+          const metricFormat = { ...extra, __name__: `${id}_$VAR`, for: "$QUERY_KEY", run: id };
+          const encoder = createRecordEncoder({ metricFormat });
+          const expected: { metric: Record<string, string>; points: number[][] }[] = [];
+          let body = "";
+          for (const input of records) {
+            body += encoder.encode(input).lines.join("");
+            for (const [variable, values] of Object.entries(input.outputs)) {
+              const finite = values.flatMap((v, i) =>
+                typeof v === "number" && Number.isFinite(v) ? [[input.timestamps[i] as number, v === 0 ? 0 : v]] : [],
+              );
+              if (finite.length > 0)
+                expected.push({
+                  metric: expectedLabels(input, variable, metricFormat),
+                  points: finite.sort((a, b) => (a[0] as number) - (b[0] as number)),
+                });
+            }
           }
-        }
-        if (body !== "") await vm.importLines(body);
-        const exported = await vm.exportSeries(`{run="${id}"}`);
-        expect(exported.map((s) => ({ metric: s.metric, points: points(s) })).sort(byLabels)).toEqual(expected.sort(byLabels));
-      }),
+          if (body !== "") await vm.importLines(body);
+          const exported = await vm.exportSeries(`{run="${id}"}`);
+          expect(exported.map((s) => ({ metric: s.metric, points: points(s) })).sort(byLabels)).toEqual(
+            expected.sort(byLabels),
+          );
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -225,7 +281,7 @@ describe("createRecordEncoder against a real VictoriaMetrics", () => {
         emoji: "😀👍🏽 日本",
         lone: "x\ud800y\udfff",
         "name with spaces & ünïcode 😀": "v",
-        "new\nline\"name": "w",
+        'new\nline"name': "w",
         empty: "",
         __proto__: "proto",
       },
@@ -258,11 +314,16 @@ describe("createRecordEncoder against a real VictoriaMetrics", () => {
   });
 
   it("writes exponent forms VictoriaMetrics parses (1e+21, 1.5e-7) and -0 as 0", async () => {
-    const values = [1e21, 1.5e-7, -0, -2.5e+300];
+    const values = [1e21, 1.5e-7, -0, -2.5e300];
     const encoded = createRecordEncoder({ metricFormat: { __name__: "numbers_$VAR" } }).encode(
       record({ timestamps: [1], outputs: Object.fromEntries(values.map((v, i) => [`v${i}`, [v]])) }),
     );
-    expect(encoded.lines.map((line) => /"values":\[([^\]]*)\]/.exec(line)?.[1])).toEqual(["1e+21", "1.5e-7", "0", "-2.5e+300"]);
+    expect(encoded.lines.map((line) => /"values":\[([^\]]*)\]/.exec(line)?.[1])).toEqual([
+      "1e+21",
+      "1.5e-7",
+      "0",
+      "-2.5e+300",
+    ]);
     await vm.importLines(encoded.lines.join(""));
     const exported = await vm.exportSeries('{__name__=~"numbers_.*"}');
     expect(exported.map((s) => [s.metric.__name__, s.values[0]])).toEqual([
@@ -274,7 +335,9 @@ describe("createRecordEncoder against a real VictoriaMetrics", () => {
   });
 
   it("documents a VictoriaMetrics 1.79 quirk: about 12 significant digits are kept", async () => {
-    const encoded = createRecordEncoder({ metricFormat: { __name__: "precision_$VAR" } }).encode(record({ timestamps: [1], outputs: { pi: [Math.PI] } }));
+    const encoded = createRecordEncoder({ metricFormat: { __name__: "precision_$VAR" } }).encode(
+      record({ timestamps: [1], outputs: { pi: [Math.PI] } }),
+    );
     expect(encoded.lines[0]).toContain('"values":[3.141592653589793]'); // we send every digit
     await vm.importLines(encoded.lines.join(""));
     const [stored] = await vm.exportSeries('{__name__="precision_pi"}');

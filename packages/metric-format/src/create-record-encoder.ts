@@ -1,13 +1,19 @@
 import { buildLabelSet } from "./build-label-set.ts";
 import { classifyValue } from "./classify-value.ts";
 import { createLabelLimitChecker, type LabelLimitChecker } from "./create-label-limit-checker.ts";
-import { MetricFormatError, RecordError } from "./errors.ts";
-import { propertyPath } from "./issue-path.ts";
-import { encodeSeriesPrefix, FIXED_LINE_BYTES, pushSeriesLines, resolveMaxLineBytes, type SeriesPrefix } from "./push-series-lines.ts";
-import { GenerationalCache } from "./generational-cache.ts";
 import { createTemplatePath } from "./create-template-path.ts";
+import { MetricFormatError, RecordError } from "./errors.ts";
+import { GenerationalCache } from "./generational-cache.ts";
 import { isPlainObject } from "./is-plain-object.ts";
-import { resolveMetricFormat, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import { propertyPath } from "./issue-path.ts";
+import {
+  encodeSeriesPrefix,
+  FIXED_LINE_BYTES,
+  pushSeriesLines,
+  resolveMaxLineBytes,
+  type SeriesPrefix,
+} from "./push-series-lines.ts";
+import { type ResolvedMetricFormat, resolveMetricFormat } from "./resolve-metric-format.ts";
 import type { DroppedPoints, LabelLimitWarning, ModelOutputRecord } from "./types.ts";
 
 interface CachedSeries extends SeriesPrefix {
@@ -28,7 +34,11 @@ export interface RecordEncoderOptions {
   /** Called once per label set that breaks a VictoriaMetrics label limit. */
   readonly onLabelWarning?: (warning: LabelLimitWarning) => void;
   /** The limits onLabelWarning checks; defaults as in createLabelLimitChecker (40, 4096, 256). */
-  readonly labelLimits?: { readonly maxLabels?: number; readonly maxValueBytes?: number; readonly maxNameBytes?: number };
+  readonly labelLimits?: {
+    readonly maxLabels?: number;
+    readonly maxValueBytes?: number;
+    readonly maxNameBytes?: number;
+  };
   /**
    * Encode common records from one JSON.stringify of their labels, without the label cache
    * (same bytes; cold as fast as warm). Default true; false forces the general path (tests).
@@ -65,14 +75,27 @@ export interface RecordEncoder {
   encodeIfValid(input: unknown): EncodedRecord | undefined;
 }
 
-function encodedOf(lines: string[], labelSets: Readonly<Record<string, string>>[], datapoints: number, nan: number, inf: number): EncodedRecord {
+function encodedOf(
+  lines: string[],
+  labelSets: Readonly<Record<string, string>>[],
+  datapoints: number,
+  nan: number,
+  inf: number,
+): EncodedRecord {
   const text = lines.length === 1 ? (lines[0] as string) : lines.join("");
-  return { text, bytes: Buffer.byteLength(text), lines, series: labelSets.length, datapoints, dropped: { nan, inf }, labelSets };
+  return {
+    text,
+    bytes: Buffer.byteLength(text),
+    lines,
+    series: labelSets.length,
+    datapoints,
+    dropped: { nan, inf },
+    labelSets,
+  };
 }
 
-
 function part(text: string | undefined): string {
-  return text === undefined ? "-" : text.length + ":" + text;
+  return text === undefined ? "-" : `${text.length}:${text}`;
 }
 
 /**
@@ -80,19 +103,76 @@ function part(text: string | undefined): string {
  * length-prefixed query key and aliases, then the labels as JSON (in their given order).
  */
 function recordKey(record: ModelOutputRecord): string {
-  return part(record.query_key) + part(record.model_alias) + part(record.scheduler_alias) + part(record.preset) + JSON.stringify(record.labels);
+  return (
+    part(record.query_key) +
+    part(record.model_alias) +
+    part(record.scheduler_alias) +
+    part(record.preset) +
+    JSON.stringify(record.labels)
+  );
 }
 
 function badTimestamp(index: number, value: unknown): RecordError {
-  return new RecordError([{ path: `timestamps[${index}]`, message: `must be a non-negative integer Unix millisecond timestamp, got ${String(value)}` }]);
+  return new RecordError([
+    {
+      path: `timestamps[${index}]`,
+      message: `must be a non-negative integer Unix millisecond timestamp, got ${String(value)}`,
+    },
+  ]);
 }
 
 function lengthMismatch(variable: string, length: number, count: number): RecordError {
-  return new RecordError([{ path: propertyPath("outputs", variable), message: `has ${length} values but timestamps has ${count}` }]);
+  return new RecordError([
+    { path: propertyPath("outputs", variable), message: `has ${length} values but timestamps has ${count}` },
+  ]);
 }
 
 function invalidValue(variable: string, index: number): RecordError {
-  return new RecordError([{ path: `${propertyPath("outputs", variable)}[${index}]`, message: 'must be a number, null, "NaN", "Inf" or "-Inf"' }]);
+  return new RecordError([
+    {
+      path: `${propertyPath("outputs", variable)}[${index}]`,
+      message: 'must be a number, null, "NaN", "Inf" or "-Inf"',
+    },
+  ]);
+}
+
+/** The record's series of one point each, as JSON lines (the general path's common case). */
+function encodeSinglePoints(
+  record: ModelOutputRecord,
+  seriesOf: (variable: string) => CachedSeries,
+  maxLineBytes: number,
+): EncodedRecord {
+  const outputs = record.outputs;
+  const lines: string[] = [];
+  const labelSets: Readonly<Record<string, string>>[] = [];
+  let nan = 0;
+  let inf = 0;
+  let datapoints = 0;
+  const timestamp = record.timestamps[0] as number;
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw badTimestamp(0, timestamp);
+  const timestampText = `${timestamp}`;
+  for (const variable in outputs) {
+    const raw = outputs[variable] as readonly unknown[];
+    if (raw.length !== 1) throw lengthMismatch(variable, raw.length, 1);
+    const value = raw[0];
+    if (typeof value !== "number" || value - value !== 0) {
+      const kind = classifyValue(value);
+      if (kind === "nan") nan++;
+      else if (kind === "inf") inf++;
+      else throw invalidValue(variable, 0);
+      continue;
+    }
+    const series = seriesOf(variable);
+    const valueText = `${value}`;
+    if (series.bytes + FIXED_LINE_BYTES + valueText.length + timestampText.length <= maxLineBytes) {
+      lines.push(`${series.prefix + valueText}],"timestamps":[${timestampText}]}\n`);
+    } else {
+      pushSeriesLines(lines, series, [valueText], [timestampText], maxLineBytes);
+    }
+    labelSets.push(series.labels);
+    datapoints++;
+  }
+  return encodedOf(lines, labelSets, datapoints, nan, inf);
 }
 
 /**
@@ -106,7 +186,10 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
   const maxLineBytes = resolveMaxLineBytes(options.maxLineBytes);
   const cacheSize = options.labelCacheSize ?? 100_000;
   if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
-    throw new MetricFormatError("OPTIONS_INVALID", `labelCacheSize must be a non-negative integer, got ${String(cacheSize)}`);
+    throw new MetricFormatError(
+      "OPTIONS_INVALID",
+      `labelCacheSize must be a non-negative integer, got ${String(cacheSize)}`,
+    );
   }
   const cache = cacheSize > 0 ? new GenerationalCache<RecordEntry>(cacheSize) : undefined;
   const checker: LabelLimitChecker | undefined = options.onLabelWarning
@@ -150,7 +233,14 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
     encodeIfValid(input) {
       if (template === undefined || !isPlainObject(input)) return undefined;
       const { query_key: queryKey, labels, timestamps, outputs } = input;
-      if (typeof queryKey !== "string" || queryKey === "" || !isPlainObject(labels) || !Array.isArray(timestamps) || !isPlainObject(outputs)) return undefined;
+      if (
+        typeof queryKey !== "string" ||
+        queryKey === "" ||
+        !isPlainObject(labels) ||
+        !Array.isArray(timestamps) ||
+        !isPlainObject(outputs)
+      )
+        return undefined;
       return template(input as unknown as ModelOutputRecord);
     },
     encode(record) {
@@ -166,35 +256,8 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
       let inf = 0;
       let datapoints = 0;
 
-      if (count === 1) {
-        // The common case at inference time: one point per series.
-        const timestamp = timestamps[0] as number;
-        if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw badTimestamp(0, timestamp);
-        const timestampText = "" + timestamp;
-        for (const variable in outputs) {
-          const raw = outputs[variable] as readonly unknown[];
-          if (raw.length !== 1) throw lengthMismatch(variable, raw.length, 1);
-          const value = raw[0];
-          if (typeof value !== "number" || value - value !== 0) {
-            const kind = classifyValue(value);
-            if (kind === "nan") nan++;
-            else if (kind === "inf") inf++;
-            else throw invalidValue(variable, 0);
-            continue;
-          }
-          const series = seriesOf(entry, record, variable);
-          const valueText = "" + value;
-          if (series.bytes + FIXED_LINE_BYTES + valueText.length + timestampText.length <= maxLineBytes) {
-            lines.push(series.prefix + valueText + '],"timestamps":[' + timestampText + "]}\n");
-          } else {
-            pushSeriesLines(lines, series, [valueText], [timestampText], maxLineBytes);
-          }
-          labelSets.push(series.labels);
-          datapoints++;
-        }
-        return encodedOf(lines, labelSets, datapoints, nan, inf);
-      }
-
+      // The common case at inference time: one point per series.
+      if (count === 1) return encodeSinglePoints(record, (variable) => seriesOf(entry, record, variable), maxLineBytes);
       let timestampTexts: string[] | undefined;
       let joinedTimestamps: string | undefined;
       for (const variable in outputs) {
@@ -205,7 +268,7 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
           for (let i = 0; i < count; i++) {
             const timestamp = timestamps[i] as number;
             if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw badTimestamp(i, timestamp);
-            timestampTexts[i] = "" + timestamp;
+            timestampTexts[i] = `${timestamp}`;
           }
         }
         const values: string[] = [];
@@ -214,7 +277,7 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
         for (let i = 0; i < count; i++) {
           const value = raw[i];
           if (typeof value === "number" && value - value === 0) {
-            values.push("" + value);
+            values.push(`${value}`);
             kept?.push(timestampTexts[i] as string);
             continue;
           }
@@ -227,7 +290,14 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
         if (values.length === 0) continue;
         const series = seriesOf(entry, record, variable);
         if (kept === undefined) joinedTimestamps ??= timestampTexts.join(",");
-        pushSeriesLines(lines, series, values, kept ?? timestampTexts, maxLineBytes, kept === undefined ? joinedTimestamps : undefined);
+        pushSeriesLines(
+          lines,
+          series,
+          values,
+          kept ?? timestampTexts,
+          maxLineBytes,
+          kept === undefined ? joinedTimestamps : undefined,
+        );
         labelSets.push(series.labels);
         datapoints += values.length;
       }

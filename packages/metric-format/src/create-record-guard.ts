@@ -1,8 +1,8 @@
 import { describeTimestamp, formatDuration, type TimestampWindow } from "./describe-timestamp.ts";
 import { MetricFormatError } from "./errors.ts";
-import { propertyPath } from "./issue-path.ts";
 import { isPlainObject } from "./is-plain-object.ts";
-import { renderEntry, resolveMetricFormat, VAR, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import { propertyPath } from "./issue-path.ts";
+import { type ResolvedMetricFormat, renderEntry, resolveMetricFormat, VAR } from "./resolve-metric-format.ts";
 import type { RecordIssue, RefusalReason } from "./types.ts";
 import { exceedsUtf8, utf8Length } from "./utf8-length.ts";
 
@@ -67,7 +67,8 @@ const LISTED = 5;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new MetricFormatError("OPTIONS_INVALID", `${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new MetricFormatError("OPTIONS_INVALID", `${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -80,9 +81,17 @@ export function resolveRecordLimits(limits: RecordLimits = {}): ResolvedRecordLi
     maxLabelsPerSeries: positiveInteger("maxLabelsPerSeries", limits.maxLabelsPerSeries, d.maxLabelsPerSeries),
     maxLabelValueBytes: positiveInteger("maxLabelValueBytes", limits.maxLabelValueBytes, d.maxLabelValueBytes),
     maxLabelNameBytes: positiveInteger("maxLabelNameBytes", limits.maxLabelNameBytes, d.maxLabelNameBytes),
-    maxLabelBytesPerSeries: positiveInteger("maxLabelBytesPerSeries", limits.maxLabelBytesPerSeries, d.maxLabelBytesPerSeries),
+    maxLabelBytesPerSeries: positiveInteger(
+      "maxLabelBytesPerSeries",
+      limits.maxLabelBytesPerSeries,
+      d.maxLabelBytesPerSeries,
+    ),
     maxSeriesPerRecord: positiveInteger("maxSeriesPerRecord", limits.maxSeriesPerRecord, d.maxSeriesPerRecord),
-    maxLabelBytesPerRecord: positiveInteger("maxLabelBytesPerRecord", limits.maxLabelBytesPerRecord, d.maxLabelBytesPerRecord),
+    maxLabelBytesPerRecord: positiveInteger(
+      "maxLabelBytesPerRecord",
+      limits.maxLabelBytesPerRecord,
+      d.maxLabelBytesPerRecord,
+    ),
   };
 }
 
@@ -96,7 +105,12 @@ class Issues {
   }
   finish(): readonly RecordIssue[] | undefined {
     if (this.list.length === 0) return undefined;
-    if (this.extra > 0) this.list.push({ path: "", message: `and ${this.extra} more`, reason: (this.list[0] as RecordIssue).reason ?? "invalid_record" });
+    if (this.extra > 0)
+      this.list.push({
+        path: "",
+        message: `and ${this.extra} more`,
+        reason: (this.list[0] as RecordIssue).reason ?? "invalid_record",
+      });
     return this.list;
   }
 }
@@ -108,7 +122,10 @@ class Issues {
  * expansion (series, label bytes × series) is beyond the bounds. Throws MetricFormatError for a
  * bad metric_format or limit.
  */
-export function createRecordGuard(metricFormat: Readonly<Record<string, string>>, limits: RecordLimits = {}): RecordGuard {
+export function createRecordGuard(
+  metricFormat: Readonly<Record<string, string>>,
+  limits: RecordLimits = {},
+): RecordGuard {
   const format = resolveMetricFormat(metricFormat);
   const resolved = resolveRecordLimits(limits);
   const retention = formatDuration(resolved.retentionMs);
@@ -129,10 +146,15 @@ export function createRecordGuard(metricFormat: Readonly<Record<string, string>>
         }
       }
       if (count > resolved.maxSeriesPerRecord) {
-        issues.add("outputs", `has ${count} output variables, each one series; the limit is ${resolved.maxSeriesPerRecord} per record (writer.limits.max_series_per_record)`, "record_too_large");
+        issues.add(
+          "outputs",
+          `has ${count} output variables, each one series; the limit is ${resolved.maxSeriesPerRecord} per record (writer.limits.max_series_per_record)`,
+          "record_too_large",
+        );
         return issues.finish();
       }
-      if (!surelyFits(input, count, longest, shapes, resolved)) checkLabelSets(input, isPlainObject(outputs) ? Object.keys(outputs) : [], format, resolved, issues);
+      if (!surelyFits(input, count, longest, shapes, resolved))
+        checkLabelSets(input, isPlainObject(outputs) ? Object.keys(outputs) : [], format, resolved, issues);
       const window: TimestampWindow = {
         min: now - resolved.retentionMs + TIMESTAMP_EDGE_MARGIN_MS,
         max: now + resolved.maxFutureMs - TIMESTAMP_EDGE_MARGIN_MS,
@@ -194,10 +216,17 @@ function shapeOf(format: ResolvedMetricFormat): EntryShape[] {
  * True when the record's label sets surely fit (UTF-16 length x 3 bounds UTF-8 bytes, and a label
  * count that ignores overlaps and empty values bounds the real one); false means "look closer".
  */
-function surelyFits(input: Record<string, unknown>, series: number, longestVariable: number, shapes: readonly EntryShape[], limits: ResolvedRecordLimits): boolean {
+function surelyFits(
+  input: Record<string, unknown>,
+  series: number,
+  longestVariable: number,
+  shapes: readonly EntryShape[],
+  limits: ResolvedRecordLimits,
+): boolean {
   let count = 0;
   let chars = 0;
-  const fits = (name: string, value: string) => name.length * 3 <= limits.maxLabelNameBytes && value.length * 3 <= limits.maxLabelValueBytes;
+  const fits = (name: string, value: string) =>
+    name.length * 3 <= limits.maxLabelNameBytes && value.length * 3 <= limits.maxLabelValueBytes;
   const labels = input.labels;
   if (isPlainObject(labels)) {
     for (const name in labels) {
@@ -222,7 +251,11 @@ function surelyFits(input: Record<string, unknown>, series: number, longestVaria
     count++;
     chars += entryChars;
   }
-  return count <= limits.maxLabelsPerSeries && chars * 3 <= limits.maxLabelBytesPerSeries && chars * 3 * series <= limits.maxLabelBytesPerRecord;
+  return (
+    count <= limits.maxLabelsPerSeries &&
+    chars * 3 <= limits.maxLabelBytesPerSeries &&
+    chars * 3 * series <= limits.maxLabelBytesPerRecord
+  );
 }
 
 /** The labels every series of the record shares: input labels, then aliases (later wins; empty values left out). */
@@ -248,16 +281,33 @@ function sharedLabels(input: Record<string, unknown>, formatNames: ReadonlySet<s
 
 function checkLabel(name: string, label: SourcedLabel, limits: ResolvedRecordLimits, issues: Issues): void {
   if (exceedsUtf8(name, limits.maxLabelNameBytes)) {
-    issues.add(pathOf(label), `label name takes ${utf8Length(name)} bytes, more than ${limits.maxLabelNameBytes}; VictoriaMetrics would cut it (writer.limits.max_label_name_bytes)`, "label_limit");
+    issues.add(
+      pathOf(label),
+      `label name takes ${utf8Length(name)} bytes, more than ${limits.maxLabelNameBytes}; VictoriaMetrics would cut it (writer.limits.max_label_name_bytes)`,
+      "label_limit",
+    );
   }
   if (exceedsUtf8(label.value, limits.maxLabelValueBytes)) {
-    const what = label.source === "outputs" || label.source === "query_key" ? `the value of label ${JSON.stringify(name.slice(0, 64))} made from it` : "label value";
-    issues.add(pathOf(label), `${what} takes ${utf8Length(label.value)} bytes, more than ${limits.maxLabelValueBytes}; VictoriaMetrics would cut it (-maxLabelValueLen; writer.limits.max_label_value_bytes)`, "label_limit");
+    const what =
+      label.source === "outputs" || label.source === "query_key"
+        ? `the value of label ${JSON.stringify(name.slice(0, 64))} made from it`
+        : "label value";
+    issues.add(
+      pathOf(label),
+      `${what} takes ${utf8Length(label.value)} bytes, more than ${limits.maxLabelValueBytes}; VictoriaMetrics would cut it (-maxLabelValueLen; writer.limits.max_label_value_bytes)`,
+      "label_limit",
+    );
   }
 }
 
 /** Label names, values and counts of every series, and the record's label bytes × series. */
-function checkLabelSets(input: Record<string, unknown>, variables: readonly string[], format: ResolvedMetricFormat, limits: ResolvedRecordLimits, issues: Issues): void {
+function checkLabelSets(
+  input: Record<string, unknown>,
+  variables: readonly string[],
+  format: ResolvedMetricFormat,
+  limits: ResolvedRecordLimits,
+  issues: Issues,
+): void {
   const formatNames = new Set(format.entries.map((entry) => entry.name));
   const shared = sharedLabels(input, formatNames);
   let sharedBytes = 0;
@@ -281,20 +331,37 @@ function checkLabelSets(input: Record<string, unknown>, variables: readonly stri
       // A literal is the same for every series: checked once.
       if (entry.literal !== undefined && v > 0) continue;
       const fromQueryKey = entry.literal === undefined && value === queryKey;
-      const label: SourcedLabel = entry.literal !== undefined ? { value, source: "labels", key: entry.name } : fromQueryKey ? { value, source: "query_key", key: "query_key" } : { value, source: "outputs", key: variable };
+      const label: SourcedLabel =
+        entry.literal !== undefined
+          ? { value, source: "labels", key: entry.name }
+          : fromQueryKey
+            ? { value, source: "query_key", key: "query_key" }
+            : { value, source: "outputs", key: variable };
       checkLabel(entry.name, label, limits, issues);
     }
     if (count > limits.maxLabelsPerSeries && !countReported) {
       countReported = true;
-      issues.add("labels", `the series of ${propertyPath("outputs", variable)} would have ${count} labels (input labels, aliases and metric_format), more than ${limits.maxLabelsPerSeries}; VictoriaMetrics would drop the ones beyond (-maxLabelsPerTimeseries; writer.limits.max_labels_per_series)`, "label_limit");
+      issues.add(
+        "labels",
+        `the series of ${propertyPath("outputs", variable)} would have ${count} labels (input labels, aliases and metric_format), more than ${limits.maxLabelsPerSeries}; VictoriaMetrics would drop the ones beyond (-maxLabelsPerTimeseries; writer.limits.max_labels_per_series)`,
+        "label_limit",
+      );
     }
     if (bytes > limits.maxLabelBytesPerSeries && !bytesReported) {
       bytesReported = true;
-      issues.add("labels", `the series of ${propertyPath("outputs", variable)} would have ${bytes} bytes of label names and values, more than ${limits.maxLabelBytesPerSeries}; VictoriaMetrics 1.79 loses such series (writer.limits.max_label_bytes_per_series)`, "label_limit");
+      issues.add(
+        "labels",
+        `the series of ${propertyPath("outputs", variable)} would have ${bytes} bytes of label names and values, more than ${limits.maxLabelBytesPerSeries}; VictoriaMetrics 1.79 loses such series (writer.limits.max_label_bytes_per_series)`,
+        "label_limit",
+      );
     }
     totalBytes += bytes;
   }
   if (totalBytes > limits.maxLabelBytesPerRecord) {
-    issues.add("", `the record expands to ${variables.length} series of ${totalBytes} label bytes in all, more than ${limits.maxLabelBytesPerRecord} (writer.limits.max_label_bytes_per_record)`, "record_too_large");
+    issues.add(
+      "",
+      `the record expands to ${variables.length} series of ${totalBytes} label bytes in all, more than ${limits.maxLabelBytesPerRecord} (writer.limits.max_label_bytes_per_record)`,
+      "record_too_large",
+    );
   }
 }

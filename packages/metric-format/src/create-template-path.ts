@@ -1,8 +1,8 @@
 import { buildLabelSet } from "./build-label-set.ts";
 import { classifyValue } from "./classify-value.ts";
-import { renderEntry, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
-import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
+import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
+import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
 const SURROGATE = /[\ud800-\udfff]/;
@@ -49,7 +49,11 @@ export interface TemplateLimits {
  * label value, a lone surrogate, integer-like label names (JSON orders them first), a label near
  * a limit, an empty metric name, a line over maxLineBytes, or a value that is not a number.
  */
-export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: number, limits: TemplateLimits | undefined) {
+export function createTemplatePath(
+  format: ResolvedMetricFormat,
+  maxLineBytes: number,
+  limits: TemplateLimits | undefined,
+) {
   const entries = format.entries;
   const formatNames = entries.map((e) => e.name);
   const reserved = [...new Set([...formatNames, ...ALIASES])];
@@ -80,7 +84,10 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
         }
         if (entry.name === "__name__") head = value === "" ? "" : `"__name__":${JSON.stringify(value)}`;
         else if (value !== "") {
-          if (limits && (Buffer.byteLength(value) > limits.maxValueBytes || Buffer.byteLength(entry.name) > limits.maxNameBytes)) {
+          if (
+            limits &&
+            (Buffer.byteLength(value) > limits.maxValueBytes || Buffer.byteLength(entry.name) > limits.maxNameBytes)
+          ) {
             head = "";
             break;
           }
@@ -88,7 +95,8 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
           labels++;
         }
       }
-      if (head !== "") found = { head, tail, bytes: Buffer.byteLength(head) + Buffer.byteLength(tail), labels: labels + 1 };
+      if (head !== "")
+        found = { head, tail, bytes: Buffer.byteLength(head) + Buffer.byteLength(tail), labels: labels + 1 };
     }
     byVariable.set(variable, found);
     return found;
@@ -101,7 +109,8 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
     for (const alias of ALIASES) {
       const value: unknown = record[alias];
       if (value === undefined || value === null || value === "") continue;
-      if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes)) return undefined;
+      if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes))
+        return undefined;
       json += `,"${alias}":${JSON.stringify(value)}`;
       labels++;
     }
@@ -137,7 +146,7 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       if (t !== lastTimestamp) {
         if (!Number.isSafeInteger(t) || t < 0) return undefined;
         lastTimestamp = t;
-        lastTimestampText = "" + t;
+        lastTimestampText = `${t}`;
       }
       texts[i] = lastTimestampText;
     }
@@ -185,7 +194,8 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
       if (values === undefined) return undefined; // the general path reports the error
       if (values === "") continue;
       const kept = tally.kept;
-      const tsText = kept === undefined ? (joined ??= timestampTexts.join(",")) : kept.join(",");
+      if (kept === undefined) joined ??= timestampTexts.join(",");
+      const tsText = kept === undefined ? (joined as string) : kept.join(",");
       // {"metric":{ + head + inner + tail + },"values":[ + values + middle + timestamps + end (digits and commas: one byte each)
       const lineBytes = 23 + pieces.bytes + innerBytes + values.length + MIDDLE.length + tsText.length + END.length;
       if (lineBytes > maxLineBytes) return undefined;
@@ -205,7 +215,11 @@ export function createTemplatePath(format: ResolvedMetricFormat, maxLineBytes: n
  * from encodeIfValid: what safeParseRecord would refuse goes to the general path, which reports
  * it), an empty name, or one near a label limit.
  */
-function countTemplateLabels(labels: Readonly<Record<string, string>>, reserved: readonly string[], limits: TemplateLimits | undefined): number {
+function countTemplateLabels(
+  labels: Readonly<Record<string, string>>,
+  reserved: readonly string[],
+  limits: TemplateLimits | undefined,
+): number {
   for (const name of reserved) if (labels[name] !== undefined) return -1;
   let count = 0;
   for (const name in labels) {
@@ -223,7 +237,11 @@ function countTemplateLabels(labels: Readonly<Record<string, string>>, reserved:
  * NaN and ±Inf are left out and counted in `tally`, whose `kept` is then set to the timestamp
  * texts of the values kept (undefined when all are). Undefined for any other value.
  */
-function joinFiniteValues(raw: readonly unknown[], timestampTexts: readonly string[], tally: ValueTally): string | undefined {
+function joinFiniteValues(
+  raw: readonly unknown[],
+  timestampTexts: readonly string[],
+  tally: ValueTally,
+): string | undefined {
   const count = timestampTexts.length;
   let values = "";
   let n = 0;
@@ -233,8 +251,8 @@ function joinFiniteValues(raw: readonly unknown[], timestampTexts: readonly stri
   for (let i = 0; i < count; i++) {
     const value = raw[i];
     if (typeof value === "number" && value - value === 0) {
-      const text = "" + value;
-      values = n === 0 ? text : values + "," + text;
+      const text = `${value}`;
+      values = n === 0 ? text : `${values},${text}`;
       n++;
       if (kept !== undefined) kept.push(timestampTexts[i] as string);
       continue;
@@ -287,7 +305,15 @@ export class LazyRecord implements EncodedRecord {
   #lines: string[] | undefined;
   #labelSets: Readonly<Record<string, string>>[] | undefined;
 
-  constructor(text: string, bytes: number, datapoints: number, dropped: DroppedPoints, format: ResolvedMetricFormat, record: ModelOutputRecord, variables: readonly string[]) {
+  constructor(
+    text: string,
+    bytes: number,
+    datapoints: number,
+    dropped: DroppedPoints,
+    format: ResolvedMetricFormat,
+    record: ModelOutputRecord,
+    variables: readonly string[],
+  ) {
     this.text = text;
     this.bytes = bytes;
     this.series = variables.length;

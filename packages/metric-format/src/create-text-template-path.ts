@@ -1,9 +1,9 @@
 import { classifyValue } from "./classify-value.ts";
-import { LazyRecord, type TemplateLimits } from "./create-template-path.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
+import { LazyRecord, type TemplateLimits } from "./create-template-path.ts";
 import { escapeLabelValue } from "./escape-label-value.ts";
 import { isPrometheusName } from "./is-prometheus-name.ts";
-import { renderEntry, type ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
 import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
@@ -41,12 +41,17 @@ interface AliasText {
  * metric_format key or an alias, an empty label value, a lone surrogate, a label near a limit, a
  * line over maxLineBytes, or a value that is not a number.
  */
-export function createTextTemplatePath(format: ResolvedMetricFormat, maxLineBytes: number, limits: TemplateLimits | undefined) {
+export function createTextTemplatePath(
+  format: ResolvedMetricFormat,
+  maxLineBytes: number,
+  limits: TemplateLimits | undefined,
+) {
   const entries = format.entries;
   const formatNames = entries.map((e) => e.name);
   const reserved = [...new Set([...formatNames, ...ALIASES])];
   const eligible =
-    formatNames.every((name) => name === "__name__" || isPrometheusName(name, "label")) && !formatNames.some((name) => (ALIASES as readonly string[]).includes(name));
+    formatNames.every((name) => name === "__name__" || isPrometheusName(name, "label")) &&
+    !formatNames.some((name) => (ALIASES as readonly string[]).includes(name));
   const piecesByQuery = new Map<string, Map<string, TextPieces | null>>();
   const piecesOf = (queryKey: string, variable: string): TextPieces | null => {
     let byVariable = piecesByQuery.get(queryKey);
@@ -89,7 +94,7 @@ export function createTextTemplatePath(format: ResolvedMetricFormat, maxLineByte
       // 0 is valid input, but VictoriaMetrics' Prometheus parser reads it as "now": JSON lines keep it.
       if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) || timestamp <= 0) return undefined;
       lastTimestamp = timestamp;
-      lastTimestampText = "" + timestamp;
+      lastTimestampText = `${timestamp}`;
     }
     const own = inputLabelText(record.labels, reserved, limits);
     if (own === undefined) return undefined;
@@ -120,7 +125,7 @@ export function createTextTemplatePath(format: ResolvedMetricFormat, maxLineByte
         dropped[kind === "nan" ? "nan" : "inf"]++;
         continue;
       }
-      const valueText = "" + value;
+      const valueText = `${value}`;
       let head: string;
       let headBytes: number;
       if (body !== "") {
@@ -140,12 +145,25 @@ export function createTextTemplatePath(format: ResolvedMetricFormat, maxLineByte
       variables.push(variable);
     }
     if (variableCount === 0) return undefined;
-    return new LazyRecord(text, bytes, variables.length, { nan: dropped.nan, inf: dropped.inf }, format, record, variables);
+    return new LazyRecord(
+      text,
+      bytes,
+      variables.length,
+      { nan: dropped.nan, inf: dropped.inf },
+      format,
+      record,
+      variables,
+    );
   };
 }
 
 /** The metric name and the other metric_format labels of one (query key, variable); null when the general path must decide. */
-function textPiecesOf(entries: ResolvedMetricFormat["entries"], queryKey: string, variable: string, limits: TemplateLimits | undefined): TextPieces | null {
+function textPiecesOf(
+  entries: ResolvedMetricFormat["entries"],
+  queryKey: string,
+  variable: string,
+  limits: TemplateLimits | undefined,
+): TextPieces | null {
   if (SURROGATE.test(queryKey) || SURROGATE.test(variable)) return null;
   let name = "";
   let tail = "";
@@ -157,7 +175,11 @@ function textPiecesOf(entries: ResolvedMetricFormat["entries"], queryKey: string
       continue;
     }
     if (value === "") continue;
-    if (SURROGATE.test(value) || (limits && (Buffer.byteLength(value) > limits.maxValueBytes || entry.name.length > limits.maxNameBytes))) return null;
+    if (
+      SURROGATE.test(value) ||
+      (limits && (Buffer.byteLength(value) > limits.maxValueBytes || entry.name.length > limits.maxNameBytes))
+    )
+      return null;
     tail += `,${entry.name}="${escapeLabelValue(value)}"`;
     labels++;
   }
@@ -171,14 +193,19 @@ function textPiecesOf(entries: ResolvedMetricFormat["entries"], queryKey: string
  * not a non-empty string without lone surrogates (the record may come unvalidated), one near a
  * label limit.
  */
-function inputLabelText(labels: Readonly<Record<string, string>>, reserved: readonly string[], limits: TemplateLimits | undefined): { text: string; bytes: number; labels: number } | undefined {
+function inputLabelText(
+  labels: Readonly<Record<string, string>>,
+  reserved: readonly string[],
+  limits: TemplateLimits | undefined,
+): { text: string; bytes: number; labels: number } | undefined {
   if (typeof labels !== "object" || labels === null || Array.isArray(labels)) return undefined;
   for (const name of reserved) if (labels[name] !== undefined) return undefined;
   let text = "";
   let count = 0;
   for (const name in labels) {
     const value: unknown = labels[name];
-    if (typeof value !== "string" || value === "" || !isPrometheusName(name, "label") || SURROGATE.test(value)) return undefined;
+    if (typeof value !== "string" || value === "" || !isPrometheusName(name, "label") || SURROGATE.test(value))
+      return undefined;
     // UTF-16 length x 3 bounds the UTF-8 length: only near a limit does the general path decide.
     if (limits && (name.length > limits.maxNameBytes || value.length * 3 > limits.maxValueBytes)) return undefined;
     text += `,${name}="${escapeLabelValue(value)}"`;
@@ -194,7 +221,8 @@ function aliasTextOf(record: ModelOutputRecord, limits: TemplateLimits | undefin
   for (const alias of ALIASES) {
     const value: unknown = record[alias];
     if (value === undefined || value === null || value === "") continue;
-    if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes)) return undefined;
+    if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes))
+      return undefined;
     text += `,${alias}="${escapeLabelValue(value)}"`;
     labels++;
   }

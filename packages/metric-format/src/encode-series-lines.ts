@@ -18,7 +18,10 @@ export function encodeSeriesLines(series: FormattedSeries, options: EncodeSeries
   const maxLineBytes = resolveMaxLineBytes(options.maxLineBytes);
   const issues: RecordIssue[] = [];
   if (series.values.length !== series.timestamps.length) {
-    issues.push({ path: "values", message: `has ${series.values.length} values but timestamps has ${series.timestamps.length}` });
+    issues.push({
+      path: "values",
+      message: `has ${series.values.length} values but timestamps has ${series.timestamps.length}`,
+    });
   }
   const count = Math.min(series.values.length, series.timestamps.length);
   const values: string[] = new Array<string>(count);
@@ -26,8 +29,10 @@ export function encodeSeriesLines(series: FormattedSeries, options: EncodeSeries
   for (let i = 0; i < count; i++) {
     const value = series.values[i] as number;
     const timestamp = series.timestamps[i] as number;
-    if (typeof value !== "number" || value - value !== 0) issues.push({ path: `values[${i}]`, message: `must be a finite number, got ${String(value)}` });
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) issues.push({ path: `timestamps[${i}]`, message: `must be a non-negative integer, got ${String(timestamp)}` });
+    if (typeof value !== "number" || value - value !== 0)
+      issues.push({ path: `values[${i}]`, message: `must be a finite number, got ${String(value)}` });
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+      issues.push({ path: `timestamps[${i}]`, message: `must be a non-negative integer, got ${String(timestamp)}` });
     values[i] = String(value);
     timestamps[i] = String(timestamp);
   }

@@ -11,7 +11,9 @@ export class RecordError extends Error {
   readonly issues: readonly RecordIssue[];
 
   constructor(issues: readonly RecordIssue[], options?: { cause?: unknown }) {
-    const shown = issues.slice(0, ISSUES_IN_MESSAGE).map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
+    const shown = issues
+      .slice(0, ISSUES_IN_MESSAGE)
+      .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
     const more = issues.length > ISSUES_IN_MESSAGE ? `; and ${issues.length - ISSUES_IN_MESSAGE} more` : "";
     super(`[metric-format] invalid model-output record: ${shown.join("; ")}${more}`, options);
     this.issues = issues;

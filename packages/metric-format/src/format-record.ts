@@ -45,7 +45,12 @@ export function formatRecord(record: ModelOutputRecord, options: FormatRecordOpt
           dropped.inf++;
           break;
         case "invalid":
-          throw new RecordError([{ path: `${propertyPath("outputs", variable)}[${i}]`, message: 'must be a number, null, "NaN", "Inf" or "-Inf"' }]);
+          throw new RecordError([
+            {
+              path: `${propertyPath("outputs", variable)}[${i}]`,
+              message: 'must be a number, null, "NaN", "Inf" or "-Inf"',
+            },
+          ]);
       }
     }
     if (values.length === 0) continue;

@@ -1,6 +1,6 @@
 import { MetricFormatError, RecordError } from "./errors.ts";
-import { toWellFormed } from "./well-formed.ts";
 import { utf8Length } from "./utf8-length.ts";
+import { toWellFormed } from "./well-formed.ts";
 
 /** 1 MiB: far below VictoriaMetrics' `-import.maxLineLen` (100 MiB) and kind to proxies. */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
@@ -27,7 +27,12 @@ export function encodeSeriesPrefix(labels: Readonly<Record<string, string>>): Se
       // defineProperty, not assignment: a label may be called "__proto__". Two names may become
       // the same after the replacement: the later one wins, like in a label set built from a Map.
       for (const [n, v] of Object.entries(labels)) {
-        Object.defineProperty(copy, toWellFormed(n), { value: toWellFormed(v), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(copy, toWellFormed(n), {
+          value: toWellFormed(v),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       safe = copy;
       break;
@@ -82,7 +87,10 @@ export function pushSeriesLines(
     if (i === start) {
       if (fixed + point > maxLineBytes) {
         throw new RecordError([
-          { path: "labels", message: `the label set takes ${prefix.bytes} bytes: no line of at most ${maxLineBytes} bytes (maxLineBytes) can hold it with a point` },
+          {
+            path: "labels",
+            message: `the label set takes ${prefix.bytes} bytes: no line of at most ${maxLineBytes} bytes (maxLineBytes) can hold it with a point`,
+          },
         ]);
       }
       size = fixed + point;

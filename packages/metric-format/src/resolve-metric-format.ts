@@ -44,7 +44,10 @@ export function resolveMetricFormat(metricFormat: Readonly<Record<string, string
   const cached = resolved.get(metricFormat);
   if (cached) return cached;
   if (typeof metricFormat !== "object" || metricFormat === null || Array.isArray(metricFormat)) {
-    throw new MetricFormatError("METRIC_FORMAT_INVALID", "metric_format must be an object mapping label names to string templates");
+    throw new MetricFormatError(
+      "METRIC_FORMAT_INVALID",
+      "metric_format must be an object mapping label names to string templates",
+    );
   }
   const entries: MetricFormatEntry[] = [];
   let hasVar = false;
@@ -52,15 +55,25 @@ export function resolveMetricFormat(metricFormat: Readonly<Record<string, string
     const value: unknown = metricFormat[name];
     if (name === "") throw new MetricFormatError("METRIC_FORMAT_INVALID", "metric_format has an empty label name");
     if (typeof value !== "string") {
-      throw new MetricFormatError("METRIC_FORMAT_INVALID", `metric_format.${name} must be a string, got ${value === null ? "null" : typeof value}`);
+      throw new MetricFormatError(
+        "METRIC_FORMAT_INVALID",
+        `metric_format.${name} must be a string, got ${value === null ? "null" : typeof value}`,
+      );
     }
     const parts = split(value);
     if (parts.includes(VAR)) hasVar = true;
-    entries.push({ name: toWellFormed(name), literal: parts.some((part) => typeof part !== "string") ? undefined : value, parts });
+    entries.push({
+      name: toWellFormed(name),
+      literal: parts.some((part) => typeof part !== "string") ? undefined : value,
+      parts,
+    });
   }
   const name = metricFormat.__name__;
   if (typeof name !== "string" || name === "") {
-    throw new MetricFormatError("METRIC_FORMAT_INVALID", 'metric_format must have a non-empty "__name__", e.g. "vmanomaly_$VAR"');
+    throw new MetricFormatError(
+      "METRIC_FORMAT_INVALID",
+      'metric_format must have a non-empty "__name__", e.g. "vmanomaly_$VAR"',
+    );
   }
   if (!hasVar) {
     throw new MetricFormatError(

@@ -7,7 +7,13 @@ const good = {
   query_key: "cpu_rate",
   labels: { instance: "host-1:9100", job: "node", mode: "idle" },
   timestamps: [1732406400000, 1732406460000],
-  outputs: { anomaly_score: [0.42, 1.7], y: [12.5, null], yhat: [11.9, "NaN"], yhat_lower: ["Inf", 10.3], yhat_upper: ["-Inf", 14.0] },
+  outputs: {
+    anomaly_score: [0.42, 1.7],
+    y: [12.5, null],
+    yhat: [11.9, "NaN"],
+    yhat_lower: ["Inf", 10.3],
+    yhat_upper: ["-Inf", 14.0],
+  },
   model_alias: "zscore",
   scheduler_alias: "s1",
   preset: "node-exporter",
@@ -26,7 +32,10 @@ describe("safeParseRecord", () => {
 
   it("accepts empty labels (an aggregated query has none) and absent or null aliases", () => {
     const result = safeParseRecord({ query_key: "q", labels: {}, timestamps: [1], outputs: { y: [1] }, preset: null });
-    expect(result).toEqual({ success: true, output: { query_key: "q", labels: {}, timestamps: [1], outputs: { y: [1] } } });
+    expect(result).toEqual({
+      success: true,
+      output: { query_key: "q", labels: {}, timestamps: [1], outputs: { y: [1] } },
+    });
   });
 
   it("accepts a record without timestamps (nothing to write)", () => {
@@ -75,7 +84,11 @@ describe("safeParseRecord", () => {
   });
 
   it("lists at most 20 issues and counts the rest", () => {
-    const result = safeParseRecord({ ...good, timestamps: Array.from({ length: 100 }, () => 0.5), outputs: { y: Array.from({ length: 100 }, () => 1) } });
+    const result = safeParseRecord({
+      ...good,
+      timestamps: Array.from({ length: 100 }, () => 0.5),
+      outputs: { y: Array.from({ length: 100 }, () => 1) },
+    });
     expect(result.success).toBe(false);
     if (result.success) return;
     expect(result.issues).toHaveLength(21);
@@ -86,15 +99,31 @@ describe("safeParseRecord", () => {
     const result = safeParseRecord({ ...good, timestamps: [1732406400000.5, 1], outputs: { y: [1, 2] } });
     expect(result).toEqual({
       success: false,
-      issues: [{ path: "timestamps[0]", message: expect.stringMatching(/integer Unix millisecond.*1732406400000\.5.*fractional/), reason: "invalid_timestamp" }],
+      issues: [
+        {
+          path: "timestamps[0]",
+          message: expect.stringMatching(/integer Unix millisecond.*1732406400000\.5.*fractional/),
+          reason: "invalid_timestamp",
+        },
+      ],
     });
   });
 
   it("handles bad records next to good ones: each is judged alone", () => {
-    const stream = [good, { ...good, labels: { host: 5 } }, { ...good, query_key: "other" }, "garbage", { ...good, outputs: { y: [1] } }];
+    const stream = [
+      good,
+      { ...good, labels: { host: 5 } },
+      { ...good, query_key: "other" },
+      "garbage",
+      { ...good, outputs: { y: [1] } },
+    ];
     const results = stream.map((input) => safeParseRecord(input));
     expect(results.map((r) => r.success)).toEqual([true, false, true, false, false]);
-    expect(results.flatMap((r, i) => (r.success ? [] : r.issues.map((issue) => `#${i} ${issue.path}`)))).toEqual(["#1 labels.host", "#3 ", "#4 outputs.y"]);
+    expect(results.flatMap((r, i) => (r.success ? [] : r.issues.map((issue) => `#${i} ${issue.path}`)))).toEqual([
+      "#1 labels.host",
+      "#3 ",
+      "#4 outputs.y",
+    ]);
   });
 });
 
@@ -115,6 +144,8 @@ describe("parseRecord", () => {
     expect(error.code).toBe("RECORD_INVALID");
     expect(error.name).toBe("RecordError");
     expect(error.issues.map((issue) => issue.path)).toEqual(["labels.cpu", "timestamps[0]"]);
-    expect(error.message).toMatch(/^\[metric-format\] invalid model-output record: labels\.cpu: label value must be a string, got the number 1; timestamps\[0\]: /);
+    expect(error.message).toMatch(
+      /^\[metric-format\] invalid model-output record: labels\.cpu: label value must be a string, got the number 1; timestamps\[0\]: /,
+    );
   });
 });

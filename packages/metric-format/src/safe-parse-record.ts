@@ -1,6 +1,6 @@
 import { classifyValue } from "./classify-value.ts";
-import { describeValue, propertyPath } from "./issue-path.ts";
 import { isPlainObject } from "./is-plain-object.ts";
+import { describeValue, propertyPath } from "./issue-path.ts";
 import type { ModelOutputRecord, RawValue, RecordIssue, RefusalReason } from "./types.ts";
 
 /** The result of safeParseRecord. */
@@ -17,7 +17,8 @@ class IssueCollector {
   private extra = 0;
 
   add(path: string, message: string, reason?: RefusalReason): void {
-    if (this.issues.length < MAX_ISSUES) this.issues.push(reason === undefined ? { path, message } : { path, message, reason });
+    if (this.issues.length < MAX_ISSUES)
+      this.issues.push(reason === undefined ? { path, message } : { path, message, reason });
     else this.extra++;
   }
 
@@ -26,11 +27,11 @@ class IssueCollector {
   }
 
   finish(): readonly RecordIssue[] {
-    if (this.extra > 0) this.issues.push({ path: "", message: `${this.extra} more issue${this.extra === 1 ? "" : "s"} not listed` });
+    if (this.extra > 0)
+      this.issues.push({ path: "", message: `${this.extra} more issue${this.extra === 1 ? "" : "s"} not listed` });
     return this.issues;
   }
 }
-
 
 function checkLabels(labels: unknown, issues: IssueCollector): void {
   if (!isPlainObject(labels)) {
@@ -39,14 +40,23 @@ function checkLabels(labels: unknown, issues: IssueCollector): void {
   }
   for (const name of Object.keys(labels)) {
     const value = labels[name];
-    if (name === "") issues.add(propertyPath("labels", name), "label name must not be empty (VictoriaMetrics would take it for the metric name)");
-    else if (typeof value !== "string") issues.add(propertyPath("labels", name), `label value must be a string, got ${describeValue(value)}`);
+    if (name === "")
+      issues.add(
+        propertyPath("labels", name),
+        "label name must not be empty (VictoriaMetrics would take it for the metric name)",
+      );
+    else if (typeof value !== "string")
+      issues.add(propertyPath("labels", name), `label value must be a string, got ${describeValue(value)}`);
   }
 }
 
 function checkTimestamps(timestamps: unknown, issues: IssueCollector): timestamps is readonly unknown[] {
   if (!Array.isArray(timestamps)) {
-    issues.add("timestamps", `must be an array of integer Unix milliseconds, got ${describeValue(timestamps)}`, "invalid_timestamp");
+    issues.add(
+      "timestamps",
+      `must be an array of integer Unix milliseconds, got ${describeValue(timestamps)}`,
+      "invalid_timestamp",
+    );
     return false;
   }
   for (let i = 0; i < timestamps.length; i++) {
@@ -54,9 +64,12 @@ function checkTimestamps(timestamps: unknown, issues: IssueCollector): timestamp
     if (typeof ts === "number" && Number.isSafeInteger(ts) && ts >= 0) continue;
     let message: string;
     if (typeof ts !== "number") message = `must be an integer Unix millisecond timestamp, got ${describeValue(ts)}`;
-    else if (!Number.isInteger(ts)) message = `must be an integer Unix millisecond timestamp, got ${describeValue(ts)} (VictoriaMetrics skips lines with fractional timestamps)`;
-    else if (ts < 0) message = `must not be negative, got ${String(ts)} (VictoriaMetrics rejects timestamps before 1970)`;
-    else if (ts >= 1e17 && ts < 1e20) message = `timestamp ${String(ts)} looks like nanoseconds; timestamps are Unix milliseconds`;
+    else if (!Number.isInteger(ts))
+      message = `must be an integer Unix millisecond timestamp, got ${describeValue(ts)} (VictoriaMetrics skips lines with fractional timestamps)`;
+    else if (ts < 0)
+      message = `must not be negative, got ${String(ts)} (VictoriaMetrics rejects timestamps before 1970)`;
+    else if (ts >= 1e17 && ts < 1e20)
+      message = `timestamp ${String(ts)} looks like nanoseconds; timestamps are Unix milliseconds`;
     else message = `is too large to be a millisecond timestamp: ${String(ts)}`;
     issues.add(`timestamps[${i}]`, message, "invalid_timestamp");
   }

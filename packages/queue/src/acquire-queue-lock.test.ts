@@ -21,17 +21,23 @@ afterEach(async () => {
 function otherProcess() {
   const child = spawn("sleep", ["60"], { stdio: "ignore" });
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  return { pid: child.pid ?? -1, async kill() {
-    child.kill("SIGKILL");
-    await exited;
-  } };
+  return {
+    pid: child.pid ?? -1,
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
 }
 
 describe("acquireQueueLock", () => {
   it("refuses a second queue on the same directory while the first is open, then frees it on close", async () => {
     const dir = await newDir();
     const first = await createDurableQueue({ dir, maxBytes: 1 << 20 });
-    await expect(createDurableQueue({ dir, maxBytes: 1 << 20 })).rejects.toMatchObject({ code: "QUEUE_LOCKED", message: expect.stringContaining(`pid ${process.pid} on host ${hostname()}`) });
+    await expect(createDurableQueue({ dir, maxBytes: 1 << 20 })).rejects.toMatchObject({
+      code: "QUEUE_LOCKED",
+      message: expect.stringContaining(`pid ${process.pid} on host ${hostname()}`),
+    });
     await first.close();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     const second = await createDurableQueue({ dir, maxBytes: 1 << 20 });
@@ -42,10 +48,18 @@ describe("acquireQueueLock", () => {
     const dir = await newDir();
     const other = otherProcess();
     try {
-      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: other.pid, host: hostname(), startedAt: "2024-11-24T00:00:00.000Z" }));
-      const refused = await acquireQueueLock(dir).then(() => undefined, (error: Error & { code?: string }) => error);
+      writeFileSync(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ pid: other.pid, host: hostname(), startedAt: "2024-11-24T00:00:00.000Z" }),
+      );
+      const refused = await acquireQueueLock(dir).then(
+        () => undefined,
+        (error: Error & { code?: string }) => error,
+      );
       expect(refused?.code).toBe("QUEUE_LOCKED");
-      expect(refused?.message).toContain(`in use by pid ${other.pid} on host ${hostname()}, since 2024-11-24T00:00:00.000Z`);
+      expect(refused?.message).toContain(
+        `in use by pid ${other.pid} on host ${hostname()}, since 2024-11-24T00:00:00.000Z`,
+      );
     } finally {
       await other.kill();
     }
@@ -60,7 +74,10 @@ describe("acquireQueueLock", () => {
     const dir = await newDir();
     const other = otherProcess();
     try {
-      writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: other.pid, host: hostname(), startedAt: "then", procStart: "1" }));
+      writeFileSync(
+        join(dir, LOCK_FILE),
+        JSON.stringify({ pid: other.pid, host: hostname(), startedAt: "then", procStart: "1" }),
+      );
       const lock = await acquireQueueLock(dir);
       await lock.release();
     } finally {
@@ -71,6 +88,8 @@ describe("acquireQueueLock", () => {
   it("never takes over a lock held on another host, and says how to clear it", async () => {
     const dir = await newDir();
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: "elsewhere", startedAt: "then" }));
-    await expect(acquireQueueLock(dir)).rejects.toThrow(`in use by pid 1 on host elsewhere, since then (another host: if it no longer uses this directory, delete ${join(dir, LOCK_FILE)})`);
+    await expect(acquireQueueLock(dir)).rejects.toThrow(
+      `in use by pid 1 on host elsewhere, since then (another host: if it no longer uses this directory, delete ${join(dir, LOCK_FILE)})`,
+    );
   });
 });

@@ -49,7 +49,12 @@ async function readHolder(path: string): Promise<QueueLockHolder | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, "utf8")) as Partial<QueueLockHolder>;
     if (typeof parsed.pid !== "number" || typeof parsed.host !== "string") return undefined;
-    return { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt ?? "?"), ...(parsed.procStart !== undefined ? { procStart: String(parsed.procStart) } : {}) };
+    return {
+      pid: parsed.pid,
+      host: parsed.host,
+      startedAt: String(parsed.startedAt ?? "?"),
+      ...(parsed.procStart !== undefined ? { procStart: String(parsed.procStart) } : {}),
+    };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     return { pid: -1, host: "?", startedAt: `unreadable lock file: ${(error as Error).message}` };
@@ -79,8 +84,17 @@ export async function acquireQueueLock(dir: string, logger?: { warn(message: str
   const key = resolve(dir);
   const path = join(dir, LOCK_FILE);
   const host = hostname();
-  const me: QueueLockHolder = { pid: process.pid, host, startedAt: new Date().toISOString(), ...(procStartOf("self") ? { procStart: procStartOf("self") as string } : {}) };
-  if (heldHere.has(key)) throw new QueueError("QUEUE_LOCKED", `the queue directory ${dir} is already open in this process (${describeHolder(me)})`);
+  const me: QueueLockHolder = {
+    pid: process.pid,
+    host,
+    startedAt: new Date().toISOString(),
+    ...(procStartOf("self") ? { procStart: procStartOf("self") as string } : {}),
+  };
+  if (heldHere.has(key))
+    throw new QueueError(
+      "QUEUE_LOCKED",
+      `the queue directory ${dir} is already open in this process (${describeHolder(me)})`,
+    );
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await createExclusive(path, `${JSON.stringify(me)}\n`);
@@ -94,14 +108,20 @@ export async function acquireQueueLock(dir: string, logger?: { warn(message: str
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw new QueueError("QUEUE_IO", `cannot create the lock file ${path}: ${(error as Error).message}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST")
+        throw new QueueError("QUEUE_IO", `cannot create the lock file ${path}: ${(error as Error).message}`, {
+          cause: error,
+        });
     }
     const holder = await readHolder(path);
     if (holder === undefined) continue; // released meanwhile: try again
     const stale = holder.host === host && holder.pid > 0 && (holder.pid === process.pid || !isAlive(holder));
     if (!stale) {
       const where = holder.host === host ? "" : ` (another host: if it no longer uses this directory, delete ${path})`;
-      throw new QueueError("QUEUE_LOCKED", `the queue directory ${dir} is in use by ${describeHolder(holder)}${where}; one process at a time may use a queue`);
+      throw new QueueError(
+        "QUEUE_LOCKED",
+        `the queue directory ${dir} is in use by ${describeHolder(holder)}${where}; one process at a time may use a queue`,
+      );
     }
     await takeOverStale(path, holder, logger);
   }
@@ -109,13 +129,20 @@ export async function acquireQueueLock(dir: string, logger?: { warn(message: str
 }
 
 /** Remove a stale lock, unless another process is taking it over at the same moment. */
-async function takeOverStale(path: string, holder: QueueLockHolder, logger?: { warn(message: string): void }): Promise<void> {
+async function takeOverStale(
+  path: string,
+  holder: QueueLockHolder,
+  logger?: { warn(message: string): void },
+): Promise<void> {
   const guard = `${path}.takeover`;
   try {
     await createExclusive(guard, `${process.pid}\n`);
   } catch {
     // Someone else is taking it over; a guard left by a crash mid-takeover is cleared after a while.
-    const since = await stat(guard).then((st) => Date.now() - st.mtimeMs, () => 0);
+    const since = await stat(guard).then(
+      (st) => Date.now() - st.mtimeMs,
+      () => 0,
+    );
     if (since > 10_000) await rm(guard, { force: true });
     await new Promise((r) => setTimeout(r, 50));
     return;

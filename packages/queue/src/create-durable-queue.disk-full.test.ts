@@ -24,7 +24,11 @@ afterAll(() => {
 
 function recorder() {
   const lines: string[] = [];
-  const logger = { warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`), error: (m: string) => lines.push(`error ${m}`) };
+  const logger = {
+    warn: (m: string) => lines.push(`warn ${m}`),
+    info: (m: string) => lines.push(`info ${m}`),
+    error: (m: string) => lines.push(`error ${m}`),
+  };
   return { lines, logger };
 }
 
@@ -33,7 +37,13 @@ async function fill(queue: DurableQueue, from: number) {
   const acknowledged: number[] = [];
   const refusals: string[] = [];
   for (let n = from; refusals.length === 0; n += 4) {
-    const results = await Promise.allSettled([0, 1, 2, 3].map((k) => queue.append([{ meta: { n: n + k }, body: `${n + k}:${"d".repeat(9000 + ((n + k) % 5) * 777)}` }]).then(() => n + k)));
+    const results = await Promise.allSettled(
+      [0, 1, 2, 3].map((k) =>
+        queue
+          .append([{ meta: { n: n + k }, body: `${n + k}:${"d".repeat(9000 + ((n + k) % 5) * 777)}` }])
+          .then(() => n + k),
+      ),
+    );
     for (const r of results) {
       if (r.status === "fulfilled") acknowledged.push(r.value);
       else refusals.push(`${(r.reason as { code?: string }).code}`);
@@ -72,7 +82,11 @@ describe.runIf(process.platform === "linux")("the queue on a full disk (real tmp
     const again = recorder();
     const reopened = await createDurableQueue({ ...options, logger: again.logger });
     const found: number[] = [];
-    for (let batch = await reopened.peek({ maxBytes: 1 << 20 }); batch.length > 0; batch = await reopened.peek({ maxBytes: 1 << 20 })) {
+    for (
+      let batch = await reopened.peek({ maxBytes: 1 << 20 });
+      batch.length > 0;
+      batch = await reopened.peek({ maxBytes: 1 << 20 })
+    ) {
       found.push(...batch.map((e) => Number(e.meta.n)));
       for (const e of batch) expect(e.body.toString().startsWith(`${e.meta.n}:`)).toBe(true);
       await reopened.markSent(batch, { sentAt: 2, tag: 0 });
@@ -89,7 +103,12 @@ describe.runIf(process.platform === "linux")("the queue on a full disk (real tmp
     mkdirSync(dir);
     const queue = await createDurableQueue({ dir, maxBytes: 64 << 20, segmentBytes: 8 << 20 });
     const { acknowledged } = await fill(queue, 0);
-    for (let batch = await queue.peek({ maxBytes: 1 << 20 }); batch.length > 0; batch = await queue.peek({ maxBytes: 1 << 20 })) await queue.markSent(batch, { sentAt: 1, tag: 0 });
+    for (
+      let batch = await queue.peek({ maxBytes: 1 << 20 });
+      batch.length > 0;
+      batch = await queue.peek({ maxBytes: 1 << 20 })
+    )
+      await queue.markSent(batch, { sentAt: 1, tag: 0 });
     expect(await queue.release(1)).toBe(acknowledged.length);
     const second = await fill(queue, 100_000);
     expect(second.acknowledged.length).toBeGreaterThan(acknowledged.length / 2);

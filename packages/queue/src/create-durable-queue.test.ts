@@ -18,7 +18,10 @@ afterEach(async () => {
 
 function memoryLogger() {
   const lines: string[] = [];
-  return { lines, logger: { warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`) } };
+  return {
+    lines,
+    logger: { warn: (m: string) => lines.push(`warn ${m}`), info: (m: string) => lines.push(`info ${m}`) },
+  };
 }
 
 /** Send one entry: mark it sent and release it at once (no replay window). */
@@ -37,13 +40,19 @@ async function drainAll(queue: DurableQueue): Promise<string[]> {
   return out;
 }
 
-const segmentFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("seg-")).sort();
+const segmentFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith("seg-"))
+    .sort();
 
 describe("createDurableQueue", () => {
   it("keeps pending entries across a reopen, in order, with their meta", async () => {
     const dir = await newDir();
     const q1 = await createDurableQueue({ dir, maxBytes: 1 << 20, now: () => 1234 });
-    await q1.append([{ meta: { q: "a", n: 1 }, body: "one" }, { meta: { q: "a", n: 2 }, body: "two" }]);
+    await q1.append([
+      { meta: { q: "a", n: 1 }, body: "one" },
+      { meta: { q: "a", n: 2 }, body: "two" },
+    ]);
     await q1.append([{ meta: { q: "b", n: 3 }, body: Buffer.from("three") }]);
     await q1.close();
     const q2 = await createDurableQueue({ dir, maxBytes: 1 << 20 });
@@ -117,7 +126,9 @@ describe("createDurableQueue", () => {
     writeFileSync(path, bytes);
     const { lines, logger } = memoryLogger();
     const q2 = await createDurableQueue({ dir, maxBytes: 1 << 20, logger });
-    expect(lines.some((l) => l.startsWith(`warn [queue] damaged data in ${segmentFiles(dir)[0]} at byte ${frame}`))).toBe(true);
+    expect(
+      lines.some((l) => l.startsWith(`warn [queue] damaged data in ${segmentFiles(dir)[0]} at byte ${frame}`)),
+    ).toBe(true);
     expect(await drainAll(q2)).toEqual(["alpha-alpha", "charlie-charlie"]);
     await q2.close();
   });
@@ -126,15 +137,31 @@ describe("createDurableQueue", () => {
     const dir = await newDir();
     const queue = await createDurableQueue({ dir, maxBytes: 64 * 1024 });
     const body = "x".repeat(10_000);
-    await queue.append([{ meta: {}, body }, { meta: {}, body }, { meta: {}, body }, { meta: {}, body }, { meta: {}, body }]);
-    await expect(queue.append([{ meta: {}, body }, { meta: {}, body }])).rejects.toMatchObject({ code: "QUEUE_FULL" });
+    await queue.append([
+      { meta: {}, body },
+      { meta: {}, body },
+      { meta: {}, body },
+      { meta: {}, body },
+      { meta: {}, body },
+    ]);
+    await expect(
+      queue.append([
+        { meta: {}, body },
+        { meta: {}, body },
+      ]),
+    ).rejects.toMatchObject({ code: "QUEUE_FULL" });
     expect(queue.stats().pendingEntries).toBe(5);
-    await expect(queue.append([{ meta: {}, body: "y".repeat(70_000) }])).rejects.toMatchObject({ code: "QUEUE_TOO_LARGE" });
+    await expect(queue.append([{ meta: {}, body: "y".repeat(70_000) }])).rejects.toMatchObject({
+      code: "QUEUE_TOO_LARGE",
+    });
     const space = queue.waitForSpace(queue.sizeOf({ meta: {}, body }) * 2);
     await ack(queue);
     await ack(queue);
     await space;
-    await queue.append([{ meta: {}, body }, { meta: {}, body }]);
+    await queue.append([
+      { meta: {}, body },
+      { meta: {}, body },
+    ]);
     expect(queue.stats().pendingEntries).toBe(5);
     await queue.close();
   });
@@ -162,11 +189,23 @@ describe("createDurableQueue", () => {
     expect(first.map((e) => e.body.toString())).toEqual(["a", "b", "c"]);
     expect(await q1.markSent(first.slice(0, 1), { sentAt: 900, tag: 77 })).toBe(true);
     expect(await q1.markSent(first.slice(1, 2), { sentAt: 1000, tag: 77 })).toBe(true);
-    expect(q1.stats()).toMatchObject({ pendingEntries: 1, windowEntries: 2, lastSentAt: 1000, firstSentAt: 900, tag: 77 });
+    expect(q1.stats()).toMatchObject({
+      pendingEntries: 1,
+      windowEntries: 2,
+      lastSentAt: 1000,
+      firstSentAt: 900,
+      tag: 77,
+    });
     await q1.close();
     // A writer crash loses nothing of the window: it comes back from disk, with its mark and send times.
     const q2 = await createDurableQueue({ dir, maxBytes: 1 << 20 });
-    expect(q2.stats()).toMatchObject({ pendingEntries: 1, windowEntries: 2, lastSentAt: 1000, firstSentAt: 900, tag: 77 });
+    expect(q2.stats()).toMatchObject({
+      pendingEntries: 1,
+      windowEntries: 2,
+      lastSentAt: 1000,
+      firstSentAt: 900,
+      tag: 77,
+    });
     expect(await q2.rewind()).toMatchObject({ entries: 2 });
     expect(await drainAll(q2)).toEqual(["a", "b", "c"]);
     await q2.close();
@@ -197,7 +236,11 @@ describe("createDurableQueue", () => {
     const dir = await newDir();
     const queue = await createDurableQueue({ dir, maxBytes: 64 * 1024 });
     const body = "x".repeat(10_000);
-    await queue.append([{ meta: { n: 1 }, body }, { meta: { n: 2 }, body }, { meta: { n: 3 }, body }]);
+    await queue.append([
+      { meta: { n: 1 }, body },
+      { meta: { n: 2 }, body },
+      { meta: { n: 3 }, body },
+    ]);
     const [one] = await queue.peek();
     await queue.markSent(one ? [one] : [], { sentAt: 1, tag: 0 });
     const [two] = await queue.peek();
@@ -205,7 +248,14 @@ describe("createDurableQueue", () => {
     const [three] = await queue.peek();
     await queue.markSent(three ? [three] : [], { sentAt: 2, tag: 0 });
     // Nothing waits to be sent, but the window (and the dead entry) still hold 30 KB of the 64 KB.
-    await expect(queue.append([{ meta: {}, body }, { meta: {}, body }, { meta: {}, body }, { meta: {}, body }])).rejects.toMatchObject({ code: "QUEUE_FULL" });
+    await expect(
+      queue.append([
+        { meta: {}, body },
+        { meta: {}, body },
+        { meta: {}, body },
+        { meta: {}, body },
+      ]),
+    ).rejects.toMatchObject({ code: "QUEUE_FULL" });
     await queue.rewind();
     const replay = await queue.peek({ maxBytes: 1 << 20 });
     expect(replay.map((e) => e.meta.n)).toEqual([1]);
@@ -231,7 +281,11 @@ describe("createDurableQueue", () => {
   it("never hands out bytes that changed on disk after the append: the entry is skipped with a log line", async () => {
     const dir = await newDir();
     const { lines, logger } = memoryLogger();
-    const queue = await createDurableQueue({ dir, maxBytes: 1 << 20, logger: { ...logger, error: (m: string) => lines.push(`error ${m}`) } });
+    const queue = await createDurableQueue({
+      dir,
+      maxBytes: 1 << 20,
+      logger: { ...logger, error: (m: string) => lines.push(`error ${m}`) },
+    });
     await queue.append(["first-entry", "second-entry", "third-entry"].map((body) => ({ meta: {}, body })));
     const path = join(dir, segmentFiles(dir)[0] ?? "");
     const bytes = readFileSync(path);
@@ -251,9 +305,16 @@ describe("createDurableQueue", () => {
   });
 
   it("matches a model under random appends, acks, reopens and torn tails (property)", async () => {
-    type Op = { kind: "append"; bodies: string[] } | { kind: "ack"; n: number } | { kind: "reopen" } | { kind: "tear"; bytes: number };
+    type Op =
+      | { kind: "append"; bodies: string[] }
+      | { kind: "ack"; n: number }
+      | { kind: "reopen" }
+      | { kind: "tear"; bytes: number };
     const op = fc.oneof(
-      fc.record({ kind: fc.constant("append" as const), bodies: fc.array(fc.string({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 4 }) }),
+      fc.record({
+        kind: fc.constant("append" as const),
+        bodies: fc.array(fc.string({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 4 }),
+      }),
       fc.record({ kind: fc.constant("ack" as const), n: fc.integer({ min: 1, max: 3 }) }),
       fc.record({ kind: fc.constant("reopen" as const) }),
       fc.record({ kind: fc.constant("tear" as const), bytes: fc.integer({ min: 1, max: 40 }) }),

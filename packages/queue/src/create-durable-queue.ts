@@ -1,10 +1,10 @@
-import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { waitUntil, wakeAll, type WaiterSet } from "./abortable-wait.ts";
+import { type WaiterSet, waitUntil, wakeAll } from "./abortable-wait.ts";
 import { acquireQueueLock, type QueueLock } from "./acquire-queue-lock.ts";
 import { createEntryIndex, type EntryIndex } from "./create-entry-index.ts";
 import { createSegmentAppender, createSegmentFile, type SegmentAppender } from "./create-segment-appender.ts";
-import { openCursorFile, type CursorFile } from "./cursor-file.ts";
+import { type CursorFile, openCursorFile } from "./cursor-file.ts";
 import { encodeEntry, HEADER_BYTES } from "./entry-codec.ts";
 import { QueueError } from "./errors.ts";
 import { loadSegments, segmentName } from "./load-segments.ts";
@@ -98,7 +98,10 @@ type Logger = DurableQueueOptions["logger"];
  */
 export async function createDurableQueue(options: DurableQueueOptions): Promise<DurableQueue> {
   const { dir, maxBytes } = options;
-  const segmentBytes = Math.max(64 * 1024, Math.min(options.segmentBytes ?? 32 * 1024 * 1024, Math.floor(maxBytes / 4)));
+  const segmentBytes = Math.max(
+    64 * 1024,
+    Math.min(options.segmentBytes ?? 32 * 1024 * 1024, Math.floor(maxBytes / 4)),
+  );
   const fsync = options.fsync ?? true;
   await mkdir(dir, { recursive: true });
   const lock = await acquireQueueLock(dir, options.logger);
@@ -110,7 +113,10 @@ export async function createDurableQueue(options: DurableQueueOptions): Promise<
     const loaded = await loadSegments(dir, opened.state, options.logger);
     for (const n of loaded.obsolete) await rm(join(dir, segmentName(n)), { force: true });
     const segment = loaded.activeSegment ?? opened.state?.safe.segment ?? 0;
-    handle = loaded.activeSegment === undefined ? await createSegmentFile(dir, segment, fsync) : await open(join(dir, segmentName(segment)), "r+");
+    handle =
+      loaded.activeSegment === undefined
+        ? await createSegmentFile(dir, segment, fsync)
+        : await open(join(dir, segmentName(segment)), "r+");
     const state = opened.state;
     const index = createEntryIndex(loaded.refs, loaded.sentIndex, (state?.firstSentAt || state?.lastSentAt) ?? 0);
     const counts = index.counts();
@@ -119,7 +125,20 @@ export async function createDurableQueue(options: DurableQueueOptions): Promise<
         `[queue] ${counts.unsentEntries} entries (${counts.unsentBytes} bytes) pending from an earlier run in ${dir}, and ${counts.windowEntries} sent ones (${counts.windowBytes} bytes) kept in case they must be sent again`,
       );
     }
-    return openedQueue({ ...options, segmentBytes, fsync }, { lock, cursorFile, index, handle, segment, size: loaded.activeSize, oldestSegment: loaded.firstSegment ?? segment, tag: state?.tag ?? 0, lastSentAt: state?.lastSentAt ?? 0 });
+    return openedQueue(
+      { ...options, segmentBytes, fsync },
+      {
+        lock,
+        cursorFile,
+        index,
+        handle,
+        segment,
+        size: loaded.activeSize,
+        oldestSegment: loaded.firstSegment ?? segment,
+        tag: state?.tag ?? 0,
+        lastSentAt: state?.lastSentAt ?? 0,
+      },
+    );
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await cursorFile?.close().catch(() => undefined);
@@ -141,12 +160,24 @@ interface OpenedState {
 }
 
 /** The cursor file kept in step with the index, and the segments behind `safe` deleted. */
-function createCursorKeeper(dir: string, cursorFile: CursorFile, index: EntryIndex, appender: () => SegmentAppender, oldest: number, logger: Logger) {
+function createCursorKeeper(
+  dir: string,
+  cursorFile: CursorFile,
+  index: EntryIndex,
+  appender: () => SegmentAppender,
+  oldest: number,
+  logger: Logger,
+) {
   let oldestSegment = oldest;
   const mark = { tag: 0, lastSentAt: 0 };
-  const persist = (sync: boolean) => cursorFile.write({ ...index.positions(appender().end()), ...mark, firstSentAt: index.firstSentAt() ?? 0 }, sync);
+  const persist = (sync: boolean) =>
+    cursorFile.write({ ...index.positions(appender().end()), ...mark, firstSentAt: index.firstSentAt() ?? 0 }, sync);
   const persistQuietly = () =>
-    persist(false).catch((error: unknown) => logger?.warn(`[queue] cannot record the cursor in ${dir} (entries may be sent again after a restart): ${(error as Error).message}`));
+    persist(false).catch((error: unknown) =>
+      logger?.warn(
+        `[queue] cannot record the cursor in ${dir} (entries may be sent again after a restart): ${(error as Error).message}`,
+      ),
+    );
   return {
     mark,
     persist,
@@ -161,7 +192,9 @@ function createCursorKeeper(dir: string, cursorFile: CursorFile, index: EntryInd
       await persist(true);
       for (; oldestSegment < firstKept; oldestSegment++) {
         await rm(join(dir, segmentName(oldestSegment)), { force: true }).catch((error: unknown) =>
-          logger?.warn(`[queue] cannot delete the sent segment ${segmentName(oldestSegment)}: ${(error as Error).message}`),
+          logger?.warn(
+            `[queue] cannot delete the sent segment ${segmentName(oldestSegment)}: ${(error as Error).message}`,
+          ),
         );
       }
       return firstKept;
@@ -169,7 +202,10 @@ function createCursorKeeper(dir: string, cursorFile: CursorFile, index: EntryInd
   };
 }
 
-function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsync: boolean }, state: OpenedState): DurableQueue {
+function openedQueue(
+  options: DurableQueueOptions & { segmentBytes: number; fsync: boolean },
+  state: OpenedState,
+): DurableQueue {
   const { dir, maxBytes, logger } = options;
   const now = options.now ?? Date.now;
   const { lock, cursorFile, index } = state;
@@ -224,10 +260,14 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
       const enqueuedAt = now();
       const frames = items.map((item) => encodeEntry(payloadOf(item, enqueuedAt)));
       const bytes = frames.reduce((n, f) => n + f.length, 0);
-      if (bytes > maxBytes) throw new QueueError("QUEUE_TOO_LARGE", `${bytes} bytes can never fit in a queue of ${maxBytes} bytes`);
+      if (bytes > maxBytes)
+        throw new QueueError("QUEUE_TOO_LARGE", `${bytes} bytes can never fit in a queue of ${maxBytes} bytes`);
       const held = index.counts().diskBytes + reserved;
       if (held + bytes > maxBytes) {
-        throw new QueueError("QUEUE_FULL", `queue is full: ${held} of ${maxBytes} bytes held (${index.counts().unsentBytes} to send, the rest kept to replay), ${bytes} more do not fit`);
+        throw new QueueError(
+          "QUEUE_FULL",
+          `queue is full: ${held} of ${maxBytes} bytes held (${index.counts().unsentBytes} to send, the rest kept to replay), ${bytes} more do not fit`,
+        );
       }
       reserved += bytes;
       try {
@@ -246,14 +286,19 @@ function openedQueue(options: DurableQueueOptions & { segmentBytes: number; fsyn
     },
     async peek(peekOptions = {}) {
       for (;;) {
-        const { refs, firstId, generation } = index.pick(peekOptions.maxBytes ?? 0, peekOptions.maxEntries ?? Number.POSITIVE_INFINITY);
+        const { refs, firstId, generation } = index.pick(
+          peekOptions.maxBytes ?? 0,
+          peekOptions.maxEntries ?? Number.POSITIVE_INFINITY,
+        );
         if (refs.length === 0) return [];
         const read = await readEntries(refs, readHandle);
         if (read.entries.length === 0 && read.damaged) {
           const { ref, why } = read.damaged;
           if (index.atCursor(firstId, generation) && !ref.dead) {
             index.markDamaged(ref);
-            (logger?.error ?? logger?.warn)?.(`[queue] the entry at byte ${ref.offset} of ${segmentName(ref.segment)} cannot be sent: ${why}; it is skipped`);
+            (logger?.error ?? logger?.warn)?.(
+              `[queue] the entry at byte ${ref.offset} of ${segmentName(ref.segment)} cannot be sent: ${why}; it is skipped`,
+            );
           }
           continue;
         }

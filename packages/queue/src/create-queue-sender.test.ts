@@ -1,7 +1,7 @@
+import { getEventListeners } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { abortableSleep } from "./abortable-wait.ts";
 import { createDurableQueue } from "./create-durable-queue.ts";
@@ -90,7 +90,10 @@ describe("createQueueSender", () => {
   });
 
   it("limits the catch-up rate", async () => {
-    const queue = await queueWith(Array.from({ length: 5 }, () => "x".repeat(1000)), false);
+    const queue = await queueWith(
+      Array.from({ length: 5 }, () => "x".repeat(1000)),
+      false,
+    );
     let clock = 0;
     const waits: number[] = [];
     const sender = createQueueSender({
@@ -116,7 +119,12 @@ describe("createQueueSender", () => {
   it("drains in the background as entries arrive and stops cleanly", async () => {
     const queue = await queueWith([]);
     const sent: string[] = [];
-    const sender = createQueueSender({ queue, send: async ([e]) => void sent.push(String(e?.body)), classify: () => "retry", deadLetter: async () => undefined });
+    const sender = createQueueSender({
+      queue,
+      send: async ([e]) => void sent.push(String(e?.body)),
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+    });
     sender.start();
     await queue.append([{ meta: {}, body: "late" }]);
     for (let i = 0; i < 100 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
@@ -126,7 +134,10 @@ describe("createQueueSender", () => {
   });
 
   it("merges consecutive entries into one request up to maxBatchBytes, in order", async () => {
-    const queue = await queueWith(Array.from({ length: 10 }, (_, i) => `e${i}-${"x".repeat(1000)}`), false);
+    const queue = await queueWith(
+      Array.from({ length: 10 }, (_, i) => `e${i}-${"x".repeat(1000)}`),
+      false,
+    );
     const requests: string[][] = [];
     const sender = createQueueSender({
       queue,
@@ -179,7 +190,10 @@ describe("createQueueSender", () => {
   });
 
   it("holds replays to the rate limit as well: what a rewind sends again is charged like the rest", async () => {
-    const queue = await queueWith(Array.from({ length: 6 }, () => "r".repeat(1000)), false);
+    const queue = await queueWith(
+      Array.from({ length: 6 }, () => "r".repeat(1000)),
+      false,
+    );
     let clock = 0;
     let slept = 0;
     const sender = createQueueSender({

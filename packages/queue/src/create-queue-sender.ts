@@ -59,7 +59,10 @@ export interface QueueSender {
   readonly credentialsRefused: boolean;
 }
 
-type Outcome = { kind: "sent"; entries: number } | { kind: "dead" | "split" | "empty" } | { kind: "failed"; delayMs: number; error: unknown };
+type Outcome =
+  | { kind: "sent"; entries: number }
+  | { kind: "dead" | "split" | "empty" }
+  | { kind: "failed"; delayMs: number; error: unknown };
 
 /** The leading entries that share the first one's merge key (all of them without a key). */
 function sameKeyRun(entries: QueueEntry[], mergeKey: ((entry: QueueEntry) => string) | undefined): QueueEntry[] {
@@ -91,7 +94,8 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   /** After a merged request was refused for good: send this many entries one by one to find the bad one. */
   let singlesLeft = 0;
 
-  const backoff = (failures: number) => Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 30)) * (1 + 0.1 * random());
+  const backoff = (failures: number) =>
+    Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 30)) * (1 + 0.1 * random());
 
   const takeTokens = async (bytes: number, signal: AbortSignal) => {
     if (rate <= 0) return;
@@ -130,7 +134,10 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   /** One request: the next entries (merged up to the batch size), sent and marked. */
   const step = async (signal: AbortSignal, failures: number): Promise<Outcome> => {
     await options.beforeSend?.(signal);
-    const entries = sameKeyRun(await queue.peek(singlesLeft > 0 ? { maxEntries: 1 } : { maxBytes: batchBytes }), options.mergeKey);
+    const entries = sameKeyRun(
+      await queue.peek(singlesLeft > 0 ? { maxEntries: 1 } : { maxBytes: batchBytes }),
+      options.mergeKey,
+    );
     if (entries.length === 0) return { kind: "empty" };
     if (singlesLeft > 0) singlesLeft--;
     await takeTokens(

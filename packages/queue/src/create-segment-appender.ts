@@ -1,8 +1,8 @@
-import { open, rm, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { HEADER_BYTES } from "./entry-codec.ts";
 import { isNoSpaceError, QueueError } from "./errors.ts";
-import { segmentName, type EntryRef } from "./load-segments.ts";
+import { type EntryRef, segmentName } from "./load-segments.ts";
 import { writeFully } from "./write-fully.ts";
 
 export interface SegmentAppenderOptions {
@@ -94,13 +94,19 @@ export function createSegmentAppender(options: SegmentAppenderOptions): SegmentA
     const noSpace = isNoSpaceError(error);
     if (noSpace && noSpaceSince === undefined) {
       noSpaceSince = now();
-      logError(`[queue] the disk of ${dir} is full: appends are refused until there is room again (sending goes on, and sent segments are freed)`);
+      logError(
+        `[queue] the disk of ${dir} is full: appends are refused until there is room again (sending goes on, and sent segments are freed)`,
+      );
     }
     const failure =
       error instanceof QueueError
         ? error
         : noSpace
-          ? new QueueError("QUEUE_NO_SPACE", `the disk of ${dir} is full (${(error as NodeJS.ErrnoException).code}): nothing of this append was stored`, { cause: error })
+          ? new QueueError(
+              "QUEUE_NO_SPACE",
+              `the disk of ${dir} is full (${(error as NodeJS.ErrnoException).code}): nothing of this append was stored`,
+              { cause: error },
+            )
           : new QueueError("QUEUE_IO", `cannot write to ${dir}: ${(error as Error).message}`, { cause: error });
     for (const write of batch) write.reject(failure);
   };
@@ -111,7 +117,12 @@ export function createSegmentAppender(options: SegmentAppenderOptions): SegmentA
     const released = options.allReleased();
     if (size === 0 || (size + total <= segmentBytes && !released)) return;
     await rotate();
-    if (released) await options.onFreshSegment().catch((error: unknown) => logger?.warn(`[queue] cannot free the sent segments of ${dir}: ${(error as Error).message}`));
+    if (released)
+      await options
+        .onFreshSegment()
+        .catch((error: unknown) =>
+          logger?.warn(`[queue] cannot free the sent segments of ${dir}: ${(error as Error).message}`),
+        );
   };
 
   const writeGroup = async (batch: readonly PendingWrite[]) => {
@@ -128,21 +139,33 @@ export function createSegmentAppender(options: SegmentAppenderOptions): SegmentA
       for (const write of batch) {
         for (const frame of write.frames) {
           await writeFully(handle, frame, at);
-          added.push({ segment, offset: at, length: frame.length - HEADER_BYTES, enqueuedAt: write.enqueuedAt, sentAt: 0, dead: false });
+          added.push({
+            segment,
+            offset: at,
+            length: frame.length - HEADER_BYTES,
+            enqueuedAt: write.enqueuedAt,
+            sentAt: 0,
+            dead: false,
+          });
           at += frame.length;
         }
       }
       if (fsync) await handle.datasync();
     } catch (error) {
       await handle.truncate(start).catch((truncateError: unknown) => {
-        broken = new QueueError("QUEUE_IO", `cannot undo a failed append in ${segmentName(segment)} (${(truncateError as Error).message}); appends are refused until a restart`);
+        broken = new QueueError(
+          "QUEUE_IO",
+          `cannot undo a failed append in ${segmentName(segment)} (${(truncateError as Error).message}); appends are refused until a restart`,
+        );
         logError(broken.message);
       });
       return fail(batch, error);
     }
     size = start + total;
     if (noSpaceSince !== undefined) {
-      logger?.info(`[queue] room on the disk of ${dir} again after ${Math.round((now() - noSpaceSince) / 1000)} s: appends are accepted`);
+      logger?.info(
+        `[queue] room on the disk of ${dir} again after ${Math.round((now() - noSpaceSince) / 1000)} s: appends are accepted`,
+      );
       noSpaceSince = undefined;
     }
     options.onWritten(added);

@@ -23,7 +23,8 @@ describe("openCursorFile", () => {
     const dir = await newDir();
     const { file } = await openCursorFile(dir, { fsync: true });
     const inode = statSync(join(dir, CURSOR_FILE)).ino;
-    for (let i = 1; i <= 50; i++) await file.write({ safe: at(0, i), sent: at(1, i), lastSentAt: i, tag: 9, firstSentAt: i - 1 }, i % 2 === 0);
+    for (let i = 1; i <= 50; i++)
+      await file.write({ safe: at(0, i), sent: at(1, i), lastSentAt: i, tag: 9, firstSentAt: i - 1 }, i % 2 === 0);
     await file.close();
     expect(statSync(join(dir, CURSOR_FILE))).toMatchObject({ size: 1024, ino: inode });
     const reopened = await openCursorFile(dir, { fsync: true });
@@ -41,7 +42,11 @@ describe("openCursorFile", () => {
   it("coalesces writes made while one is in flight, keeping the newest", async () => {
     const dir = await newDir();
     const { file } = await openCursorFile(dir, { fsync: false });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => file.write({ safe: at(0, i), sent: at(0, i), lastSentAt: 0, tag: 0, firstSentAt: 0 }, false)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        file.write({ safe: at(0, i), sent: at(0, i), lastSentAt: 0, tag: 0, firstSentAt: 0 }, false),
+      ),
+    );
     await file.close();
     const { state, file: again } = await openCursorFile(dir, { fsync: false });
     expect(state?.safe).toEqual(at(0, 19));
@@ -55,7 +60,7 @@ describe("openCursorFile", () => {
     const [first] = await q1.peek();
     await q1.close();
     // What the older queue wrote after sending "a": the offset where "b" starts.
-    const offsetOfB = (first?.bytes ?? 0);
+    const offsetOfB = first?.bytes ?? 0;
     await rm(join(dir, CURSOR_FILE));
     writeFileSync(join(dir, "cursor.json"), JSON.stringify({ segment: 0, offset: offsetOfB }));
     const q2 = await createDurableQueue({ dir, maxBytes: 1 << 20 });

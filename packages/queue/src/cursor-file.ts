@@ -1,4 +1,4 @@
-import { open, readFile, rm, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { QueueError } from "./errors.ts";
@@ -46,7 +46,16 @@ function encodeSlot(seq: number, state: CursorState): Buffer {
   const b = Buffer.alloc(SLOT_BYTES);
   b.writeUInt32BE(MAGIC, 0);
   b.writeUInt32BE(VERSION, 4);
-  [seq, state.safe.segment, state.safe.offset, state.sent.segment, state.sent.offset, state.lastSentAt, state.tag, state.firstSentAt].forEach((n, i) => b.writeDoubleBE(n, 8 + i * 8));
+  [
+    seq,
+    state.safe.segment,
+    state.safe.offset,
+    state.sent.segment,
+    state.sent.offset,
+    state.lastSentAt,
+    state.tag,
+    state.firstSentAt,
+  ].forEach((n, i) => b.writeDoubleBE(n, 8 + i * 8));
   b.writeUInt32BE(crc32(b.subarray(0, 72)), 72);
   return b;
 }
@@ -58,13 +67,25 @@ function decodeSlot(b: Buffer): { seq: number; state: CursorState } | undefined 
   if ((version !== 1 && version !== VERSION) || b.readUInt32BE(crcAt) !== crc32(b.subarray(0, crcAt))) return undefined;
   const n = (i: number) => b.readDoubleBE(8 + i * 8);
   const firstSentAt = version === 1 ? n(5) : n(7);
-  return { seq: n(0), state: { safe: { segment: n(1), offset: n(2) }, sent: { segment: n(3), offset: n(4) }, lastSentAt: n(5), tag: n(6), firstSentAt } };
+  return {
+    seq: n(0),
+    state: {
+      safe: { segment: n(1), offset: n(2) },
+      sent: { segment: n(3), offset: n(4) },
+      lastSentAt: n(5),
+      tag: n(6),
+      firstSentAt,
+    },
+  };
 }
 
 /** The cursor of a queue written before the replay window was kept on disk (`{segment, offset}` JSON). */
 async function readLegacyCursor(dir: string): Promise<CursorState | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(join(dir, LEGACY_CURSOR_FILE), "utf8")) as { segment?: unknown; offset?: unknown };
+    const parsed = JSON.parse(await readFile(join(dir, LEGACY_CURSOR_FILE), "utf8")) as {
+      segment?: unknown;
+      offset?: unknown;
+    };
     if (typeof parsed.segment !== "number" || typeof parsed.offset !== "number") return undefined;
     const at = { segment: parsed.segment, offset: parsed.offset };
     return { safe: at, sent: at, lastSentAt: 0, tag: 0, firstSentAt: 0 };
@@ -78,7 +99,10 @@ async function readLegacyCursor(dir: string): Promise<CursorState | undefined> {
  * place, alternating between two checksummed slots, so that moving the cursor never needs new
  * disk space (the queue can drain on a full disk) and a torn write loses at most the newest move.
  */
-export async function openCursorFile(dir: string, options: { fsync: boolean }): Promise<{ file: CursorFile; state: CursorState | undefined }> {
+export async function openCursorFile(
+  dir: string,
+  options: { fsync: boolean },
+): Promise<{ file: CursorFile; state: CursorState | undefined }> {
   const path = join(dir, CURSOR_FILE);
   let handle: FileHandle;
   let state: CursorState | undefined;
@@ -87,12 +111,15 @@ export async function openCursorFile(dir: string, options: { fsync: boolean }): 
     handle = await open(path, "r+");
     const bytes = Buffer.alloc(FILE_BYTES);
     await handle.read(bytes, 0, FILE_BYTES, 0);
-    const slots = SLOT_OFFSETS.map((at) => decodeSlot(bytes.subarray(at, at + SLOT_BYTES))).filter((s) => s !== undefined);
+    const slots = SLOT_OFFSETS.map((at) => decodeSlot(bytes.subarray(at, at + SLOT_BYTES))).filter(
+      (s) => s !== undefined,
+    );
     const newest = slots.sort((a, b) => b.seq - a.seq)[0];
     state = newest?.state;
     seq = newest?.seq ?? 0;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new QueueError("QUEUE_IO", `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new QueueError("QUEUE_IO", `cannot read ${path}: ${(error as Error).message}`, { cause: error });
     state = await readLegacyCursor(dir);
     handle = await open(path, "w+");
     await writeFully(handle, Buffer.alloc(FILE_BYTES), 0);

@@ -20,7 +20,9 @@ async function fourSegments(dir: string) {
   const queue = await createDurableQueue({ dir, maxBytes: 4 << 20, segmentBytes: 64 * 1024 });
   for (let i = 0; i < 12; i++) await queue.append([{ meta: { i }, body: "s".repeat(20_000) }]);
   await queue.close();
-  const segments = readdirSync(dir).filter((f) => f.startsWith("seg-")).sort();
+  const segments = readdirSync(dir)
+    .filter((f) => f.startsWith("seg-"))
+    .sort();
   expect(segments.length).toBeGreaterThanOrEqual(4);
   return segments;
 }
@@ -48,14 +50,18 @@ describe("checking every segment at open", () => {
     renameSync(join(dir, segments[2] ?? ""), join(dir, "aside.log"));
     mkdirSync(join(dir, segments[2] ?? ""));
     rmSync(join(dir, segments[0] ?? ""));
-    const error = await createDurableQueue({ dir, maxBytes: 4 << 20, segmentBytes: 64 * 1024 }).catch((e: Error & { code?: string }) => e);
+    const error = await createDurableQueue({ dir, maxBytes: 4 << 20, segmentBytes: 64 * 1024 }).catch(
+      (e: Error & { code?: string }) => e,
+    );
     expect(error).toMatchObject({ code: "QUEUE_DAMAGED" });
     expect((error as Error).message).toContain(`${segments[2]} cannot be read (EISDIR)`);
     expect((error as Error).message).toContain(`${segments[0]} is missing (the cursor points into it)`);
     // The lock of the refused open was released.
     rmSync(join(dir, segments[2] ?? ""), { recursive: true });
     renameSync(join(dir, "aside.log"), join(dir, segments[2] ?? ""));
-    await expect(createDurableQueue({ dir, maxBytes: 4 << 20, segmentBytes: 64 * 1024 })).rejects.toMatchObject({ code: "QUEUE_DAMAGED" });
+    await expect(createDurableQueue({ dir, maxBytes: 4 << 20, segmentBytes: 64 * 1024 })).rejects.toMatchObject({
+      code: "QUEUE_DAMAGED",
+    });
   });
 
   it("gives up the damaged part when the operator moves away the segments up to it and the cursor", async () => {

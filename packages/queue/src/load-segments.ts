@@ -1,8 +1,8 @@
-import { open, readdir, truncate, type FileHandle } from "node:fs/promises";
+import { type FileHandle, open, readdir, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import type { CursorPosition, CursorState } from "./cursor-file.ts";
 import { QueueError } from "./errors.ts";
-import { walkSegment, type SegmentWalk } from "./walk-segment.ts";
+import { type SegmentWalk, walkSegment } from "./walk-segment.ts";
 
 /** Where one entry sits on disk, and what the queue knows of it. */
 export interface EntryRef {
@@ -37,7 +37,8 @@ const SEGMENT_RE = /^seg-(\d{12})\.log$/;
 /** The file name of segment `n`. */
 export const segmentName = (n: number) => `seg-${String(n).padStart(12, "0")}.log`;
 
-const before = (a: CursorPosition, b: CursorPosition) => a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
+const before = (a: CursorPosition, b: CursorPosition) =>
+  a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
 
 /**
  * Read every segment from the cursor on and check it: a missing segment (a gap in the numbers, or
@@ -45,7 +46,11 @@ const before = (a: CursorPosition, b: CursorPosition) => a.segment < b.segment |
  * them all, instead of skipping acknowledged data. A torn last entry (an append a crash or a full
  * disk cut short, never acknowledged) is cut off; other damage is skipped, each with a log line.
  */
-export async function loadSegments(dir: string, cursor: CursorState | undefined, logger?: { warn(message: string): void }): Promise<LoadedSegments> {
+export async function loadSegments(
+  dir: string,
+  cursor: CursorState | undefined,
+  logger?: { warn(message: string): void },
+): Promise<LoadedSegments> {
   const numbers = (await readdir(dir))
     .map((name) => SEGMENT_RE.exec(name))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -62,7 +67,10 @@ export async function loadSegments(dir: string, cursor: CursorState | undefined,
   }
   for (let i = 1; i < live.length; i++) {
     const [a, b] = [live[i - 1] ?? 0, live[i] ?? 0];
-    if (b !== a + 1) problems.push(`${b - a - 1 === 1 ? segmentName(a + 1) : `${segmentName(a + 1)} to ${segmentName(b - 1)}`} missing between ${segmentName(a)} and ${segmentName(b)}`);
+    if (b !== a + 1)
+      problems.push(
+        `${b - a - 1 === 1 ? segmentName(a + 1) : `${segmentName(a + 1)} to ${segmentName(b - 1)}`} missing between ${segmentName(a)} and ${segmentName(b)}`,
+      );
   }
   const walks = new Map<number, SegmentWalk>();
   for (const [i, n] of live.entries()) {
@@ -91,17 +99,29 @@ export async function loadSegments(dir: string, cursor: CursorState | undefined,
     const walk = walks.get(n) as SegmentWalk;
     const from = n === start.segment ? start.offset : 0;
     if (from > walk.size) {
-      logger?.warn(`[queue] the cursor points at byte ${from} of ${segmentName(n)}, which has ${walk.size}: written with fsync off and cut by a crash? starting at its end`);
+      logger?.warn(
+        `[queue] the cursor points at byte ${from} of ${segmentName(n)}, which has ${walk.size}: written with fsync off and cut by a crash? starting at its end`,
+      );
     }
     for (const region of walk.skipped) {
-      logger?.warn(`[queue] ${region.tail ? "torn last entry" : "damaged data"} in ${segmentName(n)} at byte ${region.offset}: skipped ${region.bytes} bytes`);
+      logger?.warn(
+        `[queue] ${region.tail ? "torn last entry" : "damaged data"} in ${segmentName(n)} at byte ${region.offset}: skipped ${region.bytes} bytes`,
+      );
     }
     const torn = walk.skipped.some((r) => r.tail);
     if (i === live.length - 1) {
       if (torn) await truncate(join(dir, segmentName(n)), walk.validEnd);
       activeSize = torn ? walk.validEnd : walk.size;
     }
-    for (const entry of walk.entries) refs.push({ segment: n, offset: entry.offset, length: entry.length, enqueuedAt: entry.enqueuedAt, sentAt: 0, dead: false });
+    for (const entry of walk.entries)
+      refs.push({
+        segment: n,
+        offset: entry.offset,
+        length: entry.length,
+        enqueuedAt: entry.enqueuedAt,
+        sentAt: 0,
+        dead: false,
+      });
   }
   const sent = cursor?.sent ?? start;
   let sentIndex = 0;
@@ -111,4 +131,3 @@ export async function loadSegments(dir: string, cursor: CursorState | undefined,
   }
   return { refs, sentIndex, obsolete, firstSegment: live[0], activeSegment: live.at(-1), activeSize };
 }
-

@@ -20,10 +20,12 @@ function decodePayload(payload: Buffer): { meta: Record<string, string | number>
 
 /** Check the frame of `ref` at `at` in `bytes`; the reason it cannot be used, or undefined. */
 function verifyFrame(bytes: Buffer, at: number, ref: EntryRef): string | undefined {
-  if (bytes.length < at + HEADER_BYTES + ref.length) return `the file ends before it does (${bytes.length - at} of ${HEADER_BYTES + ref.length} bytes)`;
+  if (bytes.length < at + HEADER_BYTES + ref.length)
+    return `the file ends before it does (${bytes.length - at} of ${HEADER_BYTES + ref.length} bytes)`;
   const header = readHeader(bytes, at);
   if (header.kind !== "ok" || header.length !== ref.length) return "its header changed on disk";
-  if (!payloadIntact(bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + ref.length), header.crc)) return "its bytes no longer match their CRC";
+  if (!payloadIntact(bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + ref.length), header.crc))
+    return "its bytes no longer match their CRC";
   return undefined;
 }
 

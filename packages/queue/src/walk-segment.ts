@@ -1,6 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { HEADER_BYTES, payloadIntact, readHeader } from "./entry-codec.ts";
-import { scanSegment, type SkippedRegion } from "./scan-segment.ts";
+import { type SkippedRegion, scanSegment } from "./scan-segment.ts";
 import { readFully } from "./write-fully.ts";
 
 /** One entry found in a segment. */
@@ -46,7 +46,11 @@ export async function walkSegment(handle: FileHandle, from: number, checkLast: b
   let cache: { start: number; bytes: Buffer } = { start: 0, bytes: Buffer.alloc(0) };
   const bytesAt = async (offset: number, length: number): Promise<Buffer> => {
     const end = Math.min(size, offset + length);
-    if (offset < cache.start || end > cache.start + cache.bytes.length) cache = { start: offset, bytes: await readFully(handle, Math.max(end - offset, Math.min(CHUNK_BYTES, size - offset)), offset) };
+    if (offset < cache.start || end > cache.start + cache.bytes.length)
+      cache = {
+        start: offset,
+        bytes: await readFully(handle, Math.max(end - offset, Math.min(CHUNK_BYTES, size - offset)), offset),
+      };
     return cache.bytes.subarray(offset - cache.start, end - cache.start);
   };
   const entries: WalkedEntry[] = [];
@@ -78,7 +82,8 @@ export async function walkSegment(handle: FileHandle, from: number, checkLast: b
   if (damagedAt === undefined && checkLast && last) {
     const frame = await readFully(handle, HEADER_BYTES + last.length, last.offset);
     const header = readHeader(frame, 0);
-    if (header.kind !== "ok" || !payloadIntact(frame.subarray(HEADER_BYTES), header.crc)) damagedAt = entries.pop()?.offset;
+    if (header.kind !== "ok" || !payloadIntact(frame.subarray(HEADER_BYTES), header.crc))
+      damagedAt = entries.pop()?.offset;
   }
   if (damagedAt === undefined) return { entries, skipped: [], validEnd: offset, size };
   // Damage: scan the rest byte by byte for intact entries.
@@ -87,13 +92,22 @@ export async function walkSegment(handle: FileHandle, from: number, checkLast: b
   for (const e of scan.entries) {
     const payload = rest.subarray(e.payloadOffset, e.payloadOffset + e.length);
     const nlAt = payload.indexOf(10);
-    entries.push({ offset: damagedAt + e.offset, length: e.length, enqueuedAt: enqueuedAtOf(payload.subarray(0, nlAt === -1 ? 0 : nlAt)) ?? 0 });
+    entries.push({
+      offset: damagedAt + e.offset,
+      length: e.length,
+      enqueuedAt: enqueuedAtOf(payload.subarray(0, nlAt === -1 ? 0 : nlAt)) ?? 0,
+    });
   }
   const lastGood = entries.at(-1);
   return {
     entries,
     skipped: scan.skipped.map((r) => ({ ...r, offset: damagedAt + r.offset })),
-    validEnd: scan.entries.length > 0 ? damagedAt + scan.validEnd : lastGood ? lastGood.offset + HEADER_BYTES + lastGood.length : damagedAt,
+    validEnd:
+      scan.entries.length > 0
+        ? damagedAt + scan.validEnd
+        : lastGood
+          ? lastGood.offset + HEADER_BYTES + lastGood.length
+          : damagedAt,
     size,
   };
 }

@@ -8,7 +8,10 @@ export async function writeFully(handle: FileHandle, buffer: Uint8Array, positio
   let done = 0;
   while (done < buffer.length) {
     const { bytesWritten } = await handle.write(buffer, done, buffer.length - done, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error(`wrote ${done} of ${buffer.length} bytes: the disk took no more`), { code: "ENOSPC" });
+    if (bytesWritten <= 0)
+      throw Object.assign(new Error(`wrote ${done} of ${buffer.length} bytes: the disk took no more`), {
+        code: "ENOSPC",
+      });
     done += bytesWritten;
   }
 }

@@ -4,7 +4,7 @@
  * above U+FFFF meets one in U+E000..U+FFFF.
  */
 export function compareLabelNames(a: string, b: string): number {
-  const n = a.length < b.length ? a.length : b.length;
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.charCodeAt(i);
     let y = b.charCodeAt(i);

@@ -17,7 +17,7 @@ const nativeLoads = (() => {
 })();
 const js = createSnappyCodec({ implementation: "js" });
 const native = nativeLoads ? createSnappyCodec({ implementation: "native" }) : js;
-const text = Buffer.from("remote write ".repeat(500) + "😀 unicode and some entropy: 1 2 3 5 8 13 21 34 55 89", "utf8");
+const text = Buffer.from(`${"remote write ".repeat(500)}😀 unicode and some entropy: 1 2 3 5 8 13 21 34 55 89`, "utf8");
 
 describe("createSnappyCodec", () => {
   it("uses the native binding by default when it loads, else snappyjs", () => {
@@ -32,7 +32,12 @@ describe("createSnappyCodec", () => {
   });
 
   it("makes snappy blocks that the other implementation reads", () => {
-    for (const [from, to] of [[native, js], [js, native], [native, native], [js, js]] as const) {
+    for (const [from, to] of [
+      [native, js],
+      [js, native],
+      [native, native],
+      [js, js],
+    ] as const) {
       const compressed = from.compress(text);
       expect(compressed.byteLength).toBeLessThan(text.byteLength / 5);
       expect(Buffer.from(to.uncompress(compressed)).equals(text)).toBe(true);
@@ -62,7 +67,9 @@ describe("createSnappyCodec", () => {
     };
     const codec = createSnappyCodec({}, { native: failing, js: loadJsSnappy });
     expect(codec.implementation).toBe("js");
-    expect(codec.fallbackReason).toBe("native snappy binding not loaded: Cannot find native binding. npm has a bug related to optional dependencies");
+    expect(codec.fallbackReason).toBe(
+      "native snappy binding not loaded: Cannot find native binding. npm has a bug related to optional dependencies",
+    );
     expect(Buffer.from(codec.uncompress(codec.compress(text))).equals(text)).toBe(true);
   });
 
@@ -71,16 +78,27 @@ describe("createSnappyCodec", () => {
       throw new Error("no binding");
     };
     expect(() => createSnappyCodec({ implementation: "native" }, { native: failing, js: loadJsSnappy })).toThrow(
-      expect.objectContaining({ code: "SNAPPY_UNAVAILABLE", message: "[remote-write] the native snappy binding cannot be loaded: no binding" }),
+      expect.objectContaining({
+        code: "SNAPPY_UNAVAILABLE",
+        message: "[remote-write] the native snappy binding cannot be loaded: no binding",
+      }),
     );
     expect(() => createSnappyCodec({}, { native: failing, js: failing })).toThrow(RemoteWriteError);
-    expect(createSnappyCodec({ implementation: "js" }, { native: failing, js: loadJsSnappy }).implementation).toBe("js");
-    if (nativeLoads) expect(createSnappyCodec({ implementation: "native" }, { native: loadNativeSnappy, js: failing }).implementation).toBe("native");
+    expect(createSnappyCodec({ implementation: "js" }, { native: failing, js: loadJsSnappy }).implementation).toBe(
+      "js",
+    );
+    if (nativeLoads)
+      expect(
+        createSnappyCodec({ implementation: "native" }, { native: loadNativeSnappy, js: failing }).implementation,
+      ).toBe("native");
   });
 
   it("refuses an unknown implementation", () => {
     expect(() => createSnappyCodec({ implementation: "zstd" as "js" })).toThrow(
-      expect.objectContaining({ code: "OPTIONS_INVALID", message: '[remote-write] snappy implementation must be "auto", "native" or "js", got "zstd"' }),
+      expect.objectContaining({
+        code: "OPTIONS_INVALID",
+        message: '[remote-write] snappy implementation must be "auto", "native" or "js", got "zstd"',
+      }),
     );
   });
 });

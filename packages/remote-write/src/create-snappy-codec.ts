@@ -33,10 +33,16 @@ const DEFAULT_LOADERS: SnappyLoaders = { native: loadNativeSnappy, js: loadJsSna
  * (or the one `implementation` forces). Throws RemoteWriteError `SNAPPY_UNAVAILABLE` when the
  * forced one cannot be loaded, `OPTIONS_INVALID` for an unknown implementation.
  */
-export function createSnappyCodec(options: CreateSnappyCodecOptions = {}, loaders: SnappyLoaders = DEFAULT_LOADERS): SnappyCodec {
+export function createSnappyCodec(
+  options: CreateSnappyCodecOptions = {},
+  loaders: SnappyLoaders = DEFAULT_LOADERS,
+): SnappyCodec {
   const wanted = options.implementation ?? "auto";
   if (wanted !== "auto" && wanted !== "native" && wanted !== "js") {
-    throw new RemoteWriteError("OPTIONS_INVALID", `snappy implementation must be "auto", "native" or "js", got ${JSON.stringify(wanted)}`);
+    throw new RemoteWriteError(
+      "OPTIONS_INVALID",
+      `snappy implementation must be "auto", "native" or "js", got ${JSON.stringify(wanted)}`,
+    );
   }
   let nativeError: unknown;
   if (wanted !== "js") {
@@ -44,7 +50,11 @@ export function createSnappyCodec(options: CreateSnappyCodecOptions = {}, loader
       return codec("native", loaders.native());
     } catch (error) {
       if (wanted === "native") {
-        throw new RemoteWriteError("SNAPPY_UNAVAILABLE", `the native snappy binding cannot be loaded: ${describe(error)}`, { cause: error });
+        throw new RemoteWriteError(
+          "SNAPPY_UNAVAILABLE",
+          `the native snappy binding cannot be loaded: ${describe(error)}`,
+          { cause: error },
+        );
       }
       nativeError = error;
     }
@@ -55,7 +65,11 @@ export function createSnappyCodec(options: CreateSnappyCodecOptions = {}, loader
   } catch (error) {
     throw new RemoteWriteError("SNAPPY_UNAVAILABLE", `snappyjs cannot be loaded: ${describe(error)}`, { cause: error });
   }
-  return codec("js", binding, nativeError === undefined ? undefined : `native snappy binding not loaded: ${describe(nativeError)}`);
+  return codec(
+    "js",
+    binding,
+    nativeError === undefined ? undefined : `native snappy binding not loaded: ${describe(nativeError)}`,
+  );
 }
 
 function codec(implementation: SnappyImplementation, binding: SnappyBinding, fallbackReason?: string): SnappyCodec {

@@ -28,12 +28,20 @@ export function decodeWriteRequest(body: Uint8Array, options: DecodeWriteRequest
     try {
       proto = (options.snappy ?? getDefaultSnappyCodec()).uncompress(body);
     } catch (error) {
-      throw new RemoteWriteError("DECODE_FAILED", `the body is not a snappy block (${body.byteLength} bytes): ${message(error)}`, { cause: error });
+      throw new RemoteWriteError(
+        "DECODE_FAILED",
+        `the body is not a snappy block (${body.byteLength} bytes): ${message(error)}`,
+        { cause: error },
+      );
     }
   }
   const type = getWriteRequestType();
   try {
-    const decoded = type.toObject(type.decode(proto), { longs: Number, defaults: true, arrays: true }) as RawWriteRequest;
+    const decoded = type.toObject(type.decode(proto), {
+      longs: Number,
+      defaults: true,
+      arrays: true,
+    }) as RawWriteRequest;
     return {
       timeseries: decoded.timeseries.map((series) => ({
         labels: series.labels.map(({ name, value }) => ({ name, value })),
@@ -41,7 +49,11 @@ export function decodeWriteRequest(body: Uint8Array, options: DecodeWriteRequest
       })),
     };
   } catch (error) {
-    throw new RemoteWriteError("DECODE_FAILED", `the body is not a protobuf prometheus.WriteRequest (${proto.byteLength} bytes): ${message(error)}`, { cause: error });
+    throw new RemoteWriteError(
+      "DECODE_FAILED",
+      `the body is not a protobuf prometheus.WriteRequest (${proto.byteLength} bytes): ${message(error)}`,
+      { cause: error },
+    );
   }
 }
 

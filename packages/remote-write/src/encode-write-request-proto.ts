@@ -8,6 +8,9 @@ import { withWriteRequest } from "./with-write-request.ts";
  * with the same label set merged unless `mergeSeries` is false (`snappy` is not used).
  * Throws RemoteWriteError `SERIES_INVALID`.
  */
-export function encodeWriteRequestProto(series: readonly RemoteWriteSeries[], options: Pick<EncodeWriteRequestOptions, "mergeSeries"> = {}): Uint8Array {
+export function encodeWriteRequestProto(
+  series: readonly RemoteWriteSeries[],
+  options: Pick<EncodeWriteRequestOptions, "mergeSeries"> = {},
+): Uint8Array {
   return withWriteRequest(series, options.mergeSeries ?? true, (bytes) => Uint8Array.prototype.slice.call(bytes));
 }

@@ -1,8 +1,8 @@
 // Encode speed on realistic batches (no assertions): `pnpm exec vitest bench --run`.
 import { bench, describe } from "vitest";
 import { createSnappyCodec } from "./create-snappy-codec.ts";
-import { encodeWriteRequestProto } from "./encode-write-request-proto.ts";
 import { encodeWriteRequest } from "./encode-write-request.ts";
+import { encodeWriteRequestProto } from "./encode-write-request-proto.ts";
 import type { RemoteWriteSeries } from "./types.ts";
 import { getWriteRequestType } from "./write-request-definition.ts";
 
@@ -12,7 +12,10 @@ const OUTPUTS = ["anomaly_score", "y", "yhat", "yhat_lower", "yhat_upper"];
 /** `inputs` input series × 5 outputs, `points` one-minute points each, model-output-like doubles. */
 function batch(inputs: number, points: number): RemoteWriteSeries[] {
   let seed = 42;
-  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed - 1) / 2147483646;
+  };
   const series: RemoteWriteSeries[] = [];
   for (let i = 0; i < inputs; i++) {
     for (const output of OUTPUTS) {
@@ -55,7 +58,9 @@ for (const [title, series] of [
     bench("protobuf only (protobufjs reflection: fromObject + encode)", () => {
       const message = {
         timeseries: series.map((s) => ({
-          labels: Object.keys(s.labels).sort().map((name) => ({ name, value: s.labels[name] })),
+          labels: Object.keys(s.labels)
+            .sort()
+            .map((name) => ({ name, value: s.labels[name] })),
           samples: s.timestamps.map((timestamp, i) => ({ timestamp, value: s.values[i] })),
         })),
       };

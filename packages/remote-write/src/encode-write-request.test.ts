@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeWriteRequest } from "./decode-write-request.ts";
-import { encodeWriteRequestProto } from "./encode-write-request-proto.ts";
 import { encodeWriteRequest } from "./encode-write-request.ts";
+import { encodeWriteRequestProto } from "./encode-write-request-proto.ts";
 import { RemoteWriteError } from "./errors.ts";
 import type { RemoteWriteSeries } from "./types.ts";
 import { getWriteRequestType } from "./write-request-definition.ts";
@@ -12,7 +12,13 @@ const decode = (series: readonly RemoteWriteSeries[]) => decodeWriteRequest(enco
 
 describe("encodeWriteRequest", () => {
   it("encodes labels sorted by name and samples as given", () => {
-    const series = [{ labels: { job: "node", __name__: "anomaly_score", for: "cpu", instance: "h1:9100" }, timestamps: [T0, T0 + 60_000], values: [0.42, 1.7] }];
+    const series = [
+      {
+        labels: { job: "node", __name__: "anomaly_score", for: "cpu", instance: "h1:9100" },
+        timestamps: [T0, T0 + 60_000],
+        values: [0.42, 1.7],
+      },
+    ];
     expect(decode(series)).toEqual([
       {
         labels: [
@@ -46,7 +52,10 @@ describe("encodeWriteRequest", () => {
     ]);
     expect(timeseries).toEqual([
       {
-        labels: [{ name: "__name__", value: "m" }, { name: "a", value: "1" }],
+        labels: [
+          { name: "__name__", value: "m" },
+          { name: "a", value: "1" },
+        ],
         samples: [1, 2, 3, 44].map((value, i) => ({ value, timestamp: T0 + i + 1 })),
       },
       { labels: [{ name: "__name__", value: "other" }], samples: [{ value: 9, timestamp: T0 }] },
@@ -61,7 +70,16 @@ describe("encodeWriteRequest", () => {
     ]);
     expect(timeseries).toEqual([
       { labels: [{ name: "a", value: "x\u0000b\u0000y" }], samples: [{ value: 1, timestamp: T0 }] },
-      { labels: [{ name: "a", value: "x" }, { name: "b", value: "y" }], samples: [{ value: 2, timestamp: T0 }, { value: 3, timestamp: T0 + 1 }] },
+      {
+        labels: [
+          { name: "a", value: "x" },
+          { name: "b", value: "y" },
+        ],
+        samples: [
+          { value: 2, timestamp: T0 },
+          { value: 3, timestamp: T0 + 1 },
+        ],
+      },
     ]);
   });
 
@@ -71,31 +89,55 @@ describe("encodeWriteRequest", () => {
       { labels: { __name__: "m" }, timestamps: [T0], values: [0.5] },
     ];
     expect(decodeWriteRequest(encodeWriteRequest(series, { mergeSeries: false })).timeseries).toEqual([
-      { labels: [{ name: "__name__", value: "m" }], samples: [{ value: 1, timestamp: T0 + 1 }, { value: 2, timestamp: T0 + 2 }] },
+      {
+        labels: [{ name: "__name__", value: "m" }],
+        samples: [
+          { value: 1, timestamp: T0 + 1 },
+          { value: 2, timestamp: T0 + 2 },
+        ],
+      },
       { labels: [{ name: "__name__", value: "m" }], samples: [{ value: 0.5, timestamp: T0 }] },
     ]);
-    expect(decodeWriteRequest(encodeWriteRequestProto(series, { mergeSeries: false }), { uncompressed: true }).timeseries).toHaveLength(2);
+    expect(
+      decodeWriteRequest(encodeWriteRequestProto(series, { mergeSeries: false }), { uncompressed: true }).timeseries,
+    ).toHaveLength(2);
     // Lone surrogates are still replaced.
-    const lone = encodeWriteRequest([{ labels: { v: "\uDFFF" }, timestamps: [T0], values: [1] }], { mergeSeries: false });
+    const lone = encodeWriteRequest([{ labels: { v: "\uDFFF" }, timestamps: [T0], values: [1] }], {
+      mergeSeries: false,
+    });
     expect(decodeWriteRequest(lone).timeseries[0]?.labels).toEqual([{ name: "v", value: "\uFFFD" }]);
   });
 
   it("leaves out labels with an empty value and series without samples", () => {
-    expect(decode([
-      { labels: { __name__: "m", empty: "", x: "y" }, timestamps: [T0], values: [1] },
-      { labels: { __name__: "nothing" }, timestamps: [], values: [] },
-    ])).toEqual([{ labels: [{ name: "__name__", value: "m" }, { name: "x", value: "y" }], samples: [{ value: 1, timestamp: T0 }] }]);
+    expect(
+      decode([
+        { labels: { __name__: "m", empty: "", x: "y" }, timestamps: [T0], values: [1] },
+        { labels: { __name__: "nothing" }, timestamps: [], values: [] },
+      ]),
+    ).toEqual([
+      {
+        labels: [
+          { name: "__name__", value: "m" },
+          { name: "x", value: "y" },
+        ],
+        samples: [{ value: 1, timestamp: T0 }],
+      },
+    ]);
   });
 
   it("orders label names as UTF-8 bytes (Go's order), not UTF-16 code units", () => {
     // U+E000 is EE 80 80 in UTF-8, U+10000 is F0 90 80 80 (but D800 DC00 in UTF-16).
-    const [series] = decode([{ labels: { "a\u{10000}": "2", "a\uE000": "1", a: "0", B: "-1" }, timestamps: [T0], values: [1] }]);
+    const [series] = decode([
+      { labels: { "a\u{10000}": "2", "a\uE000": "1", a: "0", B: "-1" }, timestamps: [T0], values: [1] },
+    ]);
     expect(series?.labels.map((l) => l.name)).toEqual(["B", "a", "a\uE000", "a\u{10000}"]);
   });
 
   it("keeps hostile label values byte for byte; a lone surrogate becomes U+FFFD", () => {
     const hostile = `quote " back \\ nl \n tab \t emoji 😀 ünïcödé 中文 {a="b"} \u0001`;
-    const [series] = decode([{ labels: { __name__: "m", v: hostile, lone: "x\uD800y", "n\uDC00": "z" }, timestamps: [T0], values: [1] }]);
+    const [series] = decode([
+      { labels: { __name__: "m", v: hostile, lone: "x\uD800y", "n\uDC00": "z" }, timestamps: [T0], values: [1] },
+    ]);
     expect(series?.labels).toEqual([
       { name: "__name__", value: "m" },
       { name: "lone", value: "x\uFFFDy" },
@@ -105,7 +147,16 @@ describe("encodeWriteRequest", () => {
   });
 
   it("round-trips special numbers: 0, -0, NaN, ±Infinity, tiny and huge values, timestamp 0 and negative", () => {
-    const values = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, 1.7976931348623157e308, -1.5];
+    const values = [
+      0,
+      -0,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      5e-324,
+      1.7976931348623157e308,
+      -1.5,
+    ];
     const timestamps = [-86_400_000, -1, 0, 1, 127, 128, T0, Number.MAX_SAFE_INTEGER];
     const [series] = decode([{ labels: { __name__: "m" }, timestamps, values }]);
     expect(series?.samples.map((s) => s.timestamp)).toEqual(timestamps);
@@ -126,7 +177,11 @@ describe("encodeWriteRequest", () => {
     const type = getWriteRequestType();
     fc.assert(
       fc.property(fc.array(seriesArb, { maxLength: 5 }), (generated) => {
-        const input = generated.map((s) => ({ labels: s.labels, timestamps: s.samples.map(([t]) => t), values: s.samples.map(([, v]) => v) }));
+        const input = generated.map((s) => ({
+          labels: s.labels,
+          timestamps: s.samples.map(([t]) => t),
+          values: s.samples.map(([, v]) => v),
+        }));
         // The message our encoder should produce: merged, sorted, deduplicated (our model of it).
         const merged = new Map<string, { labels: { name: string; value: string }[]; samples: Map<number, number> }>();
         for (const s of input) {
@@ -163,14 +218,41 @@ describe("encodeWriteRequest", () => {
 
 describe("encodeWriteRequest with bad input", () => {
   const bad: [string, RemoteWriteSeries[], RegExp][] = [
-    ["lengths differ", [{ labels: { __name__: "m" }, timestamps: [T0, T0 + 1], values: [1] }], /series\[0\]: 2 timestamps but 1 values/],
-    ["float timestamp", [{ labels: {}, timestamps: [T0], values: [1] }, { labels: {}, timestamps: [T0 + 0.5], values: [1] }], /series\[1\]\.timestamps\[0\] is 1732406400000\.5: not an integer/],
+    [
+      "lengths differ",
+      [{ labels: { __name__: "m" }, timestamps: [T0, T0 + 1], values: [1] }],
+      /series\[0\]: 2 timestamps but 1 values/,
+    ],
+    [
+      "float timestamp",
+      [
+        { labels: {}, timestamps: [T0], values: [1] },
+        { labels: {}, timestamps: [T0 + 0.5], values: [1] },
+      ],
+      /series\[1\]\.timestamps\[0\] is 1732406400000\.5: not an integer/,
+    ],
     ["NaN timestamp", [{ labels: {}, timestamps: [Number.NaN], values: [1] }], /series\[0\]\.timestamps\[0\] is NaN/],
     ["unsafe timestamp", [{ labels: {}, timestamps: [2 ** 60], values: [1] }], /not an integer number of milliseconds/],
-    ["string value", [{ labels: {}, timestamps: [T0], values: ["1" as unknown as number] }], /series\[0\]\.values\[0\] is not a number/],
-    ["non-string label", [{ labels: { n: 1 as unknown as string }, timestamps: [T0], values: [1] }], /series\[0\]\.labels\["n"\] is not a string/],
-    ["missing arrays", [{ labels: {} } as unknown as RemoteWriteSeries], /series\[0\]: timestamps and values must be arrays/],
-    ["null labels", [{ labels: null, timestamps: [T0], values: [1] } as unknown as RemoteWriteSeries], /series\[0\]\.labels must be an object of strings/],
+    [
+      "string value",
+      [{ labels: {}, timestamps: [T0], values: ["1" as unknown as number] }],
+      /series\[0\]\.values\[0\] is not a number/,
+    ],
+    [
+      "non-string label",
+      [{ labels: { n: 1 as unknown as string }, timestamps: [T0], values: [1] }],
+      /series\[0\]\.labels\["n"\] is not a string/,
+    ],
+    [
+      "missing arrays",
+      [{ labels: {} } as unknown as RemoteWriteSeries],
+      /series\[0\]: timestamps and values must be arrays/,
+    ],
+    [
+      "null labels",
+      [{ labels: null, timestamps: [T0], values: [1] } as unknown as RemoteWriteSeries],
+      /series\[0\]\.labels must be an object of strings/,
+    ],
   ];
   it.each(bad)("throws SERIES_INVALID: %s", (_, series, message) => {
     let thrown: unknown;
@@ -180,7 +262,11 @@ describe("encodeWriteRequest with bad input", () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(RemoteWriteError);
-    expect(thrown).toMatchObject({ code: "SERIES_INVALID", name: "RemoteWriteError", message: expect.stringMatching(/^\[remote-write\] /) });
+    expect(thrown).toMatchObject({
+      code: "SERIES_INVALID",
+      name: "RemoteWriteError",
+      message: expect.stringMatching(/^\[remote-write\] /),
+    });
     expect((thrown as Error).message).toMatch(message);
     expect((thrown as RemoteWriteError).seriesIndex).toBe(series.length - 1);
     // Nothing half-written stays behind for the next request.
@@ -190,14 +276,21 @@ describe("encodeWriteRequest with bad input", () => {
 
 describe("decodeWriteRequest", () => {
   it("refuses a body that is not snappy, or not a WriteRequest", () => {
-    expect(() => decodeWriteRequest(Buffer.from("not snappy at all"))).toThrow(/^\[remote-write\] the body is not a snappy block/);
+    expect(() => decodeWriteRequest(Buffer.from("not snappy at all"))).toThrow(
+      /^\[remote-write\] the body is not a snappy block/,
+    );
     expect(() => decodeWriteRequest(Buffer.from([0x0a, 0x05, 0x01]), { uncompressed: true })).toThrow(
-      expect.objectContaining({ code: "DECODE_FAILED", message: expect.stringMatching(/not a protobuf prometheus.WriteRequest/) }),
+      expect.objectContaining({
+        code: "DECODE_FAILED",
+        message: expect.stringMatching(/not a protobuf prometheus.WriteRequest/),
+      }),
     );
   });
 
   it("reads an uncompressed body", () => {
     const proto = encodeWriteRequestProto([{ labels: { __name__: "m" }, timestamps: [T0], values: [2] }]);
-    expect(decodeWriteRequest(proto, { uncompressed: true }).timeseries[0]?.samples).toEqual([{ value: 2, timestamp: T0 }]);
+    expect(decodeWriteRequest(proto, { uncompressed: true }).timeseries[0]?.samples).toEqual([
+      { value: 2, timestamp: T0 },
+    ]);
   });
 });

@@ -25,7 +25,10 @@ export interface EncodeWriteRequestOptions {
  * surrogate becomes U+FFFD (protobufjs would write invalid UTF-8, which Go receivers refuse).
  * Throws RemoteWriteError `SERIES_INVALID` for a bad series (its index in `seriesIndex`).
  */
-export function encodeWriteRequest(series: readonly RemoteWriteSeries[], options: EncodeWriteRequestOptions = {}): Uint8Array {
+export function encodeWriteRequest(
+  series: readonly RemoteWriteSeries[],
+  options: EncodeWriteRequestOptions = {},
+): Uint8Array {
   const codec = options.snappy ?? getDefaultSnappyCodec();
   return withWriteRequest(series, options.mergeSeries ?? true, (bytes) => codec.compress(bytes));
 }

@@ -1,7 +1,7 @@
 import type protobuf from "protobufjs";
-import { loadProtobuf } from "./load-protobuf.ts";
 import { compareLabelNames } from "./compare-label-names.ts";
 import { RemoteWriteError } from "./errors.ts";
+import { loadProtobuf } from "./load-protobuf.ts";
 import type { RemoteWriteSeries } from "./types.ts";
 
 /** One TimeSeries to write: a label set and every input series that has it. */
@@ -33,7 +33,11 @@ let sharedWriter: protobuf.Writer | undefined;
  * string, values and timestamps of different lengths, a timestamp that is not a safe integer,
  * a value that is not a number.
  */
-export function withWriteRequest<T>(series: readonly RemoteWriteSeries[], mergeSeries: boolean, use: (bytes: Uint8Array) => T): T {
+export function withWriteRequest<T>(
+  series: readonly RemoteWriteSeries[],
+  mergeSeries: boolean,
+  use: (bytes: Uint8Array) => T,
+): T {
   const prepared = prepareSeries(series, mergeSeries);
   const writer = sharedWriter ?? loadProtobuf().Writer.create();
   sharedWriter = undefined; // a nested call (from `use`) gets its own writer
@@ -60,13 +64,17 @@ function prepareSeries(series: readonly RemoteWriteSeries[], mergeSeries: boolea
     if (entry.timestamps.length === 0) continue;
     let { labels } = entry;
     if (labels === null || typeof labels !== "object") {
-      throw new RemoteWriteError("SERIES_INVALID", `series[${i}].labels must be an object of strings`, { seriesIndex: i });
+      throw new RemoteWriteError("SERIES_INVALID", `series[${i}].labels must be an object of strings`, {
+        seriesIndex: i,
+      });
     }
     let names: string[] = [];
     for (const name of Object.keys(labels)) {
       const value = labels[name];
       if (typeof value !== "string") {
-        throw new RemoteWriteError("SERIES_INVALID", `series[${i}].labels[${JSON.stringify(name)}] is not a string`, { seriesIndex: i });
+        throw new RemoteWriteError("SERIES_INVALID", `series[${i}].labels[${JSON.stringify(name)}] is not a string`, {
+          seriesIndex: i,
+        });
       }
       if (value !== "") names.push(name);
     }
@@ -76,7 +84,7 @@ function prepareSeries(series: readonly RemoteWriteSeries[], mergeSeries: boolea
       prepared.push({ labels, names, parts: [entry], inOrder: increasing });
     } else {
       let key = "";
-      for (const name of names) key += name + "\u0000" + labels[name]! + "\u0000";
+      for (const name of names) key += `${name}\u0000${labels[name]!}\u0000`;
       const fresh: PreparedSeries = { labels, names, parts: [entry], inOrder: increasing };
       const seen = byLabelSet.get(key);
       const same = seen === undefined ? undefined : findSame(seen, fresh);
@@ -115,7 +123,8 @@ interface WellFormed {
 
 function isWellFormed(names: readonly string[], labels: Readonly<Record<string, string>>): boolean {
   for (const name of names) {
-    if (!(name as unknown as WellFormed).isWellFormed() || !(labels[name] as unknown as WellFormed).isWellFormed()) return false;
+    if (!(name as unknown as WellFormed).isWellFormed() || !(labels[name] as unknown as WellFormed).isWellFormed())
+      return false;
   }
   return true;
 }
@@ -124,7 +133,10 @@ function isWellFormed(names: readonly string[], labels: Readonly<Record<string, 
  * The labels with lone UTF-16 surrogates replaced by U+FFFD, as UTF-8 encoders do (protobufjs
  * would write them as invalid UTF-8, which Go receivers refuse), sorted again.
  */
-function wellFormedLabels(input: Readonly<Record<string, string>>, inputNames: readonly string[]): { labels: Record<string, string>; names: string[] } {
+function wellFormedLabels(
+  input: Readonly<Record<string, string>>,
+  inputNames: readonly string[],
+): { labels: Record<string, string>; names: string[] } {
   // Two names may become one (both lone surrogates at the same place): the later value wins.
   const labels: Record<string, string> = {};
   for (const name of inputNames) {
@@ -136,10 +148,15 @@ function wellFormedLabels(input: Readonly<Record<string, string>>, inputNames: r
 /** Validate the samples of one series; true when its timestamps strictly increase. */
 function checkSamples(entry: RemoteWriteSeries, index: number): boolean {
   const { timestamps, values } = entry;
-  if (typeof timestamps?.length !== "number" || typeof values?.length !== "number" || timestamps.length !== values.length) {
-    const what = typeof timestamps?.length !== "number" || typeof values?.length !== "number"
-      ? "timestamps and values must be arrays"
-      : `${timestamps.length} timestamps but ${values.length} values`;
+  if (
+    typeof timestamps?.length !== "number" ||
+    typeof values?.length !== "number" ||
+    timestamps.length !== values.length
+  ) {
+    const what =
+      typeof timestamps?.length !== "number" || typeof values?.length !== "number"
+        ? "timestamps and values must be arrays"
+        : `${timestamps.length} timestamps but ${values.length} values`;
     throw new RemoteWriteError("SERIES_INVALID", `series[${index}]: ${what}`, { seriesIndex: index });
   }
   let increasing = true;
@@ -147,10 +164,16 @@ function checkSamples(entry: RemoteWriteSeries, index: number): boolean {
   for (let j = 0; j < timestamps.length; j++) {
     const timestamp = timestamps[j]!;
     if (!Number.isSafeInteger(timestamp)) {
-      throw new RemoteWriteError("SERIES_INVALID", `series[${index}].timestamps[${j}] is ${String(timestamp)}: not an integer number of milliseconds`, { seriesIndex: index });
+      throw new RemoteWriteError(
+        "SERIES_INVALID",
+        `series[${index}].timestamps[${j}] is ${String(timestamp)}: not an integer number of milliseconds`,
+        { seriesIndex: index },
+      );
     }
     if (typeof values[j] !== "number") {
-      throw new RemoteWriteError("SERIES_INVALID", `series[${index}].values[${j}] is not a number`, { seriesIndex: index });
+      throw new RemoteWriteError("SERIES_INVALID", `series[${index}].values[${j}] is not a number`, {
+        seriesIndex: index,
+      });
     }
     if (timestamp <= previous) increasing = false;
     previous = timestamp;

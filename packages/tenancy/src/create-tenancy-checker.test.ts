@@ -1,8 +1,14 @@
+import {
+  httpSend,
+  type NginxServer,
+  startNginx,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+} from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpSend, startNginx, startVictoriaMetrics, type NginxServer, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { createTenancyChecker } from "./create-tenancy-checker.ts";
 import { resolveImportUrl } from "./resolve-import-url.ts";
-import type { Tenant, TenancyWarning } from "./types.ts";
+import type { TenancyWarning, Tenant } from "./types.ts";
 
 const CASE_3 =
   "The label `vm_account_id` was not found in the label set of cpu_rate, but tenant_id='multitenant' is set in writer. " +
@@ -14,23 +20,32 @@ const CASE_4 =
 
 const collect = (tenantId: string | Tenant | undefined, maxRemembered?: number) => {
   const warnings: TenancyWarning[] = [];
-  const checker = createTenancyChecker({ tenantId, onWarning: (w) => warnings.push(w), ...(maxRemembered ? { maxRemembered } : {}) });
+  const checker = createTenancyChecker({
+    tenantId,
+    onWarning: (w) => warnings.push(w),
+    ...(maxRemembered ? { maxRemembered } : {}),
+  });
   return { checker, warnings };
 };
 
 describe("createTenancyChecker: the four cases of the seed", () => {
   it("case 1: fixed tenant, no tenant labels: silent, lands on the tenant", () => {
     const { checker, warnings } = collect("0:1");
-    for (let i = 0; i < 100; i++) expect(checker.check({ __name__: "anomaly_score", host: "a" }, "cpu_rate")).toEqual({ tenant: "0:1" });
+    for (let i = 0; i < 100; i++)
+      expect(checker.check({ __name__: "anomaly_score", host: "a" }, "cpu_rate")).toEqual({ tenant: "0:1" });
     expect(warnings).toEqual([]);
   });
 
   it("case 2: multitenant with vm_account_id: silent, lands on vm_account_id:vm_project_id (missing project → 0)", () => {
     const { checker, warnings } = collect("multitenant");
     for (let i = 0; i < 100; i++) {
-      expect(checker.check({ __name__: "a", vm_account_id: "5", vm_project_id: "7" }, "cpu_rate")).toEqual({ tenant: "5:7" });
+      expect(checker.check({ __name__: "a", vm_account_id: "5", vm_project_id: "7" }, "cpu_rate")).toEqual({
+        tenant: "5:7",
+      });
       expect(checker.check({ __name__: "a", vm_account_id: "5" }, "cpu_rate")).toEqual({ tenant: "5:0" });
-      expect(checker.check({ __name__: "a", vm_account_id: "0042", vm_project_id: "4294967295" }, "cpu_rate")).toEqual({ tenant: "42:4294967295" });
+      expect(checker.check({ __name__: "a", vm_account_id: "0042", vm_project_id: "4294967295" }, "cpu_rate")).toEqual({
+        tenant: "42:4294967295",
+      });
     }
     expect(warnings).toEqual([]);
   });
@@ -63,12 +78,16 @@ describe("createTenancyChecker: the four cases of the seed", () => {
     const single = collect(undefined);
     expect(single.checker.check({ __name__: "a", vm_account_id: "1" }, "cpu_rate")).toEqual({ tenant: "" });
     expect(single.checker.check({ __name__: "a" }, "cpu_rate")).toEqual({ tenant: "" });
-    expect([...fixed.warnings, ...single.warnings].map((w) => w.kind)).toEqual(["unexpected_tenant_labels", "unexpected_tenant_labels"]);
+    expect([...fixed.warnings, ...single.warnings].map((w) => w.kind)).toEqual([
+      "unexpected_tenant_labels",
+      "unexpected_tenant_labels",
+    ]);
   });
 
   it("warns for each label set, once each", () => {
     const { checker, warnings } = collect("multitenant");
-    for (let round = 0; round < 10; round++) for (const host of ["a", "b", "c"]) checker.check({ __name__: "x", host }, `q_${host}`);
+    for (let round = 0; round < 10; round++)
+      for (const host of ["a", "b", "c"]) checker.check({ __name__: "x", host }, `q_${host}`);
     expect(warnings.map((w) => [w.queryKey, w.labels.host])).toEqual([
       ["q_a", "a"],
       ["q_b", "b"],
@@ -105,8 +124,12 @@ describe("createTenancyChecker: the four cases of the seed", () => {
   });
 
   it("rejects a bad tenant_id or option", () => {
-    expect(() => createTenancyChecker({ tenantId: "x", onWarning: () => undefined })).toThrow(expect.objectContaining({ code: "TENANT_INVALID" }));
-    expect(() => createTenancyChecker({ maxRemembered: 0, onWarning: () => undefined })).toThrow(expect.objectContaining({ code: "OPTIONS_INVALID" }));
+    expect(() => createTenancyChecker({ tenantId: "x", onWarning: () => undefined })).toThrow(
+      expect.objectContaining({ code: "TENANT_INVALID" }),
+    );
+    expect(() => createTenancyChecker({ maxRemembered: 0, onWarning: () => undefined })).toThrow(
+      expect.objectContaining({ code: "OPTIONS_INVALID" }),
+    );
   });
 });
 
@@ -134,12 +157,17 @@ describe("createTenancyChecker against the emulated cluster", () => {
     for (let round = 0; round < rounds; round++) {
       landing.length = 0;
       for (const labels of labelSets) landing.push(checker.check(labels, "cpu_rate").tenant);
-      const res = await httpSend(url, { method: "POST", body: labelSets.map((labels) => line(labels, round)).join(""), headers: { "content-type": "application/json" } });
+      const res = await httpSend(url, {
+        method: "POST",
+        body: labelSets.map((labels) => line(labels, round)).join(""),
+        headers: { "content-type": "application/json" },
+      });
       expect(res.status).toBe(204);
     }
     return { warnings, landing };
   };
-  const storedTenant = (metric: Readonly<Record<string, string>>) => `${metric.vm_account_id ?? "0"}:${metric.vm_project_id ?? "0"}`;
+  const storedTenant = (metric: Readonly<Record<string, string>>) =>
+    `${metric.vm_account_id ?? "0"}:${metric.vm_project_id ?? "0"}`;
 
   it("multitenant: each series lands on the tenant its labels name, the checker says the same; only case 3 warns, once", async () => {
     const labelSets = [
@@ -155,7 +183,9 @@ describe("createTenancyChecker against the emulated cluster", () => {
       ["b", "9:0", 5],
       ["c", "0:0", 5],
     ]);
-    expect(warnings).toEqual([{ kind: "missing_tenant_labels", queryKey: "cpu_rate", labels: labelSets[2], message: CASE_3 }]);
+    expect(warnings).toEqual([
+      { kind: "missing_tenant_labels", queryKey: "cpu_rate", labels: labelSets[2], message: CASE_3 },
+    ]);
   });
 
   it("fixed tenant: everything lands on it; case 1 is silent, case 4 warns once", async () => {
@@ -171,6 +201,8 @@ describe("createTenancyChecker against the emulated cluster", () => {
       ["a", "3:4"],
       ["b", "3:4"],
     ]);
-    expect(warnings).toEqual([{ kind: "unexpected_tenant_labels", queryKey: "cpu_rate", labels: labelSets[1], message: CASE_4 }]);
+    expect(warnings).toEqual([
+      { kind: "unexpected_tenant_labels", queryKey: "cpu_rate", labels: labelSets[1], message: CASE_4 },
+    ]);
   });
 });

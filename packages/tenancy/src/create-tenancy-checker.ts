@@ -1,8 +1,8 @@
+import { hashLabelSet, RememberedSet } from "@anomaly-writer/common";
 import { TenancyError } from "./errors.ts";
 import { formatTenant } from "./format-tenant.ts";
-import { hashLabelSet, RememberedSet } from "@anomaly-writer/common";
 import { resolveTenant } from "./resolve-tenant.ts";
-import type { Tenant, TenancyWarning } from "./types.ts";
+import type { TenancyWarning, Tenant } from "./types.ts";
 
 /** Options of createTenancyChecker. */
 export interface TenancyCheckerOptions {
@@ -60,11 +60,20 @@ export function createTenancyChecker(options: TenancyCheckerOptions): TenancyChe
   const tenant = resolveTenant(options.tenantId);
   const maxRemembered = options.maxRemembered ?? 10_000;
   if (!Number.isSafeInteger(maxRemembered) || maxRemembered < 1) {
-    throw new TenancyError("OPTIONS_INVALID", `maxRemembered must be a positive integer, got ${String(maxRemembered)}`, maxRemembered);
+    throw new TenancyError(
+      "OPTIONS_INVALID",
+      `maxRemembered must be a positive integer, got ${String(maxRemembered)}`,
+      maxRemembered,
+    );
   }
   const remembered = new RememberedSet(maxRemembered);
   const onWarning = options.onWarning;
-  const warn = (kind: TenancyWarning["kind"], labels: Readonly<Record<string, string>>, queryKey: string, message: string) => {
+  const warn = (
+    kind: TenancyWarning["kind"],
+    labels: Readonly<Record<string, string>>,
+    queryKey: string,
+    message: string,
+  ) => {
     if (remembered.add(hashLabelSet(labels))) onWarning({ kind, queryKey, labels, message });
   };
 
@@ -73,7 +82,8 @@ export function createTenancyChecker(options: TenancyCheckerOptions): TenancyChe
     return {
       check(labels, queryKey) {
         // An empty value is no label (VictoriaMetrics drops it).
-        if (labels[ACCOUNT] || labels[PROJECT]) warn("unexpected_tenant_labels", labels, queryKey, unexpectedLabels(queryKey));
+        if (labels[ACCOUNT] || labels[PROJECT])
+          warn("unexpected_tenant_labels", labels, queryKey, unexpectedLabels(queryKey));
         return fixed;
       },
     };
@@ -87,8 +97,10 @@ export function createTenancyChecker(options: TenancyCheckerOptions): TenancyChe
       const project = tenantLabel(projectText);
       const landing = `${account ?? 0}:${project ?? 0}`;
       if (accountText === undefined) warn("missing_tenant_labels", labels, queryKey, missingAccount(queryKey, landing));
-      else if (account === undefined) warn("missing_tenant_labels", labels, queryKey, invalidLabel(queryKey, ACCOUNT, accountText, landing));
-      else if (projectText !== undefined && project === undefined) warn("missing_tenant_labels", labels, queryKey, invalidLabel(queryKey, PROJECT, projectText, landing));
+      else if (account === undefined)
+        warn("missing_tenant_labels", labels, queryKey, invalidLabel(queryKey, ACCOUNT, accountText, landing));
+      else if (projectText !== undefined && project === undefined)
+        warn("missing_tenant_labels", labels, queryKey, invalidLabel(queryKey, PROJECT, projectText, landing));
       return { tenant: landing };
     },
   };

@@ -1,10 +1,10 @@
-export { createTenancyChecker } from "./create-tenancy-checker.ts";
 export type { TenancyCheck, TenancyChecker, TenancyCheckerOptions } from "./create-tenancy-checker.ts";
+export { createTenancyChecker } from "./create-tenancy-checker.ts";
 export { TenancyError } from "./errors.ts";
 export { formatTenant } from "./format-tenant.ts";
 export { parseTenantId } from "./parse-tenant-id.ts";
-export { resolveImportUrl } from "./resolve-import-url.ts";
 export type { ResolveImportUrlOptions } from "./resolve-import-url.ts";
-export { safeParseTenantId } from "./safe-parse-tenant-id.ts";
+export { resolveImportUrl } from "./resolve-import-url.ts";
 export type { SafeParseTenantIdResult, TenantIdIssue } from "./safe-parse-tenant-id.ts";
-export type { Tenant, TenancyWarning } from "./types.ts";
+export { safeParseTenantId } from "./safe-parse-tenant-id.ts";
+export type { TenancyWarning, Tenant } from "./types.ts";

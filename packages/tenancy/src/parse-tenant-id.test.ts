@@ -25,28 +25,53 @@ describe("parseTenantId", () => {
     expect(safeParseTenantId("")).toEqual({ success: true, output: undefined });
   });
 
-  it.each(["-1", "+1", "1:", ":1", "1:2:3", "a", "1.0", "0x10", "1e3", " 1", "1 ", "1: 2", "4294967296", "1:4294967296", "99999999999999999999", "MULTITENANT", "Multitenant", "multi", "multitenant:0", "0:multitenant"])(
-    "rejects %j with TENANT_INVALID naming the allowed forms",
-    (text) => {
-      const result = safeParseTenantId(text);
-      expect(result.success).toBe(false);
-      expect(() => parseTenantId(text)).toThrow(TenancyError);
-      expect(() => parseTenantId(text)).toThrow(
-        expect.objectContaining({
-          code: "TENANT_INVALID",
-          input: text,
-          message: expect.stringMatching(/^\[tenancy\] invalid tenant_id ".*": .*"accountID" .*"accountID:projectID" .*4294967295.*"multitenant"/),
-        }),
-      );
-    },
-  );
+  it.each([
+    "-1",
+    "+1",
+    "1:",
+    ":1",
+    "1:2:3",
+    "a",
+    "1.0",
+    "0x10",
+    "1e3",
+    " 1",
+    "1 ",
+    "1: 2",
+    "4294967296",
+    "1:4294967296",
+    "99999999999999999999",
+    "MULTITENANT",
+    "Multitenant",
+    "multi",
+    "multitenant:0",
+    "0:multitenant",
+  ])("rejects %j with TENANT_INVALID naming the allowed forms", (text) => {
+    const result = safeParseTenantId(text);
+    expect(result.success).toBe(false);
+    expect(() => parseTenantId(text)).toThrow(TenancyError);
+    expect(() => parseTenantId(text)).toThrow(
+      expect.objectContaining({
+        code: "TENANT_INVALID",
+        input: text,
+        message: expect.stringMatching(
+          /^\[tenancy\] invalid tenant_id ".*": .*"accountID" .*"accountID:projectID" .*4294967295.*"multitenant"/,
+        ),
+      }),
+    );
+  });
 
   it("says when an ID is too large for uint32", () => {
-    expect(() => parseTenantId("4294967296:0")).toThrow('[tenancy] invalid tenant_id "4294967296:0": IDs must be at most 4294967295 (uint32)');
+    expect(() => parseTenantId("4294967296:0")).toThrow(
+      '[tenancy] invalid tenant_id "4294967296:0": IDs must be at most 4294967295 (uint32)',
+    );
   });
 
   it("rejects a non-string (e.g. a YAML number passed through)", () => {
-    expect(safeParseTenantId(5 as unknown as string)).toEqual({ success: false, issues: [{ message: expect.stringContaining("must be a string"), input: 5 }] });
+    expect(safeParseTenantId(5 as unknown as string)).toEqual({
+      success: false,
+      issues: [{ message: expect.stringContaining("must be a string"), input: 5 }],
+    });
   });
 
   it("round-trips through formatTenant for any uint32 pair", () => {

@@ -28,13 +28,25 @@ export function resolveImportUrl(options: ResolveImportUrlOptions): string {
   try {
     url = new URL(options.datasourceUrl);
   } catch (error) {
-    throw new TenancyError("DATASOURCE_URL_INVALID", `datasource_url ${JSON.stringify(options.datasourceUrl)} is not a valid URL`, options.datasourceUrl, { cause: error });
+    throw new TenancyError(
+      "DATASOURCE_URL_INVALID",
+      `datasource_url ${JSON.stringify(options.datasourceUrl)} is not a valid URL`,
+      options.datasourceUrl,
+      { cause: error },
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new TenancyError("DATASOURCE_URL_INVALID", `datasource_url must be an http:// or https:// URL, got ${JSON.stringify(url.protocol)}`, options.datasourceUrl);
+    throw new TenancyError(
+      "DATASOURCE_URL_INVALID",
+      `datasource_url must be an http:// or https:// URL, got ${JSON.stringify(url.protocol)}`,
+      options.datasourceUrl,
+    );
   }
   const tenant = resolveTenant(options.tenantId);
-  const suffix = options.importJsonPath !== undefined && options.importJsonPath !== "" ? options.importJsonPath : (options.path ?? "/api/v1/import");
+  const suffix =
+    options.importJsonPath !== undefined && options.importJsonPath !== ""
+      ? options.importJsonPath
+      : (options.path ?? "/api/v1/import");
   const queryAt = suffix.indexOf("?");
   const suffixPath = queryAt === -1 ? suffix : suffix.slice(0, queryAt);
   const suffixQuery = queryAt === -1 ? "" : suffix.slice(queryAt + 1);

@@ -3,7 +3,8 @@ import { parseTenantId } from "./parse-tenant-id.ts";
 import { TENANT_ID_FORMS } from "./safe-parse-tenant-id.ts";
 import type { Tenant } from "./types.ts";
 
-const isId = (value: unknown) => typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 4294967295;
+const isId = (value: unknown) =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 4294967295;
 
 /** A tenant_id given as text or as a Tenant, checked. Throws TenancyError `TENANT_INVALID`. */
 export function resolveTenant(tenantId: string | Tenant | undefined): Tenant | undefined {

@@ -31,13 +31,17 @@ function id(digits: string): number | undefined {
  */
 export function safeParseTenantId(text: string | undefined): SafeParseTenantIdResult {
   if (text === undefined || text === "") return { success: true, output: undefined };
-  const fail = (why: string): SafeParseTenantIdResult => ({ success: false, issues: [{ message: `invalid tenant_id ${JSON.stringify(text)}: ${why}`, input: text }] });
+  const fail = (why: string): SafeParseTenantIdResult => ({
+    success: false,
+    issues: [{ message: `invalid tenant_id ${JSON.stringify(text)}: ${why}`, input: text }],
+  });
   if (typeof text !== "string") return fail(`it must be a string; ${TENANT_ID_FORMS}`);
   if (text === "multitenant") return { success: true, output: MULTITENANT };
   const match = FORM.exec(text);
   if (!match) return fail(TENANT_ID_FORMS);
   const accountId = id(match[1] as string);
   const projectId = match[2] === undefined ? 0 : id(match[2]);
-  if (accountId === undefined || projectId === undefined) return fail(`IDs must be at most 4294967295 (uint32); ${TENANT_ID_FORMS}`);
+  if (accountId === undefined || projectId === undefined)
+    return fail(`IDs must be at most 4294967295 (uint32); ${TENANT_ID_FORMS}`);
   return { success: true, output: Object.freeze({ kind: "account", accountId, projectId }) };
 }

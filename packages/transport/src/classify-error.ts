@@ -1,4 +1,4 @@
-import { errorChain, type ChainLink } from "./error-chain.ts";
+import { type ChainLink, errorChain } from "./error-chain.ts";
 import { TransportError, type TransportErrorCode } from "./errors.ts";
 
 /** How a failure is reported and whether it is worth another attempt. */
@@ -22,25 +22,62 @@ export const BODY_SOURCE_CODE = "TRANSPORT_BODY_SOURCE";
 export const CLIENT_CERTIFICATE_HINT =
   "the server may require a client certificate it trusts (tls_cert_file/tls_key_file)";
 
-const TIMEOUT_CODES = new Set([ATTEMPT_TIMEOUT_CODE, "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT", "ESOCKETTIMEDOUT"]);
+const TIMEOUT_CODES = new Set([
+  ATTEMPT_TIMEOUT_CODE,
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+]);
 const ABORT_CODES = new Set(["ABORT_ERR", "UND_ERR_ABORTED"]);
 const CONNECTION_CODES = new Set([
-  "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN",
-  "ECONNRESET", "EPIPE", "ECONNABORTED", "EADDRNOTAVAIL", "UND_ERR_SOCKET", "UND_ERR_CLOSED",
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "EAI_FAIL",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ENETDOWN",
+  "ECONNRESET",
+  "EPIPE",
+  "ECONNABORTED",
+  "EADDRNOTAVAIL",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
 ]);
 /** A connection that existed and was closed under the request (stale keep-alive socket, server refusing after the handshake). */
 const SOCKET_CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 
 /** Server-certificate verification failures (Node/OpenSSL codes). */
 const SERVER_CERT_CODES = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "UNABLE_TO_GET_CRL", "UNABLE_TO_DECRYPT_CERT_SIGNATURE", "CERT_SIGNATURE_FAILURE",
-  "CERT_NOT_YET_VALID", "CERT_HAS_EXPIRED", "ERROR_IN_CERT_NOT_BEFORE_FIELD", "ERROR_IN_CERT_NOT_AFTER_FIELD", "CERT_REVOKED",
-  "CERT_UNTRUSTED", "CERT_REJECTED", "INVALID_CA", "PATH_LENGTH_EXCEEDED", "INVALID_PURPOSE", "HOSTNAME_MISMATCH",
-  "ERR_TLS_CERT_ALTNAME_INVALID", "ERR_TLS_CERT_ALTNAME_FORMAT",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_CRL",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "ERR_TLS_CERT_ALTNAME_FORMAT",
 ]);
 /** Alerts a server sends when it does not accept our (missing) client certificate. */
-const CLIENT_CERT_ALERTS = /ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE|ACCESS_DENIED|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|DECRYPT_ERROR)/;
+const CLIENT_CERT_ALERTS =
+  /ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE|ACCESS_DENIED|UNSUPPORTED_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|DECRYPT_ERROR)/;
 
 /**
  * Classify a failure of one attempt (undici wraps errors: the whole `cause` chain is examined).
@@ -65,17 +102,27 @@ export function classifyError(error: unknown): ErrorClassification {
     return { code: "TRANSPORT_TIMEOUT", outcome: "timeout", retryable: true, reason };
   }
   if (has((l) => l.code === BODY_SOURCE_CODE)) {
-    return { code: "TRANSPORT_IO", outcome: "io_error", retryable: false, reason, hint: "the request body source failed" };
+    return {
+      code: "TRANSPORT_IO",
+      outcome: "io_error",
+      retryable: false,
+      reason,
+      hint: "the request body source failed",
+    };
   }
   if (has((l) => ABORT_CODES.has(l.code) || l.name === "AbortError")) {
     return { code: "TRANSPORT_ABORTED", outcome: "aborted", retryable: false, reason };
   }
-  const tls = chain.find((l) => isTlsCode(l.code) || /SSL routines|ssl3_|tls_process|wrong version number/i.test(l.message));
+  const tls = chain.find(
+    (l) => isTlsCode(l.code) || /SSL routines|ssl3_|tls_process|wrong version number/i.test(l.message),
+  );
   if (tls) {
     return { code: "TRANSPORT_TLS", outcome: "ssl_error", retryable: false, reason, hint: tlsHint(tls) };
   }
   if (has((l) => CONNECTION_CODES.has(l.code) || /other side closed|socket hang up/i.test(l.message))) {
-    const dns = has((l) => l.code === "ENOTFOUND" || l.code === "EAI_AGAIN" || l.code === "EAI_NONAME" || l.code === "EAI_FAIL");
+    const dns = has(
+      (l) => l.code === "ENOTFOUND" || l.code === "EAI_AGAIN" || l.code === "EAI_NONAME" || l.code === "EAI_FAIL",
+    );
     return {
       code: "TRANSPORT_CONNECTION",
       outcome: "connection_error",
@@ -85,7 +132,13 @@ export function classifyError(error: unknown): ErrorClassification {
     };
   }
   if (has((l) => l.message === "bad port")) {
-    return { code: "TRANSPORT_IO", outcome: "io_error", retryable: false, reason, hint: "fetch refuses to connect to this port (WHATWG fetch 'bad ports' list): use another port" };
+    return {
+      code: "TRANSPORT_IO",
+      outcome: "io_error",
+      retryable: false,
+      reason,
+      hint: "fetch refuses to connect to this port (WHATWG fetch 'bad ports' list): use another port",
+    };
   }
   return { code: "TRANSPORT_IO", outcome: "io_error", retryable: true, reason };
 }
@@ -96,13 +149,24 @@ export function isSocketClosed(error: unknown): boolean {
 }
 
 const BEFORE_SENDING_CODES = new Set([
-  "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN",
-  "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "EAI_FAIL",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ENETDOWN",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
 ]);
 
 /** Whether the failure happened before a byte of the request could be written (connect, DNS, TLS handshake). */
 export function failedBeforeSending(error: unknown): boolean {
-  return errorChain(error).some((l) => BEFORE_SENDING_CODES.has(l.code) || isTlsCode(l.code) || l.message === "bad port");
+  return errorChain(error).some(
+    (l) => BEFORE_SENDING_CODES.has(l.code) || isTlsCode(l.code) || l.message === "bad port",
+  );
 }
 
 function isTlsCode(code: string): boolean {
@@ -111,7 +175,10 @@ function isTlsCode(code: string): boolean {
 
 function tlsHint(link: ChainLink): string {
   const code = link.code;
-  if (CLIENT_CERT_ALERTS.test(code) || /alert (certificate required|bad certificate|unknown ca|certificate unknown|handshake failure)/i.test(link.message)) {
+  if (
+    CLIENT_CERT_ALERTS.test(code) ||
+    /alert (certificate required|bad certificate|unknown ca|certificate unknown|handshake failure)/i.test(link.message)
+  ) {
     return CLIENT_CERTIFICATE_HINT;
   }
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") {

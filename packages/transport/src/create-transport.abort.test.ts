@@ -15,7 +15,8 @@ const silentPeer = () =>
   });
 
 /** Resolves once the peer has received `count` requests (so they are in flight). */
-const received = (server: HttpPeer, count: number) => expect.poll(() => server.requests.length, { timeout: 5000, interval: 10 }).toBe(count);
+const received = (server: HttpPeer, count: number) =>
+  expect.poll(() => server.requests.length, { timeout: 5000, interval: 10 }).toBe(count);
 
 describe("abort and close", () => {
   it("aborts a request in flight and its backoff wait with the caller's signal", async () => {

@@ -107,15 +107,26 @@ describe("request bodies", () => {
         throw new Error("disk gone");
       }),
     )) as TransportError;
-    expect([error.code, error.outcome, error.retryable, error.attempts]).toEqual(["TRANSPORT_IO", "io_error", false, 1]);
+    expect([error.code, error.outcome, error.retryable, error.attempts]).toEqual([
+      "TRANSPORT_IO",
+      "io_error",
+      false,
+      1,
+    ]);
   });
 
   it("sends Content-Type application/json by default, the caller's otherwise, and a user agent", async () => {
     const server = await peer(({ response }) => response.writeHead(204).end());
     const t = transport({ userAgent: "test-agent/1" });
     await t.post(`${server.url}/a`, "{}");
-    await t.post(`${server.url}/b`, "a=1", { contentType: "application/x-www-form-urlencoded", headers: { "X-Extra": "1" } });
-    expect(server.requests.map((r) => r.headers["content-type"])).toEqual(["application/json", "application/x-www-form-urlencoded"]);
+    await t.post(`${server.url}/b`, "a=1", {
+      contentType: "application/x-www-form-urlencoded",
+      headers: { "X-Extra": "1" },
+    });
+    expect(server.requests.map((r) => r.headers["content-type"])).toEqual([
+      "application/json",
+      "application/x-www-form-urlencoded",
+    ]);
     expect(server.requests[1]?.headers["x-extra"]).toBe("1");
     expect(server.requests[0]?.headers["user-agent"]).toBe("test-agent/1");
   });
@@ -128,7 +139,9 @@ describe("request bodies", () => {
     const bigSha = sha(big);
     const view = viewOf(big);
     const expected = sha(view);
-    const server = await peer(({ index, response }) => response.writeHead(index === 1 ? 503 : 204).end(index === 1 ? "overloaded" : undefined));
+    const server = await peer(({ index, response }) =>
+      response.writeHead(index === 1 ? 503 : 204).end(index === 1 ? "overloaded" : undefined),
+    );
     const t = transport({ clock: createFakeClock(), random: () => 0, retry: { attempts: 2 } });
     const res = await t.post(`${server.url}/api/v1/import`, view);
     expect([res.status, res.attempts, res.bytesSent]).toEqual([204, 2, view.byteLength]);
@@ -136,7 +149,10 @@ describe("request bodies", () => {
       [view.byteLength, expected, String(view.byteLength)],
       [view.byteLength, expected, String(view.byteLength)],
     ]);
-    expect(infosFor(server.url).map((i) => [i.code, i.bytesSent])).toEqual([["503", view.byteLength], ["204", view.byteLength]]);
+    expect(infosFor(server.url).map((i) => [i.code, i.bytesSent])).toEqual([
+      ["503", view.byteLength],
+      ["204", view.byteLength],
+    ]);
     expect(sha(big)).toBe(bigSha);
   });
 
@@ -144,7 +160,8 @@ describe("request bodies", () => {
     const big = Buffer.alloc(64 * 1024, "b");
     const view = big.subarray(100, 30_100);
     const created: { path?: string; body?: unknown }[] = [];
-    const onCreate = (message: unknown) => created.push((message as { request: { path?: string; body?: unknown } }).request);
+    const onCreate = (message: unknown) =>
+      created.push((message as { request: { path?: string; body?: unknown } }).request);
     subscribe("undici:request:create", onCreate);
     try {
       const server = await peer(({ response }) => response.writeHead(204).end());
@@ -156,7 +173,12 @@ describe("request bodies", () => {
       expect([body?.byteOffset, body?.byteLength]).toEqual([view.byteOffset, view.byteLength]);
       // undici's fetch adds these WHATWG headers; request() sends only ours.
       const [post, get] = server.requests;
-      expect([post?.method, post?.url, post?.headers["sec-fetch-mode"], post?.headers["accept-language"]]).toEqual(["POST", "/post?x=1", undefined, undefined]);
+      expect([post?.method, post?.url, post?.headers["sec-fetch-mode"], post?.headers["accept-language"]]).toEqual([
+        "POST",
+        "/post?x=1",
+        undefined,
+        undefined,
+      ]);
       expect([get?.method, get?.headers["sec-fetch-mode"]]).toEqual(["GET", "cors"]);
       expect(post?.headers["user-agent"]).toBe(get?.headers["user-agent"]);
     } finally {
@@ -174,7 +196,13 @@ describe("request bodies", () => {
     });
     const expected = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`).join("");
     expect([res.status, res.attempts, calls]).toEqual([204, 2, 2]);
-    expect(server.requests.map((r) => [r.headers["content-encoding"], r.headers["transfer-encoding"], gunzipSync(r.body).toString() === expected])).toEqual([
+    expect(
+      server.requests.map((r) => [
+        r.headers["content-encoding"],
+        r.headers["transfer-encoding"],
+        gunzipSync(r.body).toString() === expected,
+      ]),
+    ).toEqual([
       ["gzip", "chunked", true],
       ["gzip", "chunked", true],
     ]);

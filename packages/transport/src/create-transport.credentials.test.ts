@@ -17,8 +17,12 @@ describe("credentials", () => {
     const clock = createFakeClock();
     const t = transport({ clock, retry: { attempts: 2 } });
     const url = server.url.replace("http://", `http://alice:${URL_PASSWORD}@`);
-    const error = (await leaks.rejection(t.post(`${url}/api/v1/import?authKey=${URL_PASSWORD}`, "a"))) as TransportError;
-    expect(server.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from(`alice:${URL_PASSWORD}`).toString("base64")}`);
+    const error = (await leaks.rejection(
+      t.post(`${url}/api/v1/import?authKey=${URL_PASSWORD}`, "a"),
+    )) as TransportError;
+    expect(server.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`alice:${URL_PASSWORD}`).toString("base64")}`,
+    );
     expect(server.requests[0]?.url).toBe(`/api/v1/import?authKey=${URL_PASSWORD}`);
     expect(error.url).toBe(`http://<redacted>@127.0.0.1:${server.port}/api/v1/import?authKey=<redacted>`);
     expect(error.message).not.toContain(URL_PASSWORD);
@@ -39,9 +43,13 @@ describe("credentials", () => {
 
   it("scrubs every known secret a server echoes in an error body", async () => {
     const server = await peer(({ request, response }) => {
-      response.writeHead(400).end(`you sent ${String(request.headers.authorization)} / ${PASSWORD} / ${encodeURIComponent(PASSWORD)}`);
+      response
+        .writeHead(400)
+        .end(`you sent ${String(request.headers.authorization)} / ${PASSWORD} / ${encodeURIComponent(PASSWORD)}`);
     });
-    const error = (await leaks.rejection(transport({ user: "writer", password: PASSWORD }).post(`${server.url}/x`, "a"))) as TransportError;
+    const error = (await leaks.rejection(
+      transport({ user: "writer", password: PASSWORD }).post(`${server.url}/x`, "a"),
+    )) as TransportError;
     expect(error.body).toBe("you sent Basic <redacted> / <redacted> / <redacted>");
     expect(error.message).toContain("you sent Basic <redacted>");
   });
@@ -53,25 +61,40 @@ describe("credentials", () => {
     });
     const refused = `http://127.0.0.1:${await freePort()}`;
     const errors: unknown[] = [];
-    for (const options of [{ user: "writer", password: PASSWORD }, { bearerToken: TOKEN }] satisfies TransportOptions[]) {
+    for (const options of [
+      { user: "writer", password: PASSWORD },
+      { bearerToken: TOKEN },
+    ] satisfies TransportOptions[]) {
       const t = transport({ ...options, clock: createFakeClock(), timeoutMs: 200, retry: { attempts: 1 } });
       errors.push(await leaks.rejection(t.post(`${closing.url}/x`, "a")));
       errors.push(await leaks.rejection(t.post(`${silent.url}/x`, "a")));
       errors.push(await leaks.rejection(t.post(`${refused}/x`, "a")));
-      errors.push(await leaks.rejection(t.post(`${closing.url}/x`, "a", { headers: { Authorization: `Bearer ${TOKEN}` } })));
+      errors.push(
+        await leaks.rejection(t.post(`${closing.url}/x`, "a", { headers: { Authorization: `Bearer ${TOKEN}` } })),
+      );
       // A body source whose error carries the headers: the cause is replaced by a clean copy.
       errors.push(
         await leaks.rejection(
           t.post(`${silent.url}/x`, async function* () {
             yield "a";
-            throw Object.assign(new Error("source broke"), { headers: { authorization: `Bearer ${TOKEN}`, password: PASSWORD } });
+            throw Object.assign(new Error("source broke"), {
+              headers: { authorization: `Bearer ${TOKEN}`, password: PASSWORD },
+            });
           }),
         ),
       );
     }
     expect(errors.map((e) => (e as TransportError).outcome)).toEqual([
-      "connection_error", "timeout", "connection_error", "connection_error", "io_error",
-      "connection_error", "timeout", "connection_error", "connection_error", "io_error",
+      "connection_error",
+      "timeout",
+      "connection_error",
+      "connection_error",
+      "io_error",
+      "connection_error",
+      "timeout",
+      "connection_error",
+      "connection_error",
+      "io_error",
     ]);
     for (const error of errors) {
       const printed = `${inspect(error, { depth: 20, showHidden: true })}\n${JSON.stringify(error)}`;

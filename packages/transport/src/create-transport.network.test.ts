@@ -21,7 +21,10 @@ describe("network failures against real sockets", () => {
     expect(error.retryable).toBe(true);
     expect(error.attempts).toBe(2);
     expect(error.message).toContain("no complete answer within 200 ms");
-    expect(infosFor(server.url).map((i) => [i.code, i.willRetry])).toEqual([["timeout", true], ["timeout", false]]);
+    expect(infosFor(server.url).map((i) => [i.code, i.willRetry])).toEqual([
+      ["timeout", true],
+      ["timeout", false],
+    ]);
     expect(clock.sleeps).toEqual([1000]);
   });
 
@@ -64,7 +67,11 @@ describe("network failures against real sockets", () => {
       ["connection_error", true, true, 0],
       ["200", undefined, false, undefined],
     ]);
-    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([[1, 1], [1, 2], [2, 1]]);
+    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
   });
 
   it("retries a kept-alive socket the server resets (ECONNRESET) the same way", async () => {
@@ -120,9 +127,17 @@ describe("network failures against real sockets", () => {
     await connectionReleased();
     const res = await t.post(`${server.url}/stale-post-second`, "second");
     // Both on the first connection, the retry on a second one (the same shape as the GET case).
-    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([[1, 1], [1, 2], [2, 1]]);
+    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
     expect([res.status, res.attempts]).toEqual([204, 2]);
-    expect(infosFor(`${server.url}/stale-post-`).map((i) => [i.code, i.staleSocket ?? false])).toEqual([["204", false], ["connection_error", true], ["204", false]]);
+    expect(infosFor(`${server.url}/stale-post-`).map((i) => [i.code, i.staleSocket ?? false])).toEqual([
+      ["204", false],
+      ["connection_error", true],
+      ["204", false],
+    ]);
   });
 });
 

@@ -3,17 +3,17 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   makeCertificates,
+  type NginxServer,
   startNginx,
   startVictoriaMetrics,
   startVmauth,
-  type NginxServer,
   type TestCertificates,
   type VictoriaMetricsServer,
   type VmauthServer,
 } from "@anomaly-writer/test-stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTransport } from "./create-transport.ts";
 import { TransportError } from "./errors.ts";
 import { createFakeClock } from "./testing/create-fake-clock.ts";
@@ -59,7 +59,9 @@ beforeAll(async () => {
   [vm, authVm, tlsVm] = await Promise.all([
     startVictoriaMetrics(),
     startVictoriaMetrics({ auth: { username: VM_USER, password: VM_PASSWORD } }),
-    startVictoriaMetrics({ tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, caFile: certs.caFile } }),
+    startVictoriaMetrics({
+      tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile, caFile: certs.caFile },
+    }),
   ]);
 });
 
@@ -88,10 +90,17 @@ describe("VictoriaMetrics with -httpAuth.*", () => {
   it("answers a wrong password with 401: a credential error, not retried", async () => {
     const clock = createFakeClock();
     const t = transport({ user: VM_USER, password: WRONG_PASSWORD, clock, retry: { attempts: 4 } });
-    const error = (await leaks.rejection(t.post(`${authVm.url}/api/v1/import`, line("tr_basic_wrong")))) as TransportError;
+    const error = (await leaks.rejection(
+      t.post(`${authVm.url}/api/v1/import`, line("tr_basic_wrong")),
+    )) as TransportError;
     expect(error).toBeInstanceOf(TransportError);
     expect([error.code, error.outcome, error.status, error.credentialError, error.retryable, error.attempts]).toEqual([
-      "TRANSPORT_HTTP", "401", 401, true, false, 1,
+      "TRANSPORT_HTTP",
+      "401",
+      401,
+      true,
+      false,
+      1,
     ]);
     expect(error.hint).toMatch(/credentials/);
     expect(clock.sleeps).toEqual([]);
@@ -110,15 +119,24 @@ describe("VictoriaMetrics with -tls", () => {
   it("fails as ssl_error with the default trust store, not retried, with a hint", async () => {
     const clock = createFakeClock();
     const t = transport({ clock, retry: { attempts: 3 } });
-    const error = (await leaks.rejection(t.post(`${tlsVm.url}/api/v1/import`, line("tr_tls_default")))) as TransportError;
-    expect([error.code, error.outcome, error.retryable, error.attempts]).toEqual(["TRANSPORT_TLS", "ssl_error", false, 1]);
+    const error = (await leaks.rejection(
+      t.post(`${tlsVm.url}/api/v1/import`, line("tr_tls_default")),
+    )) as TransportError;
+    expect([error.code, error.outcome, error.retryable, error.attempts]).toEqual([
+      "TRANSPORT_TLS",
+      "ssl_error",
+      false,
+      1,
+    ]);
     expect(error.message).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/);
     expect(error.hint).toMatch(/verify_tls/);
     expect(leaks.attempts.at(-1)?.code).toBe("ssl_error");
   });
 
   it("fails as ssl_error against an unrelated CA", async () => {
-    const error = (await leaks.rejection(transport({ verifyTls: certs.otherCaFile, retry: { attempts: 1 } }).get(`${tlsVm.url}/health`))) as TransportError;
+    const error = (await leaks.rejection(
+      transport({ verifyTls: certs.otherCaFile, retry: { attempts: 1 } }).get(`${tlsVm.url}/health`),
+    )) as TransportError;
     expect(error.outcome).toBe("ssl_error");
   });
 
@@ -129,11 +147,16 @@ describe("VictoriaMetrics with -tls", () => {
 
   it("names a certificate that does not match the host", async () => {
     // The certificate names 127.0.0.1, ::1 and localhost; the same certificate served on 127.0.0.2 does not match.
-    const server = createHttpsServer({ cert: readFileSync(certs.serverCertFile), key: readFileSync(certs.serverKeyFile) }, (_req, res) => res.end());
+    const server = createHttpsServer(
+      { cert: readFileSync(certs.serverCertFile), key: readFileSync(certs.serverKeyFile) },
+      (_req, res) => res.end(),
+    );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.2", resolve));
     try {
       const url = `https://127.0.0.2:${(server.address() as { port: number }).port}/health`;
-      const error = (await leaks.rejection(transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).get(url))) as TransportError;
+      const error = (await leaks.rejection(
+        transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).get(url),
+      )) as TransportError;
       expect(error.outcome).toBe("ssl_error");
       expect(error.message).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
       expect(error.hint).toMatch(/does not name this host/);
@@ -156,7 +179,11 @@ describe("nginx with ssl_verify_client on (mTLS)", () => {
   afterAll(async () => nginx?.stop());
 
   it("accepts our client certificate; the line reads back", async () => {
-    const t = transport({ verifyTls: certs.caFile, tlsCertFile: certs.clientCertFile, tlsKeyFile: certs.clientKeyFile });
+    const t = transport({
+      verifyTls: certs.caFile,
+      tlsCertFile: certs.clientCertFile,
+      tlsKeyFile: certs.clientKeyFile,
+    });
     await t.post(`${nginx.url}/api/v1/import`, line("tr_mtls_ok"));
     expect((await vm.exportSeries('{__name__="tr_mtls_ok"}')).length).toBe(1);
   });
@@ -173,8 +200,15 @@ describe("nginx with ssl_verify_client on (mTLS)", () => {
   });
 
   it("refuses a certificate from another CA, with the same hint", async () => {
-    const t = transport({ verifyTls: certs.caFile, tlsCertFile: certs.otherClientCertFile, tlsKeyFile: certs.otherClientKeyFile, retry: { attempts: 1 } });
-    const error = (await leaks.rejection(t.post(`${nginx.url}/api/v1/import`, line("tr_mtls_other")))) as TransportError;
+    const t = transport({
+      verifyTls: certs.caFile,
+      tlsCertFile: certs.otherClientCertFile,
+      tlsKeyFile: certs.otherClientKeyFile,
+      retry: { attempts: 1 },
+    });
+    const error = (await leaks.rejection(
+      t.post(`${nginx.url}/api/v1/import`, line("tr_mtls_other")),
+    )) as TransportError;
     expect(error.outcome === "400" || error.outcome === "ssl_error").toBe(true);
     expect(error.hint).toMatch(/client certificate/);
     expect(await vm.exportSeries('{__name__="tr_mtls_other"}')).toEqual([]);
@@ -184,20 +218,35 @@ describe("nginx with ssl_verify_client on (mTLS)", () => {
 describe("a TLS 1.3 server that requires a client certificate in the handshake (node:https)", () => {
   it("classifies the refusal as ssl_error with the client-certificate hint", async () => {
     const server = createHttpsServer(
-      { cert: readFileSync(certs.serverCertFile), key: readFileSync(certs.serverKeyFile), ca: readFileSync(certs.caFile), requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.3" },
+      {
+        cert: readFileSync(certs.serverCertFile),
+        key: readFileSync(certs.serverKeyFile),
+        ca: readFileSync(certs.caFile),
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: "TLSv1.3",
+      },
       (_req, res) => res.writeHead(204).end(),
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const error = (await leaks.rejection(transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).get(`${url}/health`))) as TransportError;
+      const error = (await leaks.rejection(
+        transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).get(`${url}/health`),
+      )) as TransportError;
       expect(error.hint).toMatch(/client certificate/);
       expect(["ssl_error", "connection_error"]).toContain(error.outcome);
       // A POST goes through undici's request(), not fetch: the same classification and hint.
-      const posted = (await leaks.rejection(transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).post(`${url}/api/v1/import`, "a"))) as TransportError;
+      const posted = (await leaks.rejection(
+        transport({ verifyTls: certs.caFile, retry: { attempts: 1 } }).post(`${url}/api/v1/import`, "a"),
+      )) as TransportError;
       expect(posted.hint).toMatch(/client certificate/);
       expect(["ssl_error", "connection_error"]).toContain(posted.outcome);
-      const withCertificate = transport({ verifyTls: certs.caFile, tlsCertFile: certs.clientCertFile, tlsKeyFile: certs.clientKeyFile });
+      const withCertificate = transport({
+        verifyTls: certs.caFile,
+        tlsCertFile: certs.clientCertFile,
+        tlsKeyFile: certs.clientKeyFile,
+      });
       expect((await withCertificate.get(`${url}/health`)).status).toBe(204);
       expect((await withCertificate.post(`${url}/api/v1/import`, "a")).status).toBe(204);
     } finally {
@@ -227,7 +276,9 @@ describe("vmauth with bearer tokens", () => {
   it("answers a wrong token with 400 that echoes it: the token is scrubbed from body and message", async () => {
     const clock = createFakeClock();
     const t = transport({ bearerToken: WRONG_TOKEN, clock, retry: { attempts: 3 } });
-    const error = (await leaks.rejection(t.post(`${vmauth.url}/api/v1/import`, line("tr_bearer_wrong")))) as TransportError;
+    const error = (await leaks.rejection(
+      t.post(`${vmauth.url}/api/v1/import`, line("tr_bearer_wrong")),
+    )) as TransportError;
     expect([error.outcome, error.retryable, error.attempts, error.credentialError]).toEqual(["400", false, 1, true]);
     expect(error.body).toContain("cannot find the provided auth token");
     expect(error.body).toContain("<redacted>");
@@ -238,7 +289,9 @@ describe("vmauth with bearer tokens", () => {
   });
 
   it("answers no token with 401", async () => {
-    const error = (await leaks.rejection(transport({ retry: { attempts: 1 } }).post(`${vmauth.url}/api/v1/import`, line("tr_bearer_none")))) as TransportError;
+    const error = (await leaks.rejection(
+      transport({ retry: { attempts: 1 } }).post(`${vmauth.url}/api/v1/import`, line("tr_bearer_none")),
+    )) as TransportError;
     expect([error.outcome, error.credentialError]).toEqual(["401", true]);
   });
 
@@ -254,10 +307,17 @@ describe("vmauth with bearer tokens", () => {
     await t.post(`${vmauth.url}/api/v1/import`, line("tr_rotate", [2], { after: "rotation" }));
 
     const series = await vm.exportSeries('{__name__="tr_rotate"}');
-    expect(series.map((s) => [s.metric.after ?? "", s.values]).sort()).toEqual([["", [1]], ["rotation", [2]]]);
+    expect(series.map((s) => [s.metric.after ?? "", s.values]).sort()).toEqual([
+      ["", [1]],
+      ["rotation", [2]],
+    ]);
 
     // The old token is gone from vmauth: a request with it would be refused, and the error does not show it.
-    const old = (await leaks.rejection(transport({ bearerToken: TOKEN_ONE, retry: { attempts: 1 } }).get(`${vmauth.url}/api/v1/export?match[]=tr_rotate`))) as TransportError;
+    const old = (await leaks.rejection(
+      transport({ bearerToken: TOKEN_ONE, retry: { attempts: 1 } }).get(
+        `${vmauth.url}/api/v1/export?match[]=tr_rotate`,
+      ),
+    )) as TransportError;
     expect(old.outcome).toBe("400");
   });
 });
@@ -273,7 +333,9 @@ describe("gzip and streamed bodies into VictoriaMetrics", () => {
     const body = Array.from({ length: 50 }, (_, i) => line("tr_gzip", [i, i + 1], { series: String(i) })).join("");
     const res = await transport({ gzip: true }).post(`${nginx.url}/api/v1/import`, body);
     expect(res.bytesSent).toBeLessThan(Buffer.byteLength(body) / 3);
-    expect(await nginx.waitForAccessLog((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'), 1)).toHaveLength(1);
+    expect(
+      await nginx.waitForAccessLog((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'), 1),
+    ).toHaveLength(1);
     const series = await vm.exportSeries('{__name__="tr_gzip"}');
     expect(series).toHaveLength(50);
     expect(series.every((s) => s.values.length === 2)).toBe(true);
@@ -293,7 +355,9 @@ describe("gzip and streamed bodies into VictoriaMetrics", () => {
     const { factory, bytes, points } = bigStream("tr_stream_gz", 10, 35);
     const res = await transport({ timeoutMs: 60_000, gzip: true }).post(`${nginx.url}/api/v1/import`, factory);
     expect(res.bytesSent).toBeLessThan(bytes / 3);
-    expect(await nginx.waitForAccessLog((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'), 2)).toHaveLength(2);
+    expect(
+      await nginx.waitForAccessLog((l) => l.startsWith("POST /api/v1/import 204") && l.endsWith('"gzip"'), 2),
+    ).toHaveLength(2);
     const series = await vm.exportSeries('{__name__="tr_stream_gz"}');
     expect(series.reduce((n, s) => n + s.values.length, 0)).toBe(points);
   });

@@ -33,7 +33,9 @@ describe("reading answers", () => {
       response.writeHead(200, { "content-length": "100" });
       response.write("partial");
     });
-    const error = (await leaks.rejection(transport({ timeoutMs: 300, retry: { attempts: 1 } }).get(`${server.url}/slow`))) as TransportError;
+    const error = (await leaks.rejection(
+      transport({ timeoutMs: 300, retry: { attempts: 1 } }).get(`${server.url}/slow`),
+    )) as TransportError;
     expect(error.outcome).toBe("timeout");
   });
 
@@ -42,7 +44,9 @@ describe("reading answers", () => {
       response.writeHead(200, { "content-length": "100" });
       response.write("partial");
     });
-    const error = (await leaks.rejection(transport({ timeoutMs: 300, retry: { attempts: 1 } }).post(`${server.url}/slow`, "a"))) as TransportError;
+    const error = (await leaks.rejection(
+      transport({ timeoutMs: 300, retry: { attempts: 1 } }).post(`${server.url}/slow`, "a"),
+    )) as TransportError;
     expect([error.code, error.outcome]).toEqual(["TRANSPORT_TIMEOUT", "timeout"]);
   });
 
@@ -64,7 +68,10 @@ describe("reading answers", () => {
     expect([error.outcome, error.status, error.body?.length]).toEqual(["400", 400, 4096]);
     const res = await t.post(`${server.url}/next`, "b");
     expect([res.status, res.attempts]).toEqual([204, 1]);
-    expect(infosFor(server.url).map((i) => [i.code, i.staleSocket ?? false])).toEqual([["400", false], ["204", false]]);
+    expect(infosFor(server.url).map((i) => [i.code, i.staleSocket ?? false])).toEqual([
+      ["400", false],
+      ["204", false],
+    ]);
   });
 
   it("cuts a 10 MiB error page off at the limit; the next request gets a fresh connection at once", async () => {
@@ -99,6 +106,9 @@ describe("reading answers", () => {
     expect([error.outcome, error.body?.length]).toEqual(["503", 4096]);
     await connectionReleased();
     expect((await t.post(`${server.url}/b`, "b")).status).toBe(204);
-    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([[1, 1], [1, 2]]);
+    expect(server.requests.map((r) => [r.connection, r.requestOnSocket])).toEqual([
+      [1, 1],
+      [1, 2],
+    ]);
   });
 });

@@ -42,7 +42,9 @@ describe("status handling and retries against node:http", () => {
     expect(error.retryable).toBe(true);
     expect(error.attempts).toBe(3);
     expect(error.body).toBe("bad gateway");
-    expect(error.message).toMatch(/^\[transport\] POST http:\/\/127\.0\.0\.1:\d+\/x: HTTP 502 \(3 attempts\): bad gateway$/);
+    expect(error.message).toMatch(
+      /^\[transport\] POST http:\/\/127\.0\.0\.1:\d+\/x: HTTP 502 \(3 attempts\): bad gateway$/,
+    );
     expect(clock.sleeps).toEqual([1000, 2000]);
   });
 
@@ -60,7 +62,10 @@ describe("status handling and retries against node:http", () => {
     const res = await t.post(`${server.url}/api/v1/import`, "x");
     expect(res.attempts).toBe(2);
     expect(clock.sleeps).toEqual([1000]);
-    expect(infosFor(server.url).map((i) => [i.code, i.delayMs])).toEqual([["429", 1000], ["204", undefined]]);
+    expect(infosFor(server.url).map((i) => [i.code, i.delayMs])).toEqual([
+      ["429", 1000],
+      ["204", undefined],
+    ]);
   });
 
   it("honours Retry-After as an HTTP date, capped at maxDelayMs", async () => {
@@ -115,7 +120,9 @@ describe("status handling and retries against node:http", () => {
   });
 
   it("does not follow redirects: a 3xx is a permanent error with a hint", async () => {
-    const server = await peer(({ response }) => response.writeHead(301, { location: "https://elsewhere.invalid/api/v1/import" }).end());
+    const server = await peer(({ response }) =>
+      response.writeHead(301, { location: "https://elsewhere.invalid/api/v1/import" }).end(),
+    );
     const t = transport({ clock: createFakeClock(), retry: { attempts: 3 } });
     const error = (await leaks.rejection(t.post(`${server.url}/api/v1/import`, "a"))) as TransportError;
     expect([error.outcome, error.retryable, error.attempts]).toEqual(["301", false, 1]);

@@ -1,11 +1,18 @@
 import { createDispatcher } from "./create-dispatcher.ts";
 import { describeAttempt } from "./describe-attempt.ts";
 import { judgeAttempt } from "./judge-attempt.ts";
-import { prepareRequest, type PreparedRequest } from "./prepare-request.ts";
+import { type PreparedRequest, prepareRequest } from "./prepare-request.ts";
 import { abortedError, failedRequestError } from "./request-errors.ts";
 import { resolveTransportOptions } from "./resolve-transport-options.ts";
-import { sendAttempt, type AttemptContext } from "./send-attempt.ts";
-import type { AttemptInfo, RequestBody, RequestOptions, Transport, TransportOptions, TransportResponse } from "./transport-options.ts";
+import { type AttemptContext, sendAttempt } from "./send-attempt.ts";
+import type {
+  AttemptInfo,
+  RequestBody,
+  RequestOptions,
+  Transport,
+  TransportOptions,
+  TransportResponse,
+} from "./transport-options.ts";
 
 /**
  * Create the HTTP client every request of the project goes through, on one undici `Agent` (TLS,
@@ -45,7 +52,12 @@ export function createTransport(options: TransportOptions = {}): Transport {
   };
 
   /** Attempts until a 2xx, an abort, or the retry policy gives up; each attempt reported once. */
-  async function request(method: "GET" | "POST", url: string, body: RequestBody | undefined, requestOptions: RequestOptions): Promise<TransportResponse> {
+  async function request(
+    method: "GET" | "POST",
+    url: string,
+    body: RequestBody | undefined,
+    requestOptions: RequestOptions,
+  ): Promise<TransportResponse> {
     const prepared = await prepareRequest(resolved, closing.signal, method, url, body, requestOptions);
     const { signal } = prepared;
     const startedAt = clock.now();

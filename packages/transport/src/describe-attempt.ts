@@ -8,7 +8,12 @@ import type { AttemptInfo } from "./transport-options.ts";
 const REASON_BODY_EXCERPT = 200;
 
 /** The hook info of one attempt (`hooks.onAttempt`), from its outcome and what follows it; secrets scrubbed. */
-export function describeAttempt(request: PreparedRequest, attempt: number, outcome: AttemptOutcome, step: AttemptStep): AttemptInfo {
+export function describeAttempt(
+  request: PreparedRequest,
+  attempt: number,
+  outcome: AttemptOutcome,
+  step: AttemptStep,
+): AttemptInfo {
   const ok = step.kind === "success";
   const delayMs = step.kind === "retry" ? step.delayMs : step.kind === "stale-socket" ? 0 : undefined;
   return {
@@ -24,7 +29,15 @@ export function describeAttempt(request: PreparedRequest, attempt: number, outco
     ...(delayMs !== undefined ? { delayMs } : {}),
     ...(step.kind === "stale-socket" ? { staleSocket: true } : {}),
     ...(outcome.kind === "response" ? { status: outcome.status } : {}),
-    ...(ok ? {} : { reason: request.scrub(outcome.kind === "response" ? `HTTP ${outcome.status}${excerpt(outcome.body, REASON_BODY_EXCERPT)}` : outcome.classification.reason) }),
+    ...(ok
+      ? {}
+      : {
+          reason: request.scrub(
+            outcome.kind === "response"
+              ? `HTTP ${outcome.status}${excerpt(outcome.body, REASON_BODY_EXCERPT)}`
+              : outcome.classification.reason,
+          ),
+        }),
   };
 }
 

@@ -74,7 +74,10 @@ export class TransportConfigError extends Error {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[], options?: { cause?: unknown }) {
-    super(`[transport] ${problems.length === 1 ? problems[0] : `invalid options:\n  - ${problems.join("\n  - ")}`}`, options);
+    super(
+      `[transport] ${problems.length === 1 ? problems[0] : `invalid options:\n  - ${problems.join("\n  - ")}`}`,
+      options,
+    );
     this.problems = problems;
   }
 }

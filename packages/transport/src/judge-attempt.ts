@@ -38,8 +38,10 @@ export function judgeAttempt(
   clock: TransportClock,
   random: () => number,
 ): AttemptStep {
-  if (outcome.kind === "response" && outcome.status >= 200 && outcome.status <= 299) return { kind: "success", response: outcome };
-  if (outcome.kind === "error" && outcome.classification.code === "TRANSPORT_ABORTED") return { kind: "aborted", error: outcome.error };
+  if (outcome.kind === "response" && outcome.status >= 200 && outcome.status <= 299)
+    return { kind: "success", response: outcome };
+  if (outcome.kind === "error" && outcome.classification.code === "TRANSPORT_ABORTED")
+    return { kind: "aborted", error: outcome.error };
   if (
     outcome.kind === "error" &&
     !state.staleRetried &&
@@ -52,11 +54,20 @@ export function judgeAttempt(
   const failures = state.failures + 1;
   const failure: RequestFailure =
     outcome.kind === "response"
-      ? { kind: "response", status: outcome.status, body: outcome.body, classification: classifyStatus(outcome.status, outcome.body) }
+      ? {
+          kind: "response",
+          status: outcome.status,
+          body: outcome.body,
+          classification: classifyStatus(outcome.status, outcome.body),
+        }
       : { kind: "error", error: outcome.error, classification: outcome.classification };
   const willRetry = failure.classification.retryable && failures < request.policy.attempts && !request.signal.aborted;
   if (!willRetry) return { kind: "give-up", failure };
   const retryAfterMs = outcome.kind === "response" ? parseRetryAfter(outcome.retryAfter, clock.now()) : undefined;
-  const delayMs = computeBackoff(failures, { ...request.policy, random, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  const delayMs = computeBackoff(failures, {
+    ...request.policy,
+    random,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
   return { kind: "retry", failure, delayMs };
 }

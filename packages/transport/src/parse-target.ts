@@ -28,7 +28,11 @@ export function parseTarget(url: string): Target {
   }
   const user = safeDecode(parsed.username);
   const password = safeDecode(parsed.password);
-  const secrets = [...basicCredentialForms(user, password), parsed.password, parsed.username !== "" ? `${parsed.username}:${parsed.password}` : ""].filter((s) => s !== "");
+  const secrets = [
+    ...basicCredentialForms(user, password),
+    parsed.password,
+    parsed.username !== "" ? `${parsed.username}:${parsed.password}` : "",
+  ].filter((s) => s !== "");
   parsed.username = "";
   parsed.password = "";
   return {

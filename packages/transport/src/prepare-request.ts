@@ -1,8 +1,8 @@
 import { TransportConfigError, TransportError } from "./errors.ts";
 import { parseTarget, type Target } from "./parse-target.ts";
-import { prepareBody, type BodyPreparer } from "./prepare-body.ts";
+import { type BodyPreparer, prepareBody } from "./prepare-body.ts";
 import { abortedError, type RequestIdentity } from "./request-errors.ts";
-import { validateRetry, type ResolvedTransportOptions } from "./resolve-transport-options.ts";
+import { type ResolvedTransportOptions, validateRetry } from "./resolve-transport-options.ts";
 import { basicCredentialForms, scrubSecrets } from "./scrub-secrets.ts";
 import type { RequestBody, RequestOptions, RetryOptions } from "./transport-options.ts";
 
@@ -39,19 +39,30 @@ export async function prepareRequest(
   const policyProblems = validateRetry(policy);
   if (policyProblems.length > 0) throw new TransportConfigError(policyProblems);
   const timeoutMs = options.timeoutMs ?? resolved.timeoutMs;
-  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new TransportConfigError([`timeoutMs must be a positive number, got ${timeoutMs}`]);
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+    throw new TransportConfigError([`timeoutMs must be a positive number, got ${timeoutMs}`]);
 
   const signal = options.signal ? AbortSignal.any([closing, options.signal]) : closing;
   const identity: RequestIdentity = { method, target, closing, scrub };
   if (signal.aborted) throw abortedError(identity, 0);
 
-  const gzip = body !== undefined && (options.gzip ?? resolved.gzipByDefault) && callerHeaders["content-encoding"] === undefined;
+  const gzip =
+    body !== undefined && (options.gzip ?? resolved.gzipByDefault) && callerHeaders["content-encoding"] === undefined;
   let preparer: BodyPreparer | undefined;
   if (body !== undefined) {
     try {
       preparer = await prepareBody(body, gzip ? resolved.gzipLevel : undefined);
     } catch (error) {
-      throw new TransportError({ code: "TRANSPORT_IO", outcome: "io_error", retryable: false, attempts: 0, url: target.redacted, method, message: `${method} ${target.redacted}: cannot encode the request body`, cause: error });
+      throw new TransportError({
+        code: "TRANSPORT_IO",
+        outcome: "io_error",
+        retryable: false,
+        attempts: 0,
+        url: target.redacted,
+        method,
+        message: `${method} ${target.redacted}: cannot encode the request body`,
+        cause: error,
+      });
     }
   }
   const headers: Record<string, string> = { "user-agent": resolved.userAgent, ...callerHeaders };

@@ -4,7 +4,10 @@
  * stream is cancelled; a Node stream read through `iterator({ destroyOnReturn: false })` is left
  * for the caller to drain or destroy).
  */
-export async function readResponseBody(source: AsyncIterable<Uint8Array> | null | undefined, limitBytes = Infinity): Promise<string> {
+export async function readResponseBody(
+  source: AsyncIterable<Uint8Array> | null | undefined,
+  limitBytes = Infinity,
+): Promise<string> {
   if (!source) return "";
   const decoder = new TextDecoder("utf-8");
   let text = "";

@@ -20,7 +20,12 @@ export interface RequestIdentity {
 
 /** The failure of a request after `attempts` attempts: an HTTP answer or a network/TLS/IO error. */
 export type RequestFailure =
-  | { readonly kind: "response"; readonly status: number; readonly body: string; readonly classification: StatusClassification }
+  | {
+      readonly kind: "response";
+      readonly status: number;
+      readonly body: string;
+      readonly classification: StatusClassification;
+    }
   | { readonly kind: "error"; readonly error: unknown; readonly classification: ErrorClassification };
 
 /** The request was aborted by the caller's signal or by `close()`. */
@@ -39,7 +44,11 @@ export function abortedError(request: RequestIdentity, attempts: number, cause?:
 }
 
 /** The error a request ends with when its retry policy gives up; secrets scrubbed. */
-export function failedRequestError(request: RequestIdentity, failure: RequestFailure, attempts: number): TransportError {
+export function failedRequestError(
+  request: RequestIdentity,
+  failure: RequestFailure,
+  attempts: number,
+): TransportError {
   const { method, target, scrub } = request;
   const hint = failure.classification.hint;
   const hintText = hint !== undefined ? `; ${hint}` : "";
@@ -68,7 +77,9 @@ export function failedRequestError(request: RequestIdentity, failure: RequestFai
     url: target.redacted,
     method,
     ...(hint !== undefined ? { hint } : {}),
-    message: scrub(`${method} ${target.redacted}: ${classification.outcome} (${plural(attempts)}): ${classification.reason}${hintText}`),
+    message: scrub(
+      `${method} ${target.redacted}: ${classification.outcome} (${plural(attempts)}): ${classification.reason}${hintText}`,
+    ),
     cause: sanitizeCause(failure.error, scrub),
   });
 }
@@ -96,7 +107,8 @@ function sanitizeCause(error: unknown, scrub: (text: string) => string): unknown
   while (typeof root === "object" && root !== null && !seen.has(root)) {
     seen.add(root);
     const record = root as { name?: unknown; cause?: unknown };
-    const wrapper = record.name === "FetchError" || (root instanceof TypeError && (root as Error).message === "fetch failed");
+    const wrapper =
+      record.name === "FetchError" || (root instanceof TypeError && (root as Error).message === "fetch failed");
     if (!wrapper || record.cause === undefined) break;
     root = record.cause;
   }

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCertificates, type TestCertificates } from "@anomaly-writer/test-stack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TransportConfigError } from "./errors.ts";
 import { resolveTransportOptions } from "./resolve-transport-options.ts";
 
@@ -30,7 +30,12 @@ describe("resolveTransportOptions", () => {
   });
 
   it("reads the CA bundle and the client certificate", () => {
-    const resolved = resolveTransportOptions({ verifyTls: certs.caFile, tlsCertFile: certs.clientCertFile, tlsKeyFile: certs.clientKeyFile, gzip: { level: 6 } });
+    const resolved = resolveTransportOptions({
+      verifyTls: certs.caFile,
+      tlsCertFile: certs.clientCertFile,
+      tlsKeyFile: certs.clientKeyFile,
+      gzip: { level: 6 },
+    });
     expect(resolved.tls.ca?.toString()).toContain("BEGIN CERTIFICATE");
     expect(resolved.hasClientCertificate).toBe(true);
     expect([resolved.gzipByDefault, resolved.gzipLevel]).toEqual([true, 6]);
@@ -41,7 +46,9 @@ describe("resolveTransportOptions", () => {
     const junk = join(dir, "junk.pem");
     await writeFile(junk, "not a certificate\n");
     expect(() => resolveTransportOptions({ verifyTls: junk })).toThrow(TransportConfigError);
-    expect(() => resolveTransportOptions({ tlsCertFile: certs.clientCertFile, tlsKeyFile: certs.otherClientKeyFile })).toThrow(/not usable PEM/);
+    expect(() =>
+      resolveTransportOptions({ tlsCertFile: certs.clientCertFile, tlsKeyFile: certs.otherClientKeyFile }),
+    ).toThrow(/not usable PEM/);
   });
 
   it("keeps the secrets it knows for scrubbing", () => {
@@ -55,7 +62,12 @@ describe("resolveTransportOptions", () => {
     expect(() => resolveTransportOptions({ retry: { attempts: Infinity } })).not.toThrow();
     const error = (() => {
       try {
-        resolveTransportOptions({ retry: { attempts: 1.5, jitter: 2, baseDelayMs: -1 }, gzip: { level: 12 }, maxConnections: 0, password: "x" });
+        resolveTransportOptions({
+          retry: { attempts: 1.5, jitter: 2, baseDelayMs: -1 },
+          gzip: { level: 12 },
+          maxConnections: 0,
+          password: "x",
+        });
       } catch (caught) {
         return caught as TransportConfigError;
       }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createSecureContext } from "node:tls";
 import { DEFAULT_RETRY } from "./compute-backoff.ts";
-import { createBearerTokenSource, type BearerTokenSource } from "./create-bearer-token-source.ts";
+import { type BearerTokenSource, createBearerTokenSource } from "./create-bearer-token-source.ts";
 import { TransportConfigError } from "./errors.ts";
 import { basicCredentialForms } from "./scrub-secrets.ts";
 import type { AttemptInfo, RetryOptions, TransportClock, TransportOptions } from "./transport-options.ts";
@@ -58,15 +58,20 @@ export function resolveTransportOptions(options: TransportOptions = {}): Resolve
   const tls = resolveTls(options, problems);
 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) problems.push(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+    problems.push(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
 
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   problems.push(...validateRetry(retry));
 
   const gzipLevel = typeof options.gzip === "object" ? (options.gzip.level ?? 1) : 1;
-  if (!Number.isInteger(gzipLevel) || gzipLevel < -1 || gzipLevel > 9) problems.push(`gzip level must be an integer from -1 to 9, got ${gzipLevel}`);
+  if (!Number.isInteger(gzipLevel) || gzipLevel < -1 || gzipLevel > 9)
+    problems.push(`gzip level must be an integer from -1 to 9, got ${gzipLevel}`);
 
-  if (options.maxConnections !== undefined && (!Number.isInteger(options.maxConnections) || options.maxConnections < 1)) {
+  if (
+    options.maxConnections !== undefined &&
+    (!Number.isInteger(options.maxConnections) || options.maxConnections < 1)
+  ) {
     problems.push(`maxConnections must be a positive integer, got ${options.maxConnections}`);
   }
   if (options.userAgent !== undefined && /[\r\n]/.test(options.userAgent)) problems.push("userAgent must be one line");
@@ -101,7 +106,8 @@ function resolveAuth(options: TransportOptions, problems: string[]): { auth: Res
   if (hasBasic && hasBearer) problems.push("basic auth (user/password) and a bearer token are exclusive: set one");
   if (options.password !== undefined && options.user === undefined) problems.push("password is set without user");
   if (options.bearerToken !== undefined && options.bearerToken.trim() === "") problems.push("bearerToken is empty");
-  if (options.bearerToken !== undefined && /[\r\n]/.test(options.bearerToken.trim())) problems.push("bearerToken must be one line");
+  if (options.bearerToken !== undefined && /[\r\n]/.test(options.bearerToken.trim()))
+    problems.push("bearerToken must be one line");
   if (options.user !== undefined && /[\r\n:]/.test(options.user)) problems.push("user must be one line without ':'");
 
   if (options.user !== undefined) {
@@ -140,12 +146,21 @@ function resolveTls(options: TransportOptions, problems: string[]): ResolvedTls 
   if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {
     problems.push("tlsCertFile and tlsKeyFile (tls_cert_file / tls_key_file) go together: set both or neither");
   }
-  const cert = options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined ? readPem("tlsCertFile (tls_cert_file)", options.tlsCertFile) : undefined;
-  const key = options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined ? readPem("tlsKeyFile (tls_key_file)", options.tlsKeyFile) : undefined;
+  const cert =
+    options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined
+      ? readPem("tlsCertFile (tls_cert_file)", options.tlsCertFile)
+      : undefined;
+  const key =
+    options.tlsCertFile !== undefined && options.tlsKeyFile !== undefined
+      ? readPem("tlsKeyFile (tls_key_file)", options.tlsKeyFile)
+      : undefined;
   const problemsBeforePem = problems.length;
-  if (ca !== undefined && !ca.includes("-----BEGIN CERTIFICATE-----")) problems.push(`verifyTls (verify_tls) ${String(verifyTls)} holds no PEM certificate`);
-  if (cert !== undefined && !cert.includes("-----BEGIN CERTIFICATE-----")) problems.push(`tlsCertFile (tls_cert_file) ${options.tlsCertFile} holds no PEM certificate`);
-  if (key !== undefined && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString("latin1"))) problems.push(`tlsKeyFile (tls_key_file) ${options.tlsKeyFile} holds no PEM private key`);
+  if (ca !== undefined && !ca.includes("-----BEGIN CERTIFICATE-----"))
+    problems.push(`verifyTls (verify_tls) ${String(verifyTls)} holds no PEM certificate`);
+  if (cert !== undefined && !cert.includes("-----BEGIN CERTIFICATE-----"))
+    problems.push(`tlsCertFile (tls_cert_file) ${options.tlsCertFile} holds no PEM certificate`);
+  if (key !== undefined && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.toString("latin1")))
+    problems.push(`tlsKeyFile (tls_key_file) ${options.tlsKeyFile} holds no PEM private key`);
   if (problems.length === problemsBeforePem && (ca !== undefined || (cert !== undefined && key !== undefined))) {
     try {
       createSecureContext({ ...(ca ? { ca } : {}), ...(cert && key ? { cert, key } : {}) });
@@ -168,8 +183,10 @@ export function validateRetry(retry: Required<RetryOptions>): string[] {
   if (!(attempts >= 1) || (!Number.isInteger(attempts) && attempts !== Infinity)) {
     problems.push(`retry.attempts must be an integer >= 1 (or Infinity), got ${attempts}`);
   }
-  if (!(baseDelayMs >= 0) || !Number.isFinite(baseDelayMs)) problems.push(`retry.baseDelayMs must be >= 0, got ${baseDelayMs}`);
-  if (!(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs)) problems.push(`retry.maxDelayMs must be >= 0, got ${maxDelayMs}`);
+  if (!(baseDelayMs >= 0) || !Number.isFinite(baseDelayMs))
+    problems.push(`retry.baseDelayMs must be >= 0, got ${baseDelayMs}`);
+  if (!(maxDelayMs >= 0) || !Number.isFinite(maxDelayMs))
+    problems.push(`retry.maxDelayMs must be >= 0, got ${maxDelayMs}`);
   if (!(jitter >= 0 && jitter <= 1)) problems.push(`retry.jitter must be between 0 and 1, got ${jitter}`);
   return problems;
 }

@@ -11,7 +11,9 @@ describe("scrubSecrets", () => {
   it("replaces the basic-auth forms of a user and password", () => {
     const forms = basicCredentialForms("writer", "pw123");
     const header = `Basic ${Buffer.from("writer:pw123").toString("base64")}`;
-    expect(scrubSecrets(`got ${header} for writer:pw123 (pw123)`, forms)).toBe("got Basic <redacted> for <redacted> (<redacted>)");
+    expect(scrubSecrets(`got ${header} for writer:pw123 (pw123)`, forms)).toBe(
+      "got Basic <redacted> for <redacted> (<redacted>)",
+    );
   });
 
   it("replaces longer secrets first and ignores empty ones", () => {
@@ -19,6 +21,9 @@ describe("scrubSecrets", () => {
   });
 
   it("keeps the user name of a pair with an empty password readable", () => {
-    expect(basicCredentialForms("u", "")).toEqual([Buffer.from("u:").toString("base64"), Buffer.from("u:").toString("base64").replace(/=+$/, "")]);
+    expect(basicCredentialForms("u", "")).toEqual([
+      Buffer.from("u:").toString("base64"),
+      Buffer.from("u:").toString("base64").replace(/=+$/, ""),
+    ]);
   });
 });

@@ -1,9 +1,16 @@
 import type { Dispatcher } from "undici";
-import { ATTEMPT_TIMEOUT_CODE, classifyError, CLIENT_CERTIFICATE_HINT, failedBeforeSending, isSocketClosed, type ErrorClassification } from "./classify-error.ts";
+import {
+  ATTEMPT_TIMEOUT_CODE,
+  CLIENT_CERTIFICATE_HINT,
+  classifyError,
+  type ErrorClassification,
+  failedBeforeSending,
+  isSocketClosed,
+} from "./classify-error.ts";
 import type { AttemptBody } from "./prepare-body.ts";
 import type { PreparedRequest } from "./prepare-request.ts";
 import { sendWithFetch } from "./send-with-fetch.ts";
-import { sendWithRequest, type AttemptRequest } from "./send-with-request.ts";
+import { type AttemptRequest, sendWithRequest } from "./send-with-request.ts";
 import { failedOnReusedSocket } from "./track-socket-reuse.ts";
 import type { TransportClock } from "./transport-options.ts";
 
@@ -48,7 +55,12 @@ export async function sendAttempt(request: PreparedRequest, context: AttemptCont
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: "TimeoutError", code: ATTEMPT_TIMEOUT_CODE }));
+    controller.abort(
+      Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), {
+        name: "TimeoutError",
+        code: ATTEMPT_TIMEOUT_CODE,
+      }),
+    );
   }, timeoutMs);
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
@@ -70,7 +82,10 @@ export async function sendAttempt(request: PreparedRequest, context: AttemptCont
       errorBodyLimit: ERROR_BODY_READ_LIMIT,
     };
     // POST bodies (up to several MiB) skip fetch's Request/stream wrapping and its copy of the body.
-    const response = request.method === "POST" ? await sendWithRequest(context.dispatcher, attempt) : await sendWithFetch(context.dispatcher, attempt);
+    const response =
+      request.method === "POST"
+        ? await sendWithRequest(context.dispatcher, attempt)
+        : await sendWithFetch(context.dispatcher, attempt);
     return {
       kind: "response",
       status: response.status,
@@ -93,10 +108,20 @@ export async function sendAttempt(request: PreparedRequest, context: AttemptCont
 /** Our deadline and aborts first; a TLS connection closed before any answer hints at a refused client certificate. */
 function classifyAttemptError(request: PreparedRequest, error: unknown, timedOut: boolean): ErrorClassification {
   if (timedOut) {
-    return { code: "TRANSPORT_TIMEOUT", outcome: "timeout", retryable: true, reason: `no complete answer within ${request.timeoutMs} ms` };
+    return {
+      code: "TRANSPORT_TIMEOUT",
+      outcome: "timeout",
+      retryable: true,
+      reason: `no complete answer within ${request.timeoutMs} ms`,
+    };
   }
   if (request.signal.aborted) {
-    return { code: "TRANSPORT_ABORTED", outcome: "aborted", retryable: false, reason: request.closing.aborted ? "the transport is closed" : "aborted by the caller" };
+    return {
+      code: "TRANSPORT_ABORTED",
+      outcome: "aborted",
+      retryable: false,
+      reason: request.closing.aborted ? "the transport is closed" : "aborted by the caller",
+    };
   }
   const classification = classifyError(error);
   if (
@@ -106,7 +131,10 @@ function classifyAttemptError(request: PreparedRequest, error: unknown, timedOut
     isSocketClosed(error) &&
     !failedOnReusedSocket(error)
   ) {
-    return { ...classification, hint: `the server closed the TLS connection before answering; ${CLIENT_CERTIFICATE_HINT}` };
+    return {
+      ...classification,
+      hint: `the server closed the TLS connection before answering; ${CLIENT_CERTIFICATE_HINT}`,
+    };
   }
   return classification;
 }

@@ -1,5 +1,5 @@
 import type { $Fetch, FetchOptions } from "ofetch";
-import { fetch as undiciFetch, Headers as UndiciHeaders, type Dispatcher } from "undici";
+import { type Dispatcher, Headers as UndiciHeaders, fetch as undiciFetch } from "undici";
 import { readResponseBody } from "./read-response-body.ts";
 import type { AttemptRequest, AttemptResponse } from "./send-with-request.ts";
 
@@ -35,6 +35,9 @@ export async function sendWithFetch(dispatcher: Dispatcher, request: AttemptRequ
   const $fetch = await loadFetch();
   const response = await $fetch.raw(request.href, fetchOptions);
   const ok = response.status >= 200 && response.status <= 299;
-  const body = await readResponseBody(response.body as AsyncIterable<Uint8Array> | null, ok ? Infinity : request.errorBodyLimit);
+  const body = await readResponseBody(
+    response.body as AsyncIterable<Uint8Array> | null,
+    ok ? Infinity : request.errorBodyLimit,
+  );
   return { status: response.status, headers: Object.fromEntries(response.headers.entries()), body };
 }

@@ -50,7 +50,10 @@ export async function sendWithRequest(dispatcher: Dispatcher, request: AttemptRe
   const body = response.body;
   try {
     const ok = response.statusCode >= 200 && response.statusCode <= 299;
-    const text = await readResponseBody(body.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>, ok ? Infinity : request.errorBodyLimit);
+    const text = await readResponseBody(
+      body.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>,
+      ok ? Infinity : request.errorBodyLimit,
+    );
     // The answer is complete; a failure to drain the rest only costs the connection.
     if (!body.readableEnded) await body.dump({ limit: DRAIN_LIMIT, signal: request.signal }).catch(() => undefined);
     return { status: response.statusCode, headers: flattenHeaders(response.headers), body: text };

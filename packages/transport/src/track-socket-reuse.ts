@@ -48,5 +48,7 @@ export function createTrackingConnector(options: buildConnector.BuildOptions): b
 
 /** Whether the request failed on a connection that had already carried a request (a kept-alive socket). */
 export function failedOnReusedSocket(error: unknown): boolean {
-  return errorChain(error).some((link) => typeof link.error === "object" && link.error !== null && reusedErrors.has(link.error));
+  return errorChain(error).some(
+    (link) => typeof link.error === "object" && link.error !== null && reusedErrors.has(link.error),
+  );
 }

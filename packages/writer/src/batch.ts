@@ -36,7 +36,19 @@ export interface SplitRecord {
 /** An empty batch of the same group and wire format as `template`. */
 export function emptyBatch(template: Pick<Batch, "groupKey" | "queryKey" | "context" | "wire">): Batch {
   const { groupKey, queryKey, context, wire } = template;
-  return { groupKey, queryKey, context, wire, buffer: undefined, formatted: [], bytes: 0, series: 0, datapoints: 0, serializeSeconds: 0, records: [] };
+  return {
+    groupKey,
+    queryKey,
+    context,
+    wire,
+    buffer: undefined,
+    formatted: [],
+    bytes: 0,
+    series: 0,
+    datapoints: 0,
+    serializeSeconds: 0,
+    records: [],
+  };
 }
 
 /** Counts of one `write()` call. */

@@ -1,4 +1,4 @@
-import { toQueueItem, type BatchMeta, type QueuedDelivery } from "@anomaly-writer/delivery";
+import { type BatchMeta, type QueuedDelivery, toQueueItem } from "@anomaly-writer/delivery";
 import type { WriterMetricLabels, WriterMetrics } from "@anomaly-writer/healthcheck";
 import { QueueError } from "@anomaly-writer/queue";
 import { TransportError } from "@anomaly-writer/transport";
@@ -46,7 +46,13 @@ const QUEUE_FULL_CODES = new Set(["QUEUE_FULL", "QUEUE_TOO_LARGE", "QUEUE_NO_SPA
 /** The queue metadata of a batch; `format` only for Prometheus text (absent means the sink's own format). */
 function metaOf(batch: Batch): BatchMeta {
   const { scheduler_alias = "", preset = "" } = batch.context;
-  const meta = { query_key: batch.queryKey, scheduler_alias, preset, series: batch.series, datapoints: batch.datapoints };
+  const meta = {
+    query_key: batch.queryKey,
+    scheduler_alias,
+    preset,
+    series: batch.series,
+    datapoints: batch.datapoints,
+  };
   return batch.wire === "json" ? meta : { ...meta, format: batch.wire };
 }
 
@@ -67,30 +73,58 @@ export function createBatchSender(options: BatchSenderOptions, state: WriteState
     totals.datapoints += batch.datapoints;
     totals.bytes += bytes;
   };
-  const progress = () => options.onProgress?.({ records: totals.records, datapoints: totals.datapoints, requests: totals.requests });
+  const progress = () =>
+    options.onProgress?.({ records: totals.records, datapoints: totals.datapoints, requests: totals.requests });
 
   /** A batch that failed for good: counted by reason, its records marked, one (rate-limited) log line. */
-  const fail = (batch: Batch, failure: Omit<SendFailure, "queryKey" | "series" | "datapoints" | "records">, reason: ReturnType<typeof dropReasonOf>) => {
-    failures.push({ queryKey: batch.queryKey, ...failure, series: batch.series, datapoints: batch.datapoints, records: batch.records.length });
+  const fail = (
+    batch: Batch,
+    failure: Omit<SendFailure, "queryKey" | "series" | "datapoints" | "records">,
+    reason: ReturnType<typeof dropReasonOf>,
+  ) => {
+    failures.push({
+      queryKey: batch.queryKey,
+      ...failure,
+      series: batch.series,
+      datapoints: batch.datapoints,
+      records: batch.records.length,
+    });
     state.report.dropped[reason] += batch.datapoints;
     metrics.recordDropped(reason, batch.datapoints, labelsOf(batch));
     for (const r of batch.records) failedRecords.add(r);
     const hint = failure.credentialError ? " (check user/password or bearer token)" : "";
     const what = `${batch.datapoints} datapoints for ${JSON.stringify(batch.queryKey.slice(0, 64))}`;
-    limiter.log("error", failure.code === "queue_full" || failure.code === "io_error" ? "queue_failure" : "send_failure", `cannot write ${what} to ${sink.target}: code ${failure.code}${hint}: ${failure.message}`);
+    limiter.log(
+      "error",
+      failure.code === "queue_full" || failure.code === "io_error" ? "queue_failure" : "send_failure",
+      `cannot write ${what} to ${sink.target}: code ${failure.code}${hint}: ${failure.message}`,
+    );
   };
 
   /** Send a body to the sink directly; count it, or report it as failed for good. */
   const deliver = async (batch: Batch, body: Uint8Array): Promise<void> => {
     try {
       const bytesSent = await sink.send(body, { context: batch.context, format: batch.wire });
-      metrics.recordSuccess(labelsOf(batch), { bytes: bytesSent, datapoints: batch.datapoints, timeseries: batch.series });
+      metrics.recordSuccess(labelsOf(batch), {
+        bytes: bytesSent,
+        datapoints: batch.datapoints,
+        timeseries: batch.series,
+      });
       accept(batch, bytesSent);
     } catch (error) {
       const te = error instanceof TransportError ? error : undefined;
       const code = te?.outcome ?? "io_error";
       const message = error instanceof Error ? error.message : String(error);
-      fail(batch, { code, ...(te?.status !== undefined ? { status: te.status } : {}), credentialError: te?.credentialError ?? false, message }, dropReasonOf(code));
+      fail(
+        batch,
+        {
+          code,
+          ...(te?.status !== undefined ? { status: te.status } : {}),
+          credentialError: te?.credentialError ?? false,
+          message,
+        },
+        dropReasonOf(code),
+      );
     } finally {
       progress();
     }
@@ -114,8 +148,11 @@ export function createBatchSender(options: BatchSenderOptions, state: WriteState
       accept(batch, body.byteLength);
       options.logger.debug(`queued ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
     } catch (error) {
-      const full = (error instanceof QueueError && error.code === "QUEUE_FULL") || (error as Error).name === "TimeoutError";
-      const message = full ? `the durable queue stayed full (${options.queueMaxBytes} bytes): the target is not taking data fast enough` : (error as Error).message;
+      const full =
+        (error instanceof QueueError && error.code === "QUEUE_FULL") || (error as Error).name === "TimeoutError";
+      const message = full
+        ? `the durable queue stayed full (${options.queueMaxBytes} bytes): the target is not taking data fast enough`
+        : (error as Error).message;
       fail(batch, { code: full ? "queue_full" : "io_error", credentialError: false, message }, "permanent_error");
     }
   };
@@ -128,10 +165,13 @@ export function createBatchSender(options: BatchSenderOptions, state: WriteState
     try {
       if (!sink.writes) {
         accept(batch, batch.bytes);
-        options.logger.debug(`${sink.kind}: would write ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`);
+        options.logger.debug(
+          `${sink.kind}: would write ${batch.datapoints} datapoints, ${batch.bytes} bytes for ${batch.queryKey}`,
+        );
         return;
       }
-      const encoded = sink.format === "series" ? sink.encodeSeries?.(batch.formatted) : buffer?.subarray(0, batch.bytes);
+      const encoded =
+        sink.format === "series" ? sink.encodeSeries?.(batch.formatted) : buffer?.subarray(0, batch.bytes);
       batch.formatted = [];
       if (encoded === undefined) throw new WriterError("WRITER_INTERNAL", `no body for a ${sink.kind} request`);
       // The queue keeps what it is given (the replay window): it gets a copy, the pool the buffer.
@@ -159,7 +199,9 @@ export function createBatchSender(options: BatchSenderOptions, state: WriteState
         await delivery.append(atomicItems.map(({ batch, body }) => toQueueItem(metaOf(batch), body)));
       } catch (error) {
         if (error instanceof QueueError && QUEUE_FULL_CODES.has(error.code)) {
-          throw new WriterError("WRITER_QUEUE_FULL", `${error.message}; nothing of this write was queued`, { cause: error });
+          throw new WriterError("WRITER_QUEUE_FULL", `${error.message}; nothing of this write was queued`, {
+            cause: error,
+          });
         }
         throw error;
       }

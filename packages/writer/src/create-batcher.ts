@@ -1,10 +1,10 @@
-import { emptyBatch, type Batch, type SplitRecord } from "./batch.ts";
+import { type Batch, emptyBatch, type SplitRecord } from "./batch.ts";
+import { countDistinctSeries, countLinePoints } from "./count-points.ts";
 import type { BatchSender } from "./create-batch-sender.ts";
 import type { BodyBufferPool } from "./create-body-buffer-pool.ts";
 import type { TakenRecord } from "./create-record-intake.ts";
-import { countDistinctSeries, countLinePoints } from "./count-points.ts";
-import type { BodyFormat } from "./sinks/sink.ts";
 import { WriterError } from "./errors.ts";
+import type { BodyFormat } from "./sinks/sink.ts";
 
 /** How records are grouped into requests. */
 export interface BatcherOptions {
@@ -44,7 +44,8 @@ export function createBatcher(options: BatcherOptions): Batcher {
       if (batch.buffer === undefined) batch.buffer = options.bodies.take(needed);
       else if (batch.buffer.length < needed) batch.buffer = options.bodies.grow(batch.buffer, batch.bytes, needed);
       const written = batch.buffer.write(text, batch.bytes, "utf8");
-      if (written !== bytes) throw new WriterError("WRITER_INTERNAL", `the encoder counted ${bytes} bytes but wrote ${written}`);
+      if (written !== bytes)
+        throw new WriterError("WRITER_INTERNAL", `the encoder counted ${bytes} bytes but wrote ${written}`);
     }
     batch.bytes += bytes;
   };
@@ -56,7 +57,10 @@ export function createBatcher(options: BatcherOptions): Batcher {
     const flushPart = async () => {
       // A Prometheus-text line is one point of one series, and a single-point record's series are distinct.
       part.series = job.template.wire === "prometheus" ? partLines.length : countDistinctSeries(partLines);
-      part.datapoints = job.template.wire === "prometheus" ? partLines.length : partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
+      part.datapoints =
+        job.template.wire === "prometheus"
+          ? partLines.length
+          : partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
       part.records = [job.index];
       part.serializeSeconds = job.serializeSeconds * (part.bytes / job.recordBytes);
       await sender.dispatch(part);
@@ -80,14 +84,24 @@ export function createBatcher(options: BatcherOptions): Batcher {
         batch = emptyBatch(record);
         groups.set(record.groupKey, batch);
       }
-      if (batch.bytes > 0 && (batch.bytes + record.bytes > maxRequestBytes || batch.series + record.series > maxSeries)) {
+      if (
+        batch.bytes > 0 &&
+        (batch.bytes + record.bytes > maxRequestBytes || batch.series + record.series > maxSeries)
+      ) {
         pending.push(batch);
         batch = emptyBatch(batch);
         groups.set(record.groupKey, batch);
       }
       // A record larger than one request is split along its lines (series formats: a record is one request at most).
       if (record.encoded && (record.bytes > maxRequestBytes || record.series > maxSeries)) {
-        pending.push({ kind: "split", template: batch, lines: record.encoded.lines, index: record.index, serializeSeconds: record.serializeSeconds, recordBytes: record.bytes });
+        pending.push({
+          kind: "split",
+          template: batch,
+          lines: record.encoded.lines,
+          index: record.index,
+          serializeSeconds: record.serializeSeconds,
+          recordBytes: record.bytes,
+        });
         return;
       }
       if (record.encoded) appendText(batch, record.encoded.text, record.bytes);

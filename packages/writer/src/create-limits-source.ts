@@ -1,5 +1,11 @@
 import type { WriterLimitsConfig } from "@anomaly-writer/config";
-import { createRecordGuard, DEFAULT_RECORD_LIMITS, formatDuration, type RecordGuard, type RecordLimits } from "@anomaly-writer/metric-format";
+import {
+  createRecordGuard,
+  DEFAULT_RECORD_LIMITS,
+  formatDuration,
+  type RecordGuard,
+  type RecordLimits,
+} from "@anomaly-writer/metric-format";
 import type { ServerLimits } from "./read-server-limits.ts";
 import type { WriterLogger } from "./writer-logger.ts";
 

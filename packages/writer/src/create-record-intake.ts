@@ -1,16 +1,16 @@
 import { hashLabelSet, type RememberedSet } from "@anomaly-writer/common";
 import type { WriterMetrics } from "@anomaly-writer/healthcheck";
 import {
-  formatRecord,
-  RecordError,
-  safeParseRecord,
   type EncodedRecord,
   type FormattedSeries,
+  formatRecord,
   type ModelOutputRecord,
   type PrometheusTextEncoder,
   type RecordEncoder,
+  RecordError,
   type RecordGuard,
   type RecordIssue,
+  safeParseRecord,
 } from "@anomaly-writer/metric-format";
 import type { TenancyChecker } from "@anomaly-writer/tenancy";
 import type { WriteState } from "./batch.ts";
@@ -76,7 +76,15 @@ function formatSeries(record: ModelOutputRecord, metricFormat: Readonly<Record<s
     for (const [name, value] of Object.entries(s.labels)) bytes += name.length + value.length + 4;
     datapoints += s.values.length;
   }
-  return { formatted: series, wire: "json", bytes, series: series.length, datapoints, dropped, labelSets: () => series.map((s) => s.labels) };
+  return {
+    formatted: series,
+    wire: "json",
+    bytes,
+    series: series.length,
+    datapoints,
+    dropped,
+    labelSets: () => series.map((s) => s.labels),
+  };
 }
 
 /** Where an input record came from: its own position, or "record N". */
@@ -89,7 +97,10 @@ function positionOf(positioned: PositionedRecord | undefined, index: number): st
  * it (with its position and reasons, into the write's report) or answer it formatted and encoded.
  * Records with only NaN/Inf values are counted as empty and answered undefined.
  */
-export function createRecordIntake(options: RecordIntakeOptions, state: WriteState): (item: unknown) => TakenRecord | undefined {
+export function createRecordIntake(
+  options: RecordIntakeOptions,
+  state: WriteState,
+): (item: unknown) => TakenRecord | undefined {
   const { sink, metrics } = options;
   const { report } = state;
   // The group of the previous record: records of one inference mostly share it.
@@ -97,11 +108,19 @@ export function createRecordIntake(options: RecordIntakeOptions, state: WriteSta
   const refuse = (position: string, issues: readonly RecordIssue[], value: unknown, points: number) => {
     const record = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
     const text = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : "");
-    report.refuse(position, issues, points, { url: sink.target, query_key: text("query_key"), scheduler_alias: text("scheduler_alias"), preset: text("preset") });
+    report.refuse(position, issues, points, {
+      url: sink.target,
+      query_key: text("query_key"),
+      scheduler_alias: text("scheduler_alias"),
+      preset: text("preset"),
+    });
   };
   const text = sink.takesPrometheusText ? options.textEncoder : undefined;
   /** Validate and encode; undefined when refused. */
-  const encode = (value: unknown, where: () => string): { record: ModelOutputRecord; out: Formatted; t0: number } | undefined => {
+  const encode = (
+    value: unknown,
+    where: () => string,
+  ): { record: ModelOutputRecord; out: Formatted; t0: number } | undefined => {
     let t0 = performance.now();
     // The common valid record is validated and encoded in one pass (as Prometheus text when it is
     // a single-point record the sink takes so); anything else is validated first (with its
@@ -134,13 +153,39 @@ export function createRecordIntake(options: RecordIntakeOptions, state: WriteSta
       return void refuse(where(), error.issues, record, countRawPoints(record));
     }
   };
+  /** The (query_key, scheduler_alias, preset) group of a record; built once for a run of records that share it. */
+  const groupOf = (record: ModelOutputRecord) => {
+    const scheduler = record.scheduler_alias ?? "";
+    const preset = record.preset ?? "";
+    if (
+      record.query_key !== last.queryKey ||
+      scheduler !== last.scheduler ||
+      preset !== last.preset ||
+      last.groupKey === ""
+    ) {
+      const context = { query_key: record.query_key, scheduler_alias: scheduler, preset };
+      last = {
+        queryKey: record.query_key,
+        scheduler,
+        preset,
+        groupKey: `${record.query_key}\u0000${scheduler}\u0000${preset}`,
+        context,
+      };
+    }
+    return last;
+  };
   return (item) => {
     const index = ++state.totals.records;
     const positioned = isPositionedRecord(item) ? item : undefined;
     const value = positioned ? positioned.value : item;
     const where = () => positionOf(positioned, index);
     if (positioned?.parseError !== undefined) {
-      refuse(positioned.position, [{ path: "", message: positioned.parseError, reason: "invalid_record" }], undefined, 0);
+      refuse(
+        positioned.position,
+        [{ path: "", message: positioned.parseError, reason: "invalid_record" }],
+        undefined,
+        0,
+      );
       return undefined;
     }
     // Before anything is expanded: what VictoriaMetrics would not keep as sent, and records beyond
@@ -151,19 +196,18 @@ export function createRecordIntake(options: RecordIntakeOptions, state: WriteSta
     if (done === undefined) return undefined;
     const { record, out, t0 } = done;
     const serializeSeconds = (performance.now() - t0) / 1000;
-    if (options.knownQueryKeys && !options.knownQueryKeys.has(record.query_key) && options.warnedQueryKeys.add(hashLabelSet({ query_key: record.query_key }))) {
+    if (
+      options.knownQueryKeys &&
+      !options.knownQueryKeys.has(record.query_key) &&
+      options.warnedQueryKeys.add(hashLabelSet({ query_key: record.query_key }))
+    ) {
       report.unknownQueryKey(record.query_key);
     }
-    const scheduler = record.scheduler_alias ?? "";
-    const preset = record.preset ?? "";
-    if (record.query_key !== last.queryKey || scheduler !== last.scheduler || preset !== last.preset || last.groupKey === "") {
-      const context = { query_key: record.query_key, scheduler_alias: scheduler, preset };
-      last = { queryKey: record.query_key, scheduler, preset, groupKey: `${record.query_key}\u0000${scheduler}\u0000${preset}`, context };
-    }
+    const group = groupOf(record);
     for (const reason of ["nan", "inf"] as const) {
       if (out.dropped[reason] === 0) continue;
       report.dropped[reason] += out.dropped[reason];
-      metrics.recordDropped(reason, out.dropped[reason], { url: sink.target, ...last.context });
+      metrics.recordDropped(reason, out.dropped[reason], { url: sink.target, ...group.context });
     }
     if (out.series === 0) {
       state.totals.empty++;
@@ -173,18 +217,53 @@ export function createRecordIntake(options: RecordIntakeOptions, state: WriteSta
     state.totals.withData++;
     // The tenancy check can only speak when tenant labels are in play (multitenant, or a
     // vm_account_id / vm_project_id label): only then are the label sets needed.
-    if (options.tenancy && (options.tenantSensitive || Object.hasOwn(record.labels, "vm_account_id") || Object.hasOwn(record.labels, "vm_project_id"))) {
+    if (
+      options.tenancy &&
+      (options.tenantSensitive ||
+        Object.hasOwn(record.labels, "vm_account_id") ||
+        Object.hasOwn(record.labels, "vm_project_id"))
+    ) {
       for (const labels of out.labelSets()) options.tenancy.check(labels, record.query_key);
     }
-    const { groupKey, context } = last;
-    const { bytes, series, datapoints, wire } = out;
-    return out.encoded
-      ? { index, queryKey: record.query_key, groupKey, context, encoded: out.encoded, wire, bytes, series, datapoints, serializeSeconds }
-      : { index, queryKey: record.query_key, groupKey, context, formatted: out.formatted ?? [], wire, bytes, series, datapoints, serializeSeconds };
+    return takenRecord(index, record.query_key, group, out, serializeSeconds);
   };
+}
+
+/** The answer for a record taken (without spreading `out`: its label sets stay unread). */
+function takenRecord(
+  index: number,
+  queryKey: string,
+  group: { readonly groupKey: string; readonly context: Readonly<Record<string, string>> },
+  out: Formatted,
+  serializeSeconds: number,
+): TakenRecord {
+  const { groupKey, context } = group;
+  const { bytes, series, datapoints, wire } = out;
+  return out.encoded
+    ? { index, queryKey, groupKey, context, encoded: out.encoded, wire, bytes, series, datapoints, serializeSeconds }
+    : {
+        index,
+        queryKey,
+        groupKey,
+        context,
+        formatted: out.formatted ?? [],
+        wire,
+        bytes,
+        series,
+        datapoints,
+        serializeSeconds,
+      };
 }
 
 /** A `json_lines` sink's record: the encoder's answer (its lazy label sets stay unread unless asked). */
 function ofEncoded(encoded: EncodedRecord, wire: BodyFormat): Formatted {
-  return { encoded, wire, bytes: encoded.bytes, series: encoded.series, datapoints: encoded.datapoints, dropped: encoded.dropped, labelSets: () => encoded.labelSets };
+  return {
+    encoded,
+    wire,
+    bytes: encoded.bytes,
+    series: encoded.series,
+    datapoints: encoded.datapoints,
+    dropped: encoded.dropped,
+    labelSets: () => encoded.labelSets,
+  };
 }

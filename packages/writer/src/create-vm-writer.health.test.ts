@@ -11,7 +11,8 @@ afterEach(async () => {
 });
 
 // No request is made: VictoriaMetrics is never reached (a closed port), only the queue is opened.
-const config = (queuePath: string) => parseConfig(`writer:\n  datasource_url: http://127.0.0.1:1\n  queue:\n    path: ${queuePath}\n`);
+const config = (queuePath: string) =>
+  parseConfig(`writer:\n  datasource_url: http://127.0.0.1:1\n  queue:\n    path: ${queuePath}\n`);
 
 describe("VmWriter.health with writer.queue", () => {
   it("is not ok while the queue opens, ok once it is open, and not ok with the reason when it cannot open", async () => {
@@ -26,7 +27,9 @@ describe("VmWriter.health with writer.queue", () => {
     await expect(second.ready()).rejects.toMatchObject({ code: "QUEUE_LOCKED" });
     const health = await second.health();
     expect(health.ok).toBe(false);
-    expect(health.detail).toContain(`the durable queue is not open: [queue] the queue directory ${dir} is already open in this process (pid ${process.pid} on host`);
+    expect(health.detail).toContain(
+      `the durable queue is not open: [queue] the queue directory ${dir} is already open in this process (pid ${process.pid} on host`,
+    );
     await second.close();
     await first.close();
     expect(await first.health()).toEqual({ ok: false, detail: "closed" });

@@ -1,14 +1,18 @@
+import { createCaptureLogger } from "@anomaly-writer/common";
 import { parseConfig } from "@anomaly-writer/config";
-import { freePort, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { freePort, startVictoriaMetrics, type VictoriaMetricsServer, writerYaml } from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
 import { atPosition } from "./positioned-record.ts";
-import { createCaptureLogger } from "@anomaly-writer/common";
-import { writerYaml } from "@anomaly-writer/test-stack";
 
 const DAY = 86_400_000;
 /** VictoriaMetrics' counters of what it drops or cuts while answering 204. */
-const DROP_COUNTERS = ["vm_rows_ignored_total", "vm_too_long_label_values_total", "vm_too_long_label_names_total", "vm_metrics_with_dropped_labels_total"];
+const DROP_COUNTERS = [
+  "vm_rows_ignored_total",
+  "vm_too_long_label_values_total",
+  "vm_too_long_label_names_total",
+  "vm_metrics_with_dropped_labels_total",
+];
 
 async function dropCounters(vm: VictoriaMetricsServer): Promise<Record<string, number>> {
   const text = (await vm.request("/metrics")).body;
@@ -38,7 +42,8 @@ const point = (queryKey: string, labels: Record<string, string>, timestamps: num
   timestamps,
   outputs: { y: timestamps.map((_, i) => i + 1) },
 });
-const labelsOf = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`l${String(i).padStart(2, "0")}`, "v"]));
+const labelsOf = (count: number) =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`l${String(i).padStart(2, "0")}`, "v"]));
 
 /** Records VictoriaMetrics keeps as sent, then records it would drop or cut (and the field and reason we expect). */
 const KEPT = [
@@ -48,14 +53,49 @@ const KEPT = [
   point("lim_edges", { ...labelsOf(27), case: "labels30" }, [now]),
 ];
 const REFUSED: [unknown, string, string, RegExp][] = [
-  [point("lim_refused", { case: "old" }, [now - 32 * DAY]), "timestamps[0]", "invalid_timestamp", /older than the retention of 31d/],
-  [point("lim_refused", { case: "future" }, [now + 3 * DAY]), "timestamps[0]", "invalid_timestamp", /more than 2d ahead/],
-  [point("lim_refused", { case: "seconds" }, [Math.floor(now / 1000)]), "timestamps[0]", "invalid_timestamp", /looks like seconds/],
-  [point("lim_refused", { case: "micro" }, [now * 1000]), "timestamps[0]", "invalid_timestamp", /looks like microseconds/],
+  [
+    point("lim_refused", { case: "old" }, [now - 32 * DAY]),
+    "timestamps[0]",
+    "invalid_timestamp",
+    /older than the retention of 31d/,
+  ],
+  [
+    point("lim_refused", { case: "future" }, [now + 3 * DAY]),
+    "timestamps[0]",
+    "invalid_timestamp",
+    /more than 2d ahead/,
+  ],
+  [
+    point("lim_refused", { case: "seconds" }, [Math.floor(now / 1000)]),
+    "timestamps[0]",
+    "invalid_timestamp",
+    /looks like seconds/,
+  ],
+  [
+    point("lim_refused", { case: "micro" }, [now * 1000]),
+    "timestamps[0]",
+    "invalid_timestamp",
+    /looks like microseconds/,
+  ],
   [point("lim_refused", { case: "zero" }, [0]), "timestamps[0]", "invalid_timestamp", /timestamp 0 is not a time/],
-  [point("lim_refused", { case: "value", v: "x".repeat(16_385) }, [now]), "labels.v", "label_limit", /16385 bytes, more than 16384/],
-  [point("lim_refused", { case: "name", ["k".repeat(257)]: "v" }, [now]), `labels["${"k".repeat(64)}…"]`, "label_limit", /257 bytes, more than 256/],
-  [point("lim_refused", { ...labelsOf(28), case: "labels31" }, [now]), "labels", "label_limit", /31 labels.*more than 30/],
+  [
+    point("lim_refused", { case: "value", v: "x".repeat(16_385) }, [now]),
+    "labels.v",
+    "label_limit",
+    /16385 bytes, more than 16384/,
+  ],
+  [
+    point("lim_refused", { case: "name", ["k".repeat(257)]: "v" }, [now]),
+    `labels["${"k".repeat(64)}…"]`,
+    "label_limit",
+    /257 bytes, more than 256/,
+  ],
+  [
+    point("lim_refused", { ...labelsOf(28), case: "labels31" }, [now]),
+    "labels",
+    "label_limit",
+    /31 labels.*more than 30/,
+  ],
 ];
 
 describe("createVmWriter refuses what VictoriaMetrics would not keep as sent", () => {
@@ -63,14 +103,18 @@ describe("createVmWriter refuses what VictoriaMetrics would not keep as sent", (
     const logger = createCaptureLogger();
     const writer = createVmWriter(parseConfig(writerYaml(vm.url)), { logger });
     const before = await dropCounters(vm);
-    const input = [...KEPT.slice(0, 2), ...REFUSED.map(([record]) => record), ...KEPT.slice(2)].map((record, i) => atPosition(record, `line ${i + 1}`));
+    const input = [...KEPT.slice(0, 2), ...REFUSED.map(([record]) => record), ...KEPT.slice(2)].map((record, i) =>
+      atPosition(record, `line ${i + 1}`),
+    );
     const result = await writer.write(input);
     await writer.close();
     expect(writer.describeLimits()).toContain("now - 31d (VictoriaMetrics -retentionPeriod)");
     expect(writer.describeLimits()).toContain("at most 30 labels per series (VictoriaMetrics' default)");
 
     expect(result.records).toEqual({ total: 12, written: 4, invalid: 8, empty: 0, failed: 0 });
-    expect(result.recordProblems.map((p) => [p.position, p.field, p.reason])).toEqual(REFUSED.map(([, field, reason], i) => [`line ${i + 3}`, field, reason]));
+    expect(result.recordProblems.map((p) => [p.position, p.field, p.reason])).toEqual(
+      REFUSED.map(([, field, reason], i) => [`line ${i + 3}`, field, reason]),
+    );
     for (const [i, [, , , message]] of REFUSED.entries()) expect(result.recordProblems[i]?.message).toMatch(message);
     expect(result.dropped).toMatchObject({ invalid_timestamp: 5, label_limit: 3 });
     const metrics = await writer.metrics.registry.getSingleMetricAsString("anomaly_writer_dropped_datapoints_total");
@@ -100,7 +144,12 @@ describe("createVmWriter refuses what VictoriaMetrics would not keep as sent", (
       return `${JSON.stringify({ metric: { __name__: "y", for: "lim_control", ...r.labels }, values: r.outputs.y, timestamps: r.timestamps })}\n`;
     });
     await vm.importLines(lines.join(""));
-    const expected = { vm_rows_ignored_total: 5, vm_too_long_label_values_total: 1, vm_too_long_label_names_total: 1, vm_metrics_with_dropped_labels_total: 1 };
+    const expected = {
+      vm_rows_ignored_total: 5,
+      vm_too_long_label_values_total: 1,
+      vm_too_long_label_names_total: 1,
+      vm_metrics_with_dropped_labels_total: 1,
+    };
     const delta = async () => {
       const after = await dropCounters(vm);
       return Object.fromEntries(DROP_COUNTERS.map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)]));
@@ -123,10 +172,20 @@ describe("createVmWriter refuses what VictoriaMetrics would not keep as sent", (
     const bomb = { query_key: "lim_bomb", labels: { big: "x".repeat(64 * 1024) }, timestamps: [now], outputs };
     expect(JSON.stringify(bomb).length).toBeGreaterThan(700_000);
     // Within the series bound, beyond the label-bytes bound: 2 x 16 KiB labels x 600 series.
-    const wide = { query_key: "lim_bomb", labels: { a: "a".repeat(16_000), b: "b".repeat(16_000) }, timestamps: [now], outputs: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`w${i}`, [1]])) };
+    const wide = {
+      query_key: "lim_bomb",
+      labels: { a: "a".repeat(16_000), b: "b".repeat(16_000) },
+      timestamps: [now],
+      outputs: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`w${i}`, [1]])),
+    };
     const writer = createVmWriter(parseConfig(writerYaml(vm.url)));
     const heapBefore = process.memoryUsage().heapUsed;
-    const result = await writer.write([point("lim_bomb", { case: "before" }, [now]), bomb, wide, point("lim_bomb", { case: "after" }, [now])]);
+    const result = await writer.write([
+      point("lim_bomb", { case: "before" }, [now]),
+      bomb,
+      wide,
+      point("lim_bomb", { case: "after" }, [now]),
+    ]);
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     await writer.close();
     expect(result.recordProblems.map((p) => [p.position, p.field, p.reason])).toEqual([
@@ -144,7 +203,10 @@ describe("createVmWriter refuses what VictoriaMetrics would not keep as sent", (
     const wide = await startVictoriaMetrics({ flags: ["-maxLabelsPerTimeseries=40"] });
     try {
       const writer = createVmWriter(parseConfig(writerYaml(wide.url)));
-      const result = await writer.write([point("lim_wide", { ...labelsOf(36), case: "labels39" }, [now]), point("lim_wide", { ...labelsOf(38), case: "labels41" }, [now])]);
+      const result = await writer.write([
+        point("lim_wide", { ...labelsOf(36), case: "labels39" }, [now]),
+        point("lim_wide", { ...labelsOf(38), case: "labels41" }, [now]),
+      ]);
       await writer.close();
       expect(result.recordProblems.map((p) => [p.position, p.reason])).toEqual([["record 2", "label_limit"]]);
       const back = await wide.exportSeries('{for="lim_wide"}');
@@ -157,10 +219,16 @@ describe("createVmWriter refuses what VictoriaMetrics would not keep as sent", (
   it("a configured writer.limits wins over the server's, and a VictoriaMetrics down at start is read again by probe()", async () => {
     const port = await freePort();
     const logger = createCaptureLogger();
-    const writer = createVmWriter(parseConfig(writerYaml(`http://127.0.0.1:${port}`, "  timeout: 1s\n  limits:\n    max_labels_per_series: 5\n")), { logger });
+    const writer = createVmWriter(
+      parseConfig(writerYaml(`http://127.0.0.1:${port}`, "  timeout: 1s\n  limits:\n    max_labels_per_series: 5\n")),
+      { logger },
+    );
     const old = point("lim_late", { case: "backfill" }, [now - 60 * DAY]);
     const first = await writer.write([old]);
-    expect(first.recordProblems[0]).toMatchObject({ reason: "invalid_timestamp", message: expect.stringContaining("older than the retention of 31d") });
+    expect(first.recordProblems[0]).toMatchObject({
+      reason: "invalid_timestamp",
+      message: expect.stringContaining("older than the retention of 31d"),
+    });
     expect(logger.lines.filter((l) => l.includes("cannot read the limits of VictoriaMetrics"))).toHaveLength(1);
     const late = await startVictoriaMetrics({ port });
     try {

@@ -1,12 +1,19 @@
+import { createCaptureLogger } from "@anomaly-writer/common";
 import { parseConfig } from "@anomaly-writer/config";
-import { freePort, startNginx, startVictoriaMetrics, type NginxServer, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import {
+  BACKFILL_LIMITS,
+  freePort,
+  makeRecords,
+  type NginxServer,
+  startNginx,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+  writerYaml,
+} from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
-import { formatWriteSummary } from "./write-result.ts";
 import { atPosition, unreadable } from "./positioned-record.ts";
-import { BACKFILL_LIMITS, makeRecords, writerYaml } from "@anomaly-writer/test-stack";
-import { createCaptureLogger } from "@anomaly-writer/common";
-
+import { formatWriteSummary } from "./write-result.ts";
 
 let vm: VictoriaMetricsServer;
 let cluster: NginxServer;
@@ -37,14 +44,22 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     const scores = await vm.exportSeries('{__name__="anomaly_score",for="wide"}');
     expect(scores).toHaveLength(3000);
     const host7 = scores.find((s) => s.metric.instance === "host-7");
-    expect(host7).toEqual({ metric: { __name__: "anomaly_score", for: "wide", instance: "host-7", job: "node" }, values: [0.7], timestamps: [1732406400000] });
+    expect(host7).toEqual({
+      metric: { __name__: "anomaly_score", for: "wide", instance: "host-7", job: "node" },
+      values: [0.7],
+      timestamps: [1732406400000],
+    });
   });
 
   it("encodes interleaved query keys with multi-byte labels into reused request buffers, byte for byte", async () => {
     const config = parseConfig(writerYaml(vm.url));
     // Small requests, two in flight: batch buffers grow, are sent, come back and are refilled.
     const writer = createVmWriter(config, { maxRequestBytes: 8 * 1024, maxInFlight: 2 });
-    const labels = (i: number) => ({ instance: `hôte-${i}-日本`, job: "naïve \"quoted\" \\ job", emoji: "📈".repeat(i % 4) });
+    const labels = (i: number) => ({
+      instance: `hôte-${i}-日本`,
+      job: 'naïve "quoted" \\ job',
+      emoji: "📈".repeat(i % 4),
+    });
     const a = makeRecords({ queryKey: "bufA", count: 400, labels });
     const b = makeRecords({ queryKey: "bufB", count: 400, points: 3, labels });
     const records = a.flatMap((record, i) => [record, b[i]]);
@@ -53,12 +68,19 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     expect(result.ok).toBe(true);
     expect(result.requests).toBeGreaterThan(20);
     expect(result.datapoints).toBe(400 * 3 + 400 * 9);
-    for (const [queryKey, points] of [["bufA", 1], ["bufB", 3]] as const) {
+    for (const [queryKey, points] of [
+      ["bufA", 1],
+      ["bufB", 3],
+    ] as const) {
       const back = await vm.exportSeries(`{for="${queryKey}",__name__="yhat"}`);
       expect(back).toHaveLength(400);
       for (const s of back) {
         const i = Number(/^hôte-(\d+)-日本$/.exec(s.metric.instance ?? "")?.[1]);
-        expect(s.metric).toEqual({ __name__: "yhat", for: queryKey, ...Object.fromEntries(Object.entries(labels(i)).filter(([, v]) => v !== "")) });
+        expect(s.metric).toEqual({
+          __name__: "yhat",
+          for: queryKey,
+          ...Object.fromEntries(Object.entries(labels(i)).filter(([, v]) => v !== "")),
+        });
         expect(s.values).toEqual(Array.from({ length: points }, (_, j) => i * 100 + j + 0.5));
       }
     }
@@ -69,11 +91,20 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     const logger = createCaptureLogger();
     // 12 KB: within VictoriaMetrics' label value limit (16 KiB), beyond what one 8 KiB request holds.
     const writer = createVmWriter(config, { logger, maxRequestBytes: 8 * 1024 });
-    const [before, huge, after] = makeRecords({ queryKey: "hugelabel", count: 3, labels: (i) => ({ instance: i === 1 ? "x".repeat(12_000) : `h${i}` }) });
+    const [before, huge, after] = makeRecords({
+      queryKey: "hugelabel",
+      count: 3,
+      labels: (i) => ({ instance: i === 1 ? "x".repeat(12_000) : `h${i}` }),
+    });
     const result = await writer.write([before, huge, after]);
     await writer.close();
     expect(result.records).toEqual({ total: 3, written: 2, invalid: 1, empty: 0, failed: 0 });
-    expect(result.recordProblems).toEqual([expect.objectContaining({ position: "record 2", message: expect.stringContaining("labels: the label set takes") })]);
+    expect(result.recordProblems).toEqual([
+      expect.objectContaining({
+        position: "record 2",
+        message: expect.stringContaining("labels: the label set takes"),
+      }),
+    ]);
     expect(result.dropped.invalid_record).toBe(3);
     const back = await vm.exportSeries('{for="hugelabel",__name__="y"}');
     expect(back.map((s) => s.metric.instance).sort()).toEqual(["h0", "h2"]);
@@ -131,23 +162,41 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     expect(result.datapoints).toBe(1);
     expect(logger.lines.some((l) => l.includes("no valid datapoints") && l.includes("nan"))).toBe(true);
     const back = await vm.exportSeries('{for="nan"}');
-    expect(back).toEqual([{ metric: { __name__: "anomaly_score", for: "nan", instance: "a" }, values: [1], timestamps: [1732406460000] }]);
+    expect(back).toEqual([
+      { metric: { __name__: "anomaly_score", for: "nan", instance: "a" }, values: [1], timestamps: [1732406460000] },
+    ]);
   });
 
   it("writes to tenant 2:3 through the emulated cluster with custom metric_format labels", async () => {
     const config = parseConfig(
-      writerYaml(cluster.url, BACKFILL_LIMITS + '  tenant_id: "2:3"\n  metric_format:\n    __name__: "vmanomaly_$VAR"\n    for: "$QUERY_KEY"\n    run: "writer-test"\n'),
+      writerYaml(
+        cluster.url,
+        BACKFILL_LIMITS +
+          '  tenant_id: "2:3"\n  metric_format:\n    __name__: "vmanomaly_$VAR"\n    for: "$QUERY_KEY"\n    run: "writer-test"\n',
+      ),
     );
     const writer = createVmWriter(config);
     expect(writer.importUrl).toBe(`${cluster.url}/insert/2:3/prometheus/api/v1/import`);
-    const result = await writer.write(makeRecords({ queryKey: "tenant23", count: 2, extra: { model_alias: "m1", scheduler_alias: "s1", preset: "p" } }));
+    const result = await writer.write(
+      makeRecords({ queryKey: "tenant23", count: 2, extra: { model_alias: "m1", scheduler_alias: "s1", preset: "p" } }),
+    );
     await writer.close();
     expect(result.ok).toBe(true);
     const back = await vm.exportSeries('{__name__="vmanomaly_y",for="tenant23"}');
-    expect(back.map((s) => s.metric)).toEqual([0, 1].map((i) => ({
-      __name__: "vmanomaly_y", for: "tenant23", run: "writer-test", instance: `host-${i}`, job: "node",
-      model_alias: "m1", scheduler_alias: "s1", preset: "p", vm_account_id: "2", vm_project_id: "3",
-    })));
+    expect(back.map((s) => s.metric)).toEqual(
+      [0, 1].map((i) => ({
+        __name__: "vmanomaly_y",
+        for: "tenant23",
+        run: "writer-test",
+        instance: `host-${i}`,
+        job: "node",
+        model_alias: "m1",
+        scheduler_alias: "s1",
+        preset: "p",
+        vm_account_id: "2",
+        vm_project_id: "3",
+      })),
+    );
   });
 
   it("reports a permanent failure with its code and counts the lost points", async () => {
@@ -159,7 +208,13 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     await writer.close();
     expect(result.ok).toBe(false);
     expect(result.failures).toHaveLength(1);
-    expect(result.failures[0]).toMatchObject({ queryKey: "refused", code: "400", status: 400, datapoints: 9, records: 3 });
+    expect(result.failures[0]).toMatchObject({
+      queryKey: "refused",
+      code: "400",
+      status: 400,
+      datapoints: 9,
+      records: 3,
+    });
     expect(result.dropped.permanent_error).toBe(9);
     expect(result.records).toMatchObject({ written: 0, failed: 3 });
     expect(logger.lines.some((l) => l.startsWith("error ") && l.includes("code 400"))).toBe(true);
@@ -196,7 +251,9 @@ describe("createVmWriter against a real VictoriaMetrics", () => {
     await writer.write(makeRecords({ queryKey: "metrics_q", count: 5, extra: { scheduler_alias: "s9", preset: "" } }));
     await writer.close();
     const text = await writer.metrics.registry.metrics();
-    const line = text.split("\n").find((l) => l.startsWith("vmanomaly_writer_datapoints_sent_total{") && l.includes('query_key="metrics_q"'));
+    const line = text
+      .split("\n")
+      .find((l) => l.startsWith("vmanomaly_writer_datapoints_sent_total{") && l.includes('query_key="metrics_q"'));
     expect(line).toBeDefined();
     expect(line).toContain('scheduler_alias="s9"');
     expect(line).toContain(`url="${vm.url}/api/v1/import"`);

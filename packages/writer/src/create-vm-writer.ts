@@ -1,8 +1,12 @@
-import type { ResolvedConfig } from "@anomaly-writer/config";
 import { RememberedSet } from "@anomaly-writer/common";
+import type { ResolvedConfig } from "@anomaly-writer/config";
 import { createQueuedDelivery, type QueuedDelivery } from "@anomaly-writer/delivery";
 import { createWriterMetrics, type ProbeResult, type WriterMetrics } from "@anomaly-writer/healthcheck";
-import { createPrometheusTextEncoder, createRecordEncoder, type ResolvedRecordLimits } from "@anomaly-writer/metric-format";
+import {
+  createPrometheusTextEncoder,
+  createRecordEncoder,
+  type ResolvedRecordLimits,
+} from "@anomaly-writer/metric-format";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
 import type { Transport } from "@anomaly-writer/transport";
 import type { WriteProgress } from "./create-batch-sender.ts";
@@ -12,7 +16,7 @@ import { createLogLimiter, type LogLimiterOptions } from "./create-log-limiter.t
 import { WriterError } from "./errors.ts";
 import { createSink } from "./sinks/create-sink.ts";
 import type { Sink } from "./sinks/sink.ts";
-import { writeRecords, type WriteOptions, type WritePipeline } from "./write-records.ts";
+import { type WriteOptions, type WritePipeline, writeRecords } from "./write-records.ts";
 import type { WriteResult } from "./write-result.ts";
 import { silentLogger, type WriterLogger } from "./writer-logger.ts";
 
@@ -97,14 +101,23 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     metricFormat: writerConfig.metricFormat,
     configured: writerConfig.limits,
     logger,
-    ...(readLimits && sink.flagsUrl ? { read: () => readLimits(Math.min(writerConfig.timeoutMs, 5000)), flagsUrl: sink.flagsUrl } : {}),
+    ...(readLimits && sink.flagsUrl
+      ? { read: () => readLimits(Math.min(writerConfig.timeoutMs, 5000)), flagsUrl: sink.flagsUrl }
+      : {}),
   });
   const limitsRead = limits.refresh();
   // noop writes nothing, so it queues nothing either.
   const queueConfig = sink.kind === "noop" ? undefined : writerConfig.queue;
   const ready = sink.ready().then(async () => {
     if (!queueConfig) return;
-    delivery = await createQueuedDelivery({ queue: queueConfig, target: sink, metrics, logger, drainAttempts: writerConfig.connectionRetryAttempts + 1, maxRequestBytes });
+    delivery = await createQueuedDelivery({
+      queue: queueConfig,
+      target: sink,
+      metrics,
+      logger,
+      drainAttempts: writerConfig.connectionRetryAttempts + 1,
+      maxRequestBytes,
+    });
     if (options.backgroundSender !== false) delivery.start();
   });
   let startFailure: string | undefined;
@@ -121,7 +134,9 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     textEncoder,
     metricFormat: writerConfig.metricFormat,
     tenancy,
-    tenantSensitive: writerConfig.tenantId === "multitenant" || ["vm_account_id", "vm_project_id"].some((k) => Object.hasOwn(writerConfig.metricFormat, k)),
+    tenantSensitive:
+      writerConfig.tenantId === "multitenant" ||
+      ["vm_account_id", "vm_project_id"].some((k) => Object.hasOwn(writerConfig.metricFormat, k)),
     knownQueryKeys: config.queryKeys ? new Set(config.queryKeys) : undefined,
     warnedQueryKeys,
     bodies,
@@ -140,7 +155,12 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     labelCacheSize: writerConfig.metricPrefixCacheMaxEntries,
   });
   // Single-point series as Prometheus text, where the sink takes it (vm, wire_format auto).
-  const textEncoder = sink.takesPrometheusText ? createPrometheusTextEncoder({ metricFormat: writerConfig.metricFormat, maxLineBytes: Math.min(1024 * 1024, maxRequestBytes) }) : undefined;
+  const textEncoder = sink.takesPrometheusText
+    ? createPrometheusTextEncoder({
+        metricFormat: writerConfig.metricFormat,
+        maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
+      })
+    : undefined;
   const tenancy =
     sink.kind === "vm" || sink.kind === "remote_write"
       ? createTenancyChecker({

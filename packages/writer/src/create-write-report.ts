@@ -41,7 +41,12 @@ export function formatIssues(issues: readonly RecordIssue[]): string {
 }
 
 /** Create the report of one write: counts by reason, the first `maxProblems` problems, and rate-limited log summaries. */
-export function createWriteReport(options: { readonly metrics: WriterMetrics; readonly limiter: LogLimiter; readonly maxProblems: number; readonly knownQueryKeys: readonly string[] }): WriteReport {
+export function createWriteReport(options: {
+  readonly metrics: WriterMetrics;
+  readonly limiter: LogLimiter;
+  readonly maxProblems: number;
+  readonly knownQueryKeys: readonly string[];
+}): WriteReport {
   const dropped: DroppedDatapoints = {
     nan: 0,
     inf: 0,
@@ -73,11 +78,13 @@ export function createWriteReport(options: { readonly metrics: WriterMetrics; re
       refusedPoints += points;
       dropped[reason] += points;
       if (points > 0) options.metrics.recordDropped(reason, points, labels);
-      if (problems.length < options.maxProblems) problems.push({ position, field: issues[0]?.path ?? "", reason, message: formatIssues(issues), issues });
+      if (problems.length < options.maxProblems)
+        problems.push({ position, field: issues[0]?.path ?? "", reason, message: formatIssues(issues), issues });
     },
     empty(queryKey) {
       emptyTotal++;
-      if (emptyByQuery.has(queryKey) || emptyByQuery.size < KEYS_KEPT) emptyByQuery.set(queryKey, (emptyByQuery.get(queryKey) ?? 0) + 1);
+      if (emptyByQuery.has(queryKey) || emptyByQuery.size < KEYS_KEPT)
+        emptyByQuery.set(queryKey, (emptyByQuery.get(queryKey) ?? 0) + 1);
     },
     unknownQueryKey(queryKey) {
       unknownTotal++;
@@ -87,15 +94,27 @@ export function createWriteReport(options: { readonly metrics: WriterMetrics; re
       if (invalid > 0) {
         const first = problems.slice(0, SHOWN).map((p) => `${p.position}: ${formatIssues(p.issues.slice(0, 1))}`);
         const more = invalid > first.length ? `; and ${invalid - first.length} more` : "";
-        options.limiter.log("warn", "refused_records", `refused ${invalid} of ${records} records (${refusedPoints} datapoints): ${first.join("; ")}${more}`);
+        options.limiter.log(
+          "warn",
+          "refused_records",
+          `refused ${invalid} of ${records} records (${refusedPoints} datapoints): ${first.join("; ")}${more}`,
+        );
       }
       if (emptyTotal > 0) {
         const keys = [...emptyByQuery.keys()];
-        options.limiter.log("warn", "no_valid_datapoints", `no valid datapoints to write in ${emptyTotal} records (only NaN/Inf values), for query keys ${listOf(keys, keys.length)}`);
+        options.limiter.log(
+          "warn",
+          "no_valid_datapoints",
+          `no valid datapoints to write in ${emptyTotal} records (only NaN/Inf values), for query keys ${listOf(keys, keys.length)}`,
+        );
       }
       if (unknownTotal > 0) {
         const known = options.knownQueryKeys.slice(0, 20).join(", ");
-        options.limiter.log("warn", "unknown_query_key", `query keys not in reader.queries (${known}): ${listOf(unknown, unknownTotal)}`);
+        options.limiter.log(
+          "warn",
+          "unknown_query_key",
+          `query keys not in reader.queries (${known}): ${listOf(unknown, unknownTotal)}`,
+        );
       }
     },
   };

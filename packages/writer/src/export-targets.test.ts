@@ -4,10 +4,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
-import { startNginx, startPrometheus, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import {
+  BACKFILL_LIMITS,
+  makeRecords,
+  startNginx,
+  startPrometheus,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+} from "@anomaly-writer/test-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
-import { BACKFILL_LIMITS, makeRecords } from "@anomaly-writer/test-stack";
 
 let vm: VictoriaMetricsServer;
 let dir: string;
@@ -20,14 +26,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const rwYaml = (url: string, extra = "") => `writer:\n  class: remote_write\n  datasource_url: ${url}\n${BACKFILL_LIMITS}  metric_format:\n    __name__: "rw_$VAR"\n    for: "$QUERY_KEY"\n${extra}`;
+const rwYaml = (url: string, extra = "") =>
+  `writer:\n  class: remote_write\n  datasource_url: ${url}\n${BACKFILL_LIMITS}  metric_format:\n    __name__: "rw_$VAR"\n    for: "$QUERY_KEY"\n${extra}`;
 
 describe("class remote_write", () => {
   it("writes exact labels and values into VictoriaMetrics /api/v1/write", async () => {
     const writer = createVmWriter(parseConfig(rwYaml(vm.url)));
     expect(writer.importUrl).toBe(`${vm.url}/api/v1/write`);
     const records = makeRecords({ queryKey: "rw_vm", count: 3, points: 4, extra: { model_alias: "m" } });
-    const result = await writer.write([...records, { ...records[0], labels: { instance: "nan" }, outputs: { y: [null, "NaN", 1, "Inf"] } }]);
+    const result = await writer.write([
+      ...records,
+      { ...records[0], labels: { instance: "nan" }, outputs: { y: [null, "NaN", 1, "Inf"] } },
+    ]);
     await writer.close();
     expect(result).toMatchObject({ ok: true, series: 10, datapoints: 37, dropped: { nan: 2, inf: 1 } });
     const back = await vm.exportSeries('{__name__="rw_y",for="rw_vm"}');
@@ -47,7 +57,10 @@ describe("class remote_write", () => {
       expect((await writer.write(makeRecords({ queryKey: "rw_tenant", count: 2 }))).ok).toBe(true);
       await writer.close();
       const back = await vm.exportSeries('{__name__="rw_anomaly_score",for="rw_tenant"}');
-      expect(back.map((s) => [s.metric.instance, s.metric.vm_account_id, s.metric.vm_project_id])).toEqual([["host-0", "4", "5"], ["host-1", "4", "5"]]);
+      expect(back.map((s) => [s.metric.instance, s.metric.vm_account_id, s.metric.vm_project_id])).toEqual([
+        ["host-0", "4", "5"],
+        ["host-1", "4", "5"],
+      ]);
     } finally {
       await cluster.stop();
     }
@@ -73,14 +86,17 @@ describe("class remote_write", () => {
   });
 
   it("gets the durable queue's guarantee: acknowledged while the receiver is down, delivered after", async () => {
-    const writer = createVmWriter(parseConfig(rwYaml(vm.url, `  timeout: 500ms\n  queue:\n    path: ${join(dir, "rw-queue")}\n`)));
+    const writer = createVmWriter(
+      parseConfig(rwYaml(vm.url, `  timeout: 500ms\n  queue:\n    path: ${join(dir, "rw-queue")}\n`)),
+    );
     await writer.ready();
     await vm.stop({ keepData: true });
     const result = await writer.write(makeRecords({ queryKey: "rw_queued", count: 20, points: 3 }), { atomic: true });
     expect(result).toMatchObject({ ok: true, queued: true, datapoints: 180 });
     await vm.restart();
     const deadline = Date.now() + 30_000;
-    while (writer.queueStats().pendingEntries > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (writer.queueStats().pendingEntries > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     await writer.close();
     const back = await vm.exportSeries('{for="rw_queued"}');
     expect(back).toHaveLength(60);
@@ -105,7 +121,9 @@ describe("class file", () => {
   it("writes rotating JSON-line files that curl imports into VictoriaMetrics", async () => {
     const path = join(dir, "out", "anomalies.jsonl");
     const writer = createVmWriter(
-      parseConfig(`writer:\n  class: file\n${BACKFILL_LIMITS}  file:\n    path: ${path}\n    max_size: 64KiB\n    max_files: 20\n`),
+      parseConfig(
+        `writer:\n  class: file\n${BACKFILL_LIMITS}  file:\n    path: ${path}\n    max_size: 64KiB\n    max_files: 20\n`,
+      ),
       { maxRequestBytes: 16 * 1024 },
     );
     const result = await writer.write(makeRecords({ queryKey: "to_file", count: 400 }));

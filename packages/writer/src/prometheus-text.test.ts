@@ -3,7 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
 import { formatRecord, type ModelOutputRecord, type RawValue } from "@anomaly-writer/metric-format";
-import { BACKFILL_LIMITS, makeRecords, startNginx, startVictoriaMetrics, writerYaml, type ExportedSeries, type NginxServer, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import {
+  BACKFILL_LIMITS,
+  type ExportedSeries,
+  makeRecords,
+  type NginxServer,
+  startNginx,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+  writerYaml,
+} from "@anomaly-writer/test-stack";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
@@ -43,33 +52,77 @@ async function exportPoints(match: string, points: number): Promise<ExportedSeri
 /** Series without one label, sorted, for comparing two read-backs. */
 function without(label: string, series: readonly ExportedSeries[]) {
   return series
-    .map((s) => ({ metric: Object.fromEntries(Object.entries(s.metric).filter(([name]) => name !== label)), values: s.values, timestamps: s.timestamps }))
+    .map((s) => ({
+      metric: Object.fromEntries(Object.entries(s.metric).filter(([name]) => name !== label)),
+      values: s.values,
+      timestamps: s.timestamps,
+    }))
     .sort((a, b) => (JSON.stringify(a.metric) < JSON.stringify(b.metric) ? -1 : 1));
 }
 
-const hostile = fc.string({ unit: fc.constantFrom(..."abcxyzAB019 _-.:/\"\\\n\r\t\u0000{}=,#é日😀\ud800".split(/(?:)/u)), maxLength: 10 });
+const hostile = fc.string({
+  unit: fc.constantFrom(...'abcxyzAB019 _-.:/"\\\n\r\t\u0000{}=,#é日😀\ud800'.split(/(?:)/u)),
+  maxLength: 10,
+});
 const labelName = fc.oneof(
-  { weight: 10, arbitrary: fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,7}$/).filter((n) => !["prop_run", "wire", "for"].includes(n) && !n.startsWith("__")) },
+  {
+    weight: 10,
+    arbitrary: fc
+      .stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,7}$/)
+      .filter((n) => !["prop_run", "wire", "for"].includes(n) && !n.startsWith("__")),
+  },
   { weight: 1, arbitrary: fc.constantFrom("a-b", "ünï", "a:b", "x.y") },
 );
-const extremeDouble = fc.oneof(fc.double(), fc.constantFrom(5e-324, -5e-324, 1.7976931348623157e308, -1.7976931348623157e308, 2.2250738585072014e-308, 1e21, 1e-7, -0, 0.1 + 0.2, 123456789012345680000, 9007199254740993));
+const extremeDouble = fc.oneof(
+  fc.double(),
+  fc.constantFrom(
+    5e-324,
+    -5e-324,
+    1.7976931348623157e308,
+    -1.7976931348623157e308,
+    2.2250738585072014e-308,
+    1e21,
+    1e-7,
+    -0,
+    0.1 + 0.2,
+    123456789012345680000,
+    // biome-ignore lint/correctness/noPrecisionLoss: on purpose, a literal that does not round-trip
+    9007199254740993,
+  ),
+);
 const nonFinite = fc.constantFrom<RawValue>(null, "NaN", "Inf", "-Inf", Number.NaN, Number.POSITIVE_INFINITY);
 /** Multi-point series go as JSON lines either way; their values stay exact in VictoriaMetrics' blocks. */
-const plainNumber = fc.tuple(fc.integer({ min: -999_999, max: 999_999 }), fc.integer({ min: -6, max: 6 })).map(([m, e]) => Number(`${m}e${e}`));
+const plainNumber = fc
+  .tuple(fc.integer({ min: -999_999, max: 999_999 }), fc.integer({ min: -6, max: 6 }))
+  .map(([m, e]) => Number(`${m}e${e}`));
 
-const record = fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 4 }) }).chain((count) =>
-  fc.record({
-    query_key: hostile.filter((s) => s !== ""),
-    labels: fc.dictionary(labelName, hostile, { maxKeys: 5 }),
-    timestamps: fc.uniqueArray(fc.integer({ min: now - 3 * DAY, max: now }), { minLength: count, maxLength: count }),
-    outputs: fc.dictionary(
-      fc.constantFrom("anomaly_score", "y", "yhat", "yhat_lower", "x.bad"),
-      fc.array(fc.oneof({ weight: 4, arbitrary: count === 1 ? extremeDouble : plainNumber }, { weight: 1, arbitrary: nonFinite }), { minLength: count, maxLength: count }),
-      { minKeys: 1, maxKeys: 3 },
+const record = fc
+  .oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 4 }) })
+  .chain((count) =>
+    fc.record(
+      {
+        query_key: hostile.filter((s) => s !== ""),
+        labels: fc.dictionary(labelName, hostile, { maxKeys: 5 }),
+        timestamps: fc.uniqueArray(fc.integer({ min: now - 3 * DAY, max: now }), {
+          minLength: count,
+          maxLength: count,
+        }),
+        outputs: fc.dictionary(
+          fc.constantFrom("anomaly_score", "y", "yhat", "yhat_lower", "x.bad"),
+          fc.array(
+            fc.oneof(
+              { weight: 4, arbitrary: count === 1 ? extremeDouble : plainNumber },
+              { weight: 1, arbitrary: nonFinite },
+            ),
+            { minLength: count, maxLength: count },
+          ),
+          { minKeys: 1, maxKeys: 3 },
+        ),
+        model_alias: hostile,
+      },
+      { requiredKeys: ["query_key", "labels", "timestamps", "outputs"] },
     ),
-    model_alias: hostile,
-  }, { requiredKeys: ["query_key", "labels", "timestamps", "outputs"] }),
-);
+  );
 
 describe("Prometheus text for single-point series (wire_format auto)", () => {
   let text: VmWriter;
@@ -91,8 +144,16 @@ describe("Prometheus text for single-point series (wire_format auto)", () => {
       fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 6 }), async (generated) => {
         run++;
         // Every series in one record only (its query key is unique): one block each, same rounding either way.
-        const records: ModelOutputRecord[] = generated.map((r, i): ModelOutputRecord => ({ ...r, query_key: `${r.query_key}#${i}`, labels: { ...r.labels, prop_run: String(run) } }));
-        const points = records.flatMap((r) => formatRecord(r, { metricFormat: { __name__: "$VAR", for: "$QUERY_KEY" } }).series).reduce((n, s) => n + s.values.length, 0);
+        const records: ModelOutputRecord[] = generated.map(
+          (r, i): ModelOutputRecord => ({
+            ...r,
+            query_key: `${r.query_key}#${i}`,
+            labels: { ...r.labels, prop_run: String(run) },
+          }),
+        );
+        const points = records
+          .flatMap((r) => formatRecord(r, { metricFormat: { __name__: "$VAR", for: "$QUERY_KEY" } }).series)
+          .reduce((n, s) => n + s.values.length, 0);
         const [a, b] = await Promise.all([text.write(records), json.write(records)]);
         expect(a).toMatchObject({ ok: true, datapoints: points });
         expect(b).toMatchObject({ ok: true, datapoints: points });
@@ -101,7 +162,11 @@ describe("Prometheus text for single-point series (wire_format auto)", () => {
         expect(viaText.reduce((n, s) => n + s.values.length, 0)).toBe(points);
         expect(without("wire", viaText)).toEqual(without("wire", viaJson));
       }),
-      { numRuns: 150, endOnFailure: true, ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}) },
+      {
+        numRuns: 150,
+        endOnFailure: true,
+        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+      },
     );
     // Not vacuous: VictoriaMetrics counted samples through its Prometheus import.
     expect((await prometheusRowsInserted()) - rowsBefore).toBeGreaterThan(100);
@@ -110,14 +175,23 @@ describe("Prometheus text for single-point series (wire_format auto)", () => {
 
 describe("the paths of each wire format", () => {
   /** The paths POSTed to, from nginx access-log lines (`METHOD URI STATUS ...`). */
-  const paths = (lines: readonly string[]) => lines.filter((line) => line.startsWith("POST ")).map((line) => line.split(" ")[1]?.split("?")[0]);
+  const paths = (lines: readonly string[]) =>
+    lines.filter((line) => line.startsWith("POST ")).map((line) => line.split(" ")[1]?.split("?")[0]);
 
   it("sends single-point records as text and multi-point ones as JSON lines, in requests of one format each", async () => {
     const writer = createVmWriter(parseConfig(writerYaml(proxy.url, BACKFILL_LIMITS)), { maxRequestBytes: 4096 });
     const single = makeRecords({ queryKey: "mixed", count: 60, start: now - DAY });
-    const multi = makeRecords({ queryKey: "mixed", count: 20, points: 4, start: now - 2 * DAY, labels: (i) => ({ instance: `multi-${i}`, job: "node" }) });
+    const multi = makeRecords({
+      queryKey: "mixed",
+      count: 20,
+      points: 4,
+      start: now - 2 * DAY,
+      labels: (i) => ({ instance: `multi-${i}`, job: "node" }),
+    });
     const logged = proxy.accessLog().length;
-    const result = await writer.write(single.flatMap((r, i) => (i < 20 ? [r, multi[i] as (typeof multi)[number]] : [r])));
+    const result = await writer.write(
+      single.flatMap((r, i) => (i < 20 ? [r, multi[i] as (typeof multi)[number]] : [r])),
+    );
     await writer.close();
     expect(result).toMatchObject({ ok: true, datapoints: 60 * 3 + 20 * 4 * 3 });
     const used = paths(proxy.accessLog().slice(logged));
@@ -136,10 +210,29 @@ describe("the paths of each wire format", () => {
     const labels = (i: number) => ({ instance: `m${i}`, vm_account_id: "7", vm_project_id: String(i) });
     expect((await multi.write(makeRecords({ queryKey: "multi", count: 3, start: now - DAY, labels }))).ok).toBe(true);
     await multi.close();
-    expect(paths(cluster.accessLog().slice(logged))).toEqual(["/insert/3:4/prometheus/api/v1/import/prometheus", "/insert/multitenant/prometheus/api/v1/import/prometheus"]);
+    expect(paths(cluster.accessLog().slice(logged))).toEqual([
+      "/insert/3:4/prometheus/api/v1/import/prometheus",
+      "/insert/multitenant/prometheus/api/v1/import/prometheus",
+    ]);
     const back = await exportPoints('{for="tenant34"}', 15);
-    expect(back.map((s) => s.metric)).toContainEqual({ __name__: "y", for: "tenant34", instance: "host-2", job: "node", vm_account_id: "3", vm_project_id: "4" });
-    expect((await exportPoints('{for="multi",__name__="y"}', 3)).map((s) => [s.metric.vm_account_id, s.metric.vm_project_id])).toEqual([["7", "0"], ["7", "1"], ["7", "2"]]);
+    expect(back.map((s) => s.metric)).toContainEqual({
+      __name__: "y",
+      for: "tenant34",
+      instance: "host-2",
+      job: "node",
+      vm_account_id: "3",
+      vm_project_id: "4",
+    });
+    expect(
+      (await exportPoints('{for="multi",__name__="y"}', 3)).map((s) => [
+        s.metric.vm_account_id,
+        s.metric.vm_project_id,
+      ]),
+    ).toEqual([
+      ["7", "0"],
+      ["7", "1"],
+      ["7", "2"],
+    ]);
   });
 
   it("sends only JSON lines with wire_format: json, and to import_json_path when it is set", async () => {
@@ -160,7 +253,13 @@ describe("the paths of each wire format", () => {
       const writer = createVmWriter(parseConfig(yaml), { backgroundSender: false, maxRequestBytes: 2048 });
       for (let batch = 0; batch < 4; batch++) {
         const points = batch % 2 === 0 ? 1 : 3;
-        const records = makeRecords({ queryKey: "queued", count: 10, points, start: now - DAY - batch * 10 * 60_000, labels: (i) => ({ instance: `q${batch}-${i}` }) });
+        const records = makeRecords({
+          queryKey: "queued",
+          count: 10,
+          points,
+          start: now - DAY - batch * 10 * 60_000,
+          labels: (i) => ({ instance: `q${batch}-${i}` }),
+        });
         expect((await writer.write(records)).ok).toBe(true);
       }
       const logged = proxy.accessLog().length;
@@ -170,14 +269,19 @@ describe("the paths of each wire format", () => {
       const used = paths(proxy.accessLog().slice(logged));
       expect(new Set(used)).toEqual(new Set(["/api/v1/import", "/api/v1/import/prometheus"]));
       // Every point back: a merged request of mixed formats would have lost the lines of one of them.
-      expect((await exportPoints('{for="queued"}', 2 * 10 * 3 + 2 * 10 * 9)).reduce((n, s) => n + s.values.length, 0)).toBe(2 * 10 * 3 + 2 * 10 * 9);
+      expect(
+        (await exportPoints('{for="queued"}', 2 * 10 * 3 + 2 * 10 * 9)).reduce((n, s) => n + s.values.length, 0),
+      ).toBe(2 * 10 * 3 + 2 * 10 * 9);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
   it("probe() checks the Prometheus-text path too, and names wire_format when a receiver lacks it", async () => {
-    const partial = await startNginx({ upstream: vm.url, extraServerConfig: "location = /api/v1/import/prometheus { return 404; }" });
+    const partial = await startNginx({
+      upstream: vm.url,
+      extraServerConfig: "location = /api/v1/import/prometheus { return 404; }",
+    });
     try {
       const auto = createVmWriter(parseConfig(writerYaml(partial.url)));
       const probed = await auto.probe();

@@ -3,10 +3,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
-import { startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import {
+  BACKFILL_LIMITS,
+  makeRecords,
+  startNginx,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+} from "@anomaly-writer/test-stack";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
-import { BACKFILL_LIMITS, makeRecords } from "@anomaly-writer/test-stack";
 
 // These tests stop, kill and restart VictoriaMetrics: each has its own.
 let vm: VictoriaMetricsServer;
@@ -60,7 +65,11 @@ describe("createVmWriter with writer.queue", () => {
     vm.signal("SIGKILL");
     await writer.write(makeRecords({ queryKey: "replay_b", count: 30 }), { atomic: true });
     // Down until the sender has failed to reach it at the connection level (what arms the replay).
-    await until(async () => /vmanomaly_writer_responses_total\{[^}]*code="connection_error"[^}]*\} [1-9]/.test(await writer.metrics.registry.metrics()));
+    await until(async () =>
+      /vmanomaly_writer_responses_total\{[^}]*code="connection_error"[^}]*\} [1-9]/.test(
+        await writer.metrics.registry.metrics(),
+      ),
+    );
     await vm.restart();
     await until(async () => writer.queueStats().pendingEntries === 0);
     await until(async () => (await vm.exportSeries('{for=~"replay_a|replay_b"}')).length === 180);
@@ -79,10 +88,16 @@ describe("createVmWriter with writer.queue", () => {
       const writer = createVmWriter(parseConfig(queueYaml(cluster.url, "dead")));
       await writer.write(makeRecords({ queryKey: "dead", count: 2 }), { atomic: true });
       await until(async () => writer.queueStats().pendingEntries === 0);
-      const letters = readFileSync(join(dir, "dead", "dead-letters.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+      const letters = readFileSync(join(dir, "dead", "dead-letters.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       expect(letters).toHaveLength(1);
       // Single-point series go as Prometheus text: the dead letter says so in its meta.
-      expect(letters[0]).toMatchObject({ code: "400", meta: { query_key: "dead", datapoints: 6, series: 6, format: "prometheus" } });
+      expect(letters[0]).toMatchObject({
+        code: "400",
+        meta: { query_key: "dead", datapoints: 6, series: 6, format: "prometheus" },
+      });
       expect(letters[0].reason).toContain("unsupported path");
       // The refused lines are kept as they were: importable once the cause is fixed.
       const imported = await vm.request("/api/v1/import/prometheus", { method: "POST", body: letters[0].body });
@@ -97,7 +112,9 @@ describe("createVmWriter with writer.queue", () => {
   });
 
   it("refuses an atomic write that does not fit, queuing nothing of it", async () => {
-    const writer = createVmWriter(parseConfig(queueYaml("http://127.0.0.1:1", "full", "    max_size: 256KiB\n")), { backgroundSender: false });
+    const writer = createVmWriter(parseConfig(queueYaml("http://127.0.0.1:1", "full", "    max_size: 256KiB\n")), {
+      backgroundSender: false,
+    });
     await writer.ready();
     const big = makeRecords({ queryKey: "full", count: 400, points: 5 });
     await writer.write(big.slice(0, 200), { atomic: true });

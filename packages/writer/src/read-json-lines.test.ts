@@ -6,14 +6,19 @@ async function collect(chunks: (string | Uint8Array)[], options = {}) {
     yield* chunks;
   }
   const out = [];
-  for await (const entry of readJsonLines(source(), options)) out.push({ position: entry.position, value: entry.value, parseError: entry.parseError });
+  for await (const entry of readJsonLines(source(), options))
+    out.push({ position: entry.position, value: entry.value, parseError: entry.parseError });
   return out;
 }
 
 describe("readJsonLines", () => {
   it("numbers lines as the file has them, skipping blank ones", async () => {
-    const out = await collect(['{"a":1}\n\n{"a":', '2}\r\n', "  \n", '{"a":3}']);
-    expect(out.map((e) => [e.position, e.value])).toEqual([["line 1", { a: 1 }], ["line 3", { a: 2 }], ["line 5", { a: 3 }]]);
+    const out = await collect(['{"a":1}\n\n{"a":', "2}\r\n", "  \n", '{"a":3}']);
+    expect(out.map((e) => [e.position, e.value])).toEqual([
+      ["line 1", { a: 1 }],
+      ["line 3", { a: 2 }],
+      ["line 5", { a: 3 }],
+    ]);
   });
 
   it("reports a line that is not JSON and keeps going", async () => {
@@ -30,7 +35,10 @@ describe("readJsonLines", () => {
   });
 
   it("skips an over-long line with a reason and reads the next", async () => {
-    const out = await collect([`{"x":"${"a".repeat(100)}`, `${"b".repeat(100)}"}\n{"ok":true}\n`], { maxLineBytes: 50, label: "in.jsonl line" });
+    const out = await collect([`{"x":"${"a".repeat(100)}`, `${"b".repeat(100)}"}\n{"ok":true}\n`], {
+      maxLineBytes: 50,
+      label: "in.jsonl line",
+    });
     expect(out[0]).toMatchObject({ position: "in.jsonl line 1", parseError: "line is longer than 50 bytes" });
     expect(out[1]).toMatchObject({ position: "in.jsonl line 2", value: { ok: true } });
   });
@@ -38,7 +46,9 @@ describe("readJsonLines", () => {
   it("skips a UTF-8 byte-order mark at the start, also when it arrives split across chunks", async () => {
     const bytes = Buffer.from('\ufeff{"a":1}\n{"a":2}\n');
     expect((await collect([bytes])).map((e) => e.value)).toEqual([{ a: 1 }, { a: 2 }]);
-    expect((await collect([bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)])).map((e) => e.value)).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(
+      (await collect([bytes.subarray(0, 1), bytes.subarray(1, 2), bytes.subarray(2)])).map((e) => e.value),
+    ).toEqual([{ a: 1 }, { a: 2 }]);
     // Only at the start: a BOM inside is a character like any other.
     expect((await collect(['{"a":1}\n\ufeff{"a":2}\n']))[1]?.parseError).toMatch(/not valid JSON/);
   });
@@ -54,7 +64,10 @@ describe("parseRecordsText", () => {
   });
 
   it("skips a UTF-8 byte-order mark before JSON lines as before one document", () => {
-    expect(parseRecordsText('\ufeff{"a":1}\n{"a":2}\n').map((e) => [e.position, e.value])).toEqual([["line 1", { a: 1 }], ["line 2", { a: 2 }]]);
+    expect(parseRecordsText('\ufeff{"a":1}\n{"a":2}\n').map((e) => [e.position, e.value])).toEqual([
+      ["line 1", { a: 1 }],
+      ["line 2", { a: 2 }],
+    ]);
     expect(parseRecordsText('\ufeff[{"a":1}]').map((e) => e.value)).toEqual([{ a: 1 }]);
   });
 });

@@ -1,5 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
-import { atPosition, unreadable, type PositionedRecord } from "./positioned-record.ts";
+import { atPosition, type PositionedRecord, unreadable } from "./positioned-record.ts";
 
 export interface ReadJsonLinesOptions {
   /** A line longer than this is reported as unreadable and skipped. Default 64 MiB. */
@@ -32,7 +32,10 @@ export async function* readJsonLines(
     return parseLine(text, `${label} ${lineNo}`);
   };
   for await (const chunk of source) {
-    pending += typeof chunk === "string" ? chunk : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    pending +=
+      typeof chunk === "string"
+        ? chunk
+        : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if (atStart && pending !== "") {
       atStart = false;
       if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);

@@ -1,6 +1,6 @@
 import { parseRetentionPeriod } from "@anomaly-writer/common";
 import type { RecordLimits } from "@anomaly-writer/metric-format";
-import { TransportError, type Transport } from "@anomaly-writer/transport";
+import { type Transport, TransportError } from "@anomaly-writer/transport";
 
 /** What a VictoriaMetrics reports about the limits it applies. */
 export type ServerLimits =
@@ -29,7 +29,11 @@ export const FLAGS_CONTEXT = Object.freeze({ component: "flags" });
  * default. Never throws: an unreachable server, a 404 (vminsert through a proxy, vmauth) or a
  * 401 (`-flagsAuthKey`) answers `ok: false` with the reason.
  */
-export async function readServerLimits(transport: Transport, datasourceUrl: string, options: { readonly timeoutMs?: number } = {}): Promise<ServerLimits> {
+export async function readServerLimits(
+  transport: Transport,
+  datasourceUrl: string,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<ServerLimits> {
   let body: string;
   try {
     const response = await transport.get(resolveFlagsUrl(datasourceUrl), {
@@ -48,11 +52,11 @@ export async function readServerLimits(transport: Transport, datasourceUrl: stri
     if (match) flags[match[1] as string] = match[2] ?? match[3] ?? "";
   }
   const limits: { retentionMs?: number; maxLabelsPerSeries?: number; maxLabelValueBytes?: number } = {};
-  const retention = flags["retentionPeriod"] === undefined ? undefined : parseRetentionPeriod(flags["retentionPeriod"]);
+  const retention = flags.retentionPeriod === undefined ? undefined : parseRetentionPeriod(flags.retentionPeriod);
   if (retention !== undefined) limits.retentionMs = retention;
-  const labels = positiveInteger(flags["maxLabelsPerTimeseries"]);
+  const labels = positiveInteger(flags.maxLabelsPerTimeseries);
   if (labels !== undefined) limits.maxLabelsPerSeries = labels;
-  const valueLength = positiveInteger(flags["maxLabelValueLen"]);
+  const valueLength = positiveInteger(flags.maxLabelValueLen);
   if (valueLength !== undefined) limits.maxLabelValueBytes = valueLength;
   return { ok: true, limits, flags };
 }

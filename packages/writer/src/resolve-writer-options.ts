@@ -29,7 +29,9 @@ export interface ResolvedWriterEndpoints {
  */
 export function resolveWriterEndpoints(
   writer: WriterConfig,
-  importPath: { readonly importJsonPath?: string } | { readonly path: string } = writer.importJsonPath !== undefined ? { importJsonPath: writer.importJsonPath } : {},
+  importPath: { readonly importJsonPath?: string } | { readonly path: string } = writer.importJsonPath !== undefined
+    ? { importJsonPath: writer.importJsonPath }
+    : {},
 ): ResolvedWriterEndpoints {
   const datasourceUrl = writer.datasourceUrl ?? "";
   return {

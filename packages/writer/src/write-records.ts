@@ -1,7 +1,7 @@
+import type { RememberedSet } from "@anomaly-writer/common";
 import type { QueuedDelivery } from "@anomaly-writer/delivery";
 import type { WriterMetrics } from "@anomaly-writer/healthcheck";
 import type { PrometheusTextEncoder, RecordEncoder, RecordGuard } from "@anomaly-writer/metric-format";
-import type { RememberedSet } from "@anomaly-writer/common";
 import type { TenancyChecker } from "@anomaly-writer/tenancy";
 import type { WriteState } from "./batch.ts";
 import { createBatchSender, type WriteProgress } from "./create-batch-sender.ts";
@@ -59,14 +59,22 @@ export async function writeRecords(
 ): Promise<WriteResult> {
   const startedAt = performance.now();
   const { sink, metrics } = pipeline;
-  const report = createWriteReport({ metrics, limiter: pipeline.limiter, maxProblems: options.maxProblems ?? 1000, knownQueryKeys: [...(pipeline.knownQueryKeys ?? [])] });
+  const report = createWriteReport({
+    metrics,
+    limiter: pipeline.limiter,
+    maxProblems: options.maxProblems ?? 1000,
+    knownQueryKeys: [...(pipeline.knownQueryKeys ?? [])],
+  });
   const state: WriteState = {
     totals: { records: 0, empty: 0, withData: 0, series: 0, datapoints: 0, requests: 0, bytes: 0 },
     report,
     failures: [],
     failedRecords: new Set(),
   };
-  const sender = createBatchSender({ ...pipeline, atomic: options.atomic === true && pipeline.delivery !== undefined }, state);
+  const sender = createBatchSender(
+    { ...pipeline, atomic: options.atomic === true && pipeline.delivery !== undefined },
+    state,
+  );
   const batcher = createBatcher({ ...pipeline, storesBodies: sink.writes, sender });
   const take = createRecordIntake({ ...pipeline, guard }, state);
   const add = (item: unknown) => {
@@ -93,7 +101,13 @@ export async function writeRecords(
     ok: report.invalid === 0 && failures.length === 0,
     noop: sink.kind === "noop",
     queued: pipeline.delivery !== undefined,
-    records: { total: totals.records, written: totals.withData - failed, invalid: report.invalid, empty: totals.empty, failed },
+    records: {
+      total: totals.records,
+      written: totals.withData - failed,
+      invalid: report.invalid,
+      empty: totals.empty,
+      failed,
+    },
     series: totals.series,
     datapoints: totals.datapoints,
     requests: totals.requests,

@@ -44,7 +44,13 @@ export interface WriteResult {
   readonly noop: boolean;
   /** True with `writer.queue`: counts are what was queued on disk (sent in the background). */
   readonly queued: boolean;
-  readonly records: { readonly total: number; readonly written: number; readonly invalid: number; readonly empty: number; readonly failed: number };
+  readonly records: {
+    readonly total: number;
+    readonly written: number;
+    readonly invalid: number;
+    readonly empty: number;
+    readonly failed: number;
+  };
   readonly series: number;
   readonly datapoints: number;
   readonly requests: number;
@@ -67,7 +73,9 @@ export function formatWriteSummary(result: WriteResult): string {
   if (result.records.invalid > 0) parts.push(`${result.records.invalid} records refused`);
   if (result.records.failed > 0) parts.push(`${result.records.failed} records failed to send`);
   if (droppedTotal > 0) {
-    const reasons = Object.entries(d).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`);
+    const reasons = Object.entries(d)
+      .filter(([, n]) => n > 0)
+      .map(([reason, n]) => `${reason} ${n}`);
     parts.push(`dropped datapoints: ${reasons.join(", ")}`);
   }
   return parts.join("; ");

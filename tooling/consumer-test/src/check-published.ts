@@ -29,16 +29,25 @@ function manifestTargets(manifest: PublishedManifest): string[] {
  * One published version checked from the registry's side: its tarball's files and its manifest.
  * Answers the problems found, one line each (none: []). Key order of `exports` matters (`types` first).
  */
-export async function checkPublished(registry: VerdaccioServer, name: string, version: string, scope: string): Promise<string[]> {
+export async function checkPublished(
+  registry: VerdaccioServer,
+  name: string,
+  version: string,
+  scope: string,
+): Promise<string[]> {
   const packument = await registry.packument(name);
   const manifest = packument.versions[version];
-  if (!manifest) return [`${name}: version ${version} is not in the registry (it has ${Object.keys(packument.versions).join(", ")})`];
+  if (!manifest)
+    return [
+      `${name}: version ${version} is not in the registry (it has ${Object.keys(packument.versions).join(", ")})`,
+    ];
   const files = listTarball(await registry.tarball(manifest.dist.tarball));
   const problems: string[] = [];
   const fail = (message: string) => problems.push(`${name}: ${message}`);
   for (const file of files) if (!ALLOWED.test(file)) fail(`ships ${file}`);
   for (const file of REQUIRED) if (!files.includes(`package/${file}`)) fail(`does not ship ${file}`);
-  for (const target of manifestTargets(manifest)) if (!files.includes(`package/${target}`)) fail(`points to ${target}, which it does not ship`);
+  for (const target of manifestTargets(manifest))
+    if (!files.includes(`package/${target}`)) fail(`points to ${target}, which it does not ship`);
   if (packument["dist-tags"].latest !== version) fail(`latest is ${packument["dist-tags"].latest}`);
   if (manifest.private) fail("is private");
   if (manifest.license !== "Apache-2.0") fail(`license is ${manifest.license}`);

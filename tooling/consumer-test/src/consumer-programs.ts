@@ -24,7 +24,9 @@ export const RECORD = {
   outputs: { anomaly_score: [0.25, 1.5], yhat: [10, 11] },
 } as const;
 
-const CONFIG_YAML = "`writer:\\n  datasource_url: ${vmUrl}/\\n  metric_format:\\n    __name__: \"consumer_$VAR\"\\n    for: \"$QUERY_KEY\"\\n    variant: \"${variant}\"\\n`";
+const CONFIG_YAML =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the source of a generated program, with its own template
+  '`writer:\\n  datasource_url: ${vmUrl}/\\n  metric_format:\\n    __name__: "consumer_$VAR"\\n    for: "$QUERY_KEY"\\n    variant: "${variant}"\\n`';
 
 /** The part shared by the plain JavaScript programs: the body of `async function main()`. */
 function javascriptBody(): string {
@@ -86,7 +88,9 @@ ${finish}`;
 
 /** A CommonJS script (`.cjs`) that requires the libraries, and every one of `libraries`. */
 export function cjsProgram(libraries: readonly string[]): string {
-  const requires = Object.entries(IMPORTED).map(([name, names]) => `const { ${names.join(", ")} } = require("${name}");`);
+  const requires = Object.entries(IMPORTED).map(
+    ([name, names]) => `const { ${names.join(", ")} } = require("${name}");`,
+  );
   return `"use strict";
 ${requires.join("\n")}
 ${entriesFunction}

@@ -10,20 +10,32 @@ import { fileURLToPath } from "node:url";
 import { startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/local-vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkPublished } from "./check-published.ts";
-import { bundledProgram, cjsProgram, esmProgram, everyLibraryTypes, RECORD, typescriptProgram, type ProgramOutput } from "./consumer-programs.ts";
+import { consumerEnv } from "./consumer-env.ts";
+import {
+  bundledProgram,
+  cjsProgram,
+  esmProgram,
+  everyLibraryTypes,
+  type ProgramOutput,
+  RECORD,
+  typescriptProgram,
+} from "./consumer-programs.ts";
 import { createConsumerProject } from "./create-consumer-project.ts";
 import { ensureNode, type NodeBinary } from "./ensure-node.ts";
-import { consumerEnv } from "./consumer-env.ts";
 import type { CommandResult } from "./errors.ts";
 import { killRunningCommands, runCommand } from "./run-command.ts";
 import { startVerdaccio, type VerdaccioServer } from "./start-verdaccio.ts";
+import { typescriptConfigs } from "./typescript-configs.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const SCOPE = "@anomaly-writer";
 const CLI = `${SCOPE}/cli`;
-const readManifest = (dir: string) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; version: string };
+const readManifest = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string; version: string };
 const VERSION = readManifest(join(ROOT, "apps/writer")).version;
-const LIBRARIES = readdirSync(join(ROOT, "packages")).map((dir) => readManifest(join(ROOT, "packages", dir)).name).sort();
+const LIBRARIES = readdirSync(join(ROOT, "packages"))
+  .map((dir) => readManifest(join(ROOT, "packages", dir)).name)
+  .sort();
 /** Git-ignored (node_modules/), kept between runs: Node 22 is fetched once. */
 const NODE22_CACHE = join(ROOT, "node_modules", ".cache", "node22");
 
@@ -42,7 +54,11 @@ function background<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-const current: () => Promise<NodeBinary> = async () => ({ path: process.execPath, binDir: join(process.execPath, ".."), version: process.version });
+const current: () => Promise<NodeBinary> = async () => ({
+  path: process.execPath,
+  binDir: join(process.execPath, ".."),
+  version: process.version,
+});
 const CURRENT_MAJOR = process.versions.node.split(".")[0];
 /** The Node running the suite, and Node 22 unless that is the one. */
 const NODES: readonly { label: string; binary: () => Promise<NodeBinary>; tag: string }[] = [
@@ -98,7 +114,12 @@ function installLibraryProject(registryUrl: string): Promise<string> {
     dependencies: Object.fromEntries(LIBRARIES.map((name) => [name, VERSION])),
     // The TypeScript of today and the previous major, esbuild, and Node's types as a TypeScript
     // user of a Node library has them.
-    devDependencies: { typescript: "^7.0.0", "typescript-5": "npm:typescript@~5.9.3", esbuild: "^0.28.0", "@types/node": "^20.19.0" },
+    devDependencies: {
+      typescript: "^7.0.0",
+      "typescript-5": "npm:typescript@~5.9.3",
+      esbuild: "^0.28.0",
+      "@types/node": "^20.19.0",
+    },
     files: {
       "esm.mjs": esmProgram(LIBRARIES),
       "cjs.cjs": cjsProgram(LIBRARIES),
@@ -115,29 +136,31 @@ function installLibraryProject(registryUrl: string): Promise<string> {
 async function installGlobalCli(registryUrl: string): Promise<string> {
   const prefix = join(work, "global");
   // Global installs read no project .npmrc: the scope's registry goes on the command line.
-  await runCommand("npm", ["install", "--global", "--prefix", prefix, `--${SCOPE}:registry=${registryUrl}`, "--no-audit", "--no-fund", CLI], {
-    cwd: work,
-    env: consumerEnv(),
-  });
+  await runCommand(
+    "npm",
+    ["install", "--global", "--prefix", prefix, `--${SCOPE}:registry=${registryUrl}`, "--no-audit", "--no-fund", CLI],
+    {
+      cwd: work,
+      env: consumerEnv(),
+    },
+  );
   return prefix;
-}
-
-function typescriptConfigs(): Record<string, string> {
-  const strict = { strict: true, skipLibCheck: false, target: "es2022", types: ["node"], noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true };
-  const config = (options: object, include: string[]) => `${JSON.stringify({ compilerOptions: { ...strict, ...options }, include }, null, 2)}\n`;
-  return {
-    "tsconfig.nodenext.json": config({ module: "nodenext", moduleResolution: "nodenext", rootDir: "ts", outDir: "out/ts" }, ["ts"]),
-    "tsconfig.bundler-esnext.json": config({ module: "esnext", moduleResolution: "bundler", noEmit: true }, ["ts/main.ts", "ts/every-library.ts"]),
-    "tsconfig.bundler-preserve.json": config({ module: "preserve", moduleResolution: "bundler", noEmit: true }, ["ts/main.ts", "ts/every-library.ts"]),
-  };
 }
 
 /** The two series a program (or the CLI) wrote with label variant=`variant`. */
 function expectedSeries(variant: string) {
   const labels = { for: RECORD.query_key, ...RECORD.labels, variant };
   return [
-    { metric: { __name__: "consumer_anomaly_score", ...labels }, values: [...RECORD.outputs.anomaly_score], timestamps: [...RECORD.timestamps] },
-    { metric: { __name__: "consumer_yhat", ...labels }, values: [...RECORD.outputs.yhat], timestamps: [...RECORD.timestamps] },
+    {
+      metric: { __name__: "consumer_anomaly_score", ...labels },
+      values: [...RECORD.outputs.anomaly_score],
+      timestamps: [...RECORD.timestamps],
+    },
+    {
+      metric: { __name__: "consumer_yhat", ...labels },
+      values: [...RECORD.outputs.yhat],
+      timestamps: [...RECORD.timestamps],
+    },
   ];
 }
 
@@ -154,8 +177,18 @@ function expectedOutput(variant: string) {
 }
 
 /** Run `node [flags] file VM_URL variant` in `dir` and parse what it printed. */
-async function runProgram(node: NodeBinary, dir: string, file: string, variant: string, flags: string[] = []): Promise<ProgramOutput> {
-  const run = await runCommand(node.path, [...flags, file, vm!.url, variant], { cwd: dir, env: consumerEnv({}, node.binDir), timeoutMs: 60_000 });
+async function runProgram(
+  node: NodeBinary,
+  dir: string,
+  file: string,
+  variant: string,
+  flags: string[] = [],
+): Promise<ProgramOutput> {
+  const run = await runCommand(node.path, [...flags, file, vm!.url, variant], {
+    cwd: dir,
+    env: consumerEnv({}, node.binDir),
+    timeoutMs: 60_000,
+  });
   const output = JSON.parse(run.stdout) as ProgramOutput;
   expect(output.node, `${file} ran on`).toBe(node.version);
   return output;
@@ -186,13 +219,17 @@ function libraryProgram(kind: "esm" | "cjs", node: (typeof NODES)[number]): Prom
 
 describe("pnpm -r publish to a registry on loopback", () => {
   it("publishes the 13 libraries and the CLI", () => {
-    const published = [...`${publishRun.stdout}\n${publishRun.stderr}`.matchAll(/^\+ (@[^@\s]+)@(\S+)$/gm)].map((m) => `${m[1]}@${m[2]}`);
+    const published = [...`${publishRun.stdout}\n${publishRun.stderr}`.matchAll(/^\+ (@[^@\s]+)@(\S+)$/gm)].map(
+      (m) => `${m[1]}@${m[2]}`,
+    );
     expect(LIBRARIES).toHaveLength(13);
     expect(published.sort()).toEqual([...LIBRARIES, CLI].sort().map((name) => `${name}@${VERSION}`));
   });
 
   it("each tarball holds only dist/, README.md, LICENSE, CHANGELOG.md and package.json, and all its manifest points to", async () => {
-    const problems = await Promise.all([...LIBRARIES, CLI].map((name) => checkPublished(registry!, name, VERSION, SCOPE)));
+    const problems = await Promise.all(
+      [...LIBRARIES, CLI].map((name) => checkPublished(registry!, name, VERSION, SCOPE)),
+    );
     expect(problems.flat()).toEqual([]);
   });
 });
@@ -226,9 +263,15 @@ describe.each([
   it("module nodenext: tsc passes, and its ES module and CommonJS output run", async () => {
     const dir = await libraryProject;
     const outDir = `out/${label.replace(/\W+/g, "-")}`;
-    await runCommand("node", [tsc, "-p", "tsconfig.nodenext.json", "--outDir", outDir], { cwd: dir, env: consumerEnv() });
+    await runCommand("node", [tsc, "-p", "tsconfig.nodenext.json", "--outDir", outDir], {
+      cwd: dir,
+      env: consumerEnv(),
+    });
     const node = await current();
-    for (const [file, variant] of [["main.js", "ts-esm"], ["main-cjs.cjs", "ts-cjs"]] as const) {
+    for (const [file, variant] of [
+      ["main.js", "ts-esm"],
+      ["main-cjs.cjs", "ts-cjs"],
+    ] as const) {
       const tagged = `${variant}-${label.replace(/\W+/g, "")}`;
       const output = await runProgram(node, dir, join(outDir, file), tagged, ["--no-experimental-require-module"]);
       expect(comparable(output)).toEqual(expectedOutput(tagged));
@@ -237,13 +280,20 @@ describe.each([
   });
 
   it.each(bundlerModules)("moduleResolution bundler, module %s: tsc --noEmit passes", async (module) => {
-    await runCommand("node", [tsc, "-p", `tsconfig.bundler-${module}.json`], { cwd: await libraryProject, env: consumerEnv() });
+    await runCommand("node", [tsc, "-p", `tsconfig.bundler-${module}.json`], {
+      cwd: await libraryProject,
+      env: consumerEnv(),
+    });
   });
 });
 
 describe("esbuild, platform node, format esm", () => {
   const esbuild = (dir: string, args: string[]) =>
-    runCommand("node_modules/.bin/esbuild", ["bundle-entry.mjs", "--bundle", "--platform=node", "--format=esm", "--log-level=warning", ...args], { cwd: dir, env: consumerEnv() });
+    runCommand(
+      "node_modules/.bin/esbuild",
+      ["bundle-entry.mjs", "--bundle", "--platform=node", "--format=esm", "--log-level=warning", ...args],
+      { cwd: dir, env: consumerEnv() },
+    );
   const expectWritten = async (dir: string, file: string, variant: string) => {
     const run = await runCommand("node", [file, vm!.url, variant], { cwd: dir, env: consumerEnv() });
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, series: 2, datapoints: 4 });
@@ -268,7 +318,8 @@ describe("esbuild, platform node, format esm", () => {
     // The banner is for third-party CommonJS (yaml's Node build, undici, prom-client): esbuild
     // keeps their require("node:...") calls, and an ES module has no `require` unless one is made.
     // The libraries themselves need none (the test above).
-    const banner = 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
+    const banner =
+      'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);';
     await esbuild(dir, [`--banner:js=${banner}`, "--outfile=out/full.mjs"]);
     const alone = join(work, "bundle-alone");
     mkdirSync(alone);
@@ -281,7 +332,9 @@ describe("esbuild, platform node, format esm", () => {
 function thirdPartyDependencies(dir: string): string[] {
   const names = new Set<string>();
   for (const library of LIBRARIES) {
-    const manifest = JSON.parse(readFileSync(join(dir, "node_modules", library, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(dir, "node_modules", library, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
     for (const name of Object.keys(manifest.dependencies ?? {})) if (!name.startsWith(`${SCOPE}/`)) names.add(name);
   }
   return [...names].sort();
@@ -293,14 +346,19 @@ describe.each(NODES)("npm i -g @anomaly-writer/cli, on $label", (node) => {
     const { binDir } = await node.binary();
     const env = consumerEnv({}, binDir);
     // The bin's `#!/usr/bin/env node` finds this Node first on PATH.
-    expect((await runCommand("node", ["--version"], { cwd: work, env })).stdout.trim()).toBe((await node.binary()).version);
+    expect((await runCommand("node", ["--version"], { cwd: work, env })).stdout.trim()).toBe(
+      (await node.binary()).version,
+    );
     const bin = join(prefix, "bin", "anomaly-writer");
     expect((await runCommand(bin, ["--version"], { cwd: work, env })).stdout.trim()).toBe(VERSION);
 
     const dir = join(work, `cli-${node.tag}`);
     mkdirSync(dir);
     const variant = `cli-${node.tag}`;
-    writeFileSync(join(dir, "config.yaml"), `writer:\n  datasource_url: ${vm!.url}\n  metric_format:\n    __name__: "consumer_$VAR"\n    for: "$QUERY_KEY"\n    variant: "${variant}"\n`);
+    writeFileSync(
+      join(dir, "config.yaml"),
+      `writer:\n  datasource_url: ${vm!.url}\n  metric_format:\n    __name__: "consumer_$VAR"\n    for: "$QUERY_KEY"\n    variant: "${variant}"\n`,
+    );
     writeFileSync(join(dir, "data.jsonl"), `${JSON.stringify(RECORD)}\n`);
     const run = await runCommand(bin, ["write", "-c", "config.yaml", "-i", "data.jsonl"], { cwd: dir, env });
     expect(run.stderr).toContain("written: 1 records, 2 series, 4 datapoints");
@@ -313,7 +371,11 @@ function npx(args: string[]): Promise<CommandResult> {
   const dir = join(work, "npx");
   mkdirSync(dir, { recursive: true });
   const cache = join(work, "npx-cache");
-  return runCommand("npm", ["exec", "--yes", "--cache", cache, `--${SCOPE}:registry=${registry!.url}`, CLI, "--", ...args], { cwd: dir, env: consumerEnv() });
+  return runCommand(
+    "npm",
+    ["exec", "--yes", "--cache", cache, `--${SCOPE}:registry=${registry!.url}`, CLI, "--", ...args],
+    { cwd: dir, env: consumerEnv() },
+  );
 }
 
 describe("npx @anomaly-writer/cli (npm exec, nothing installed, an empty npm cache)", () => {

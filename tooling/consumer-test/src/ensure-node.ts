@@ -17,7 +17,12 @@ export interface NodeBinary {
 
 async function versionOf(path: string): Promise<string | undefined> {
   if (!existsSync(path)) return undefined;
-  const run = await runCommand(path, ["--version"], { cwd: dirname(path), env: consumerEnv(), allowFailure: true, timeoutMs: 30_000 });
+  const run = await runCommand(path, ["--version"], {
+    cwd: dirname(path),
+    env: consumerEnv(),
+    allowFailure: true,
+    timeoutMs: 30_000,
+  });
   return run.code === 0 ? run.stdout.trim() : undefined;
 }
 
@@ -30,16 +35,23 @@ async function versionOf(path: string): Promise<string | undefined> {
 export async function ensureNode(major: number, cacheDir: string): Promise<NodeBinary> {
   const binary = (dir: string) => join(dir, "node_modules", "node", "bin", "node");
   const cached = await versionOf(binary(cacheDir));
-  if (cached?.startsWith(`v${major}.`)) return { path: binary(cacheDir), binDir: dirname(binary(cacheDir)), version: cached };
+  if (cached?.startsWith(`v${major}.`))
+    return { path: binary(cacheDir), binDir: dirname(binary(cacheDir)), version: cached };
   const staging = `${cacheDir}.${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   let version: string | undefined;
   try {
-    await runCommand("npm", ["install", "--prefix", staging, "--no-save", "--no-package-lock", `node@${major}`], { cwd: staging, env: consumerEnv() });
+    await runCommand("npm", ["install", "--prefix", staging, "--no-save", "--no-package-lock", `node@${major}`], {
+      cwd: staging,
+      env: consumerEnv(),
+    });
     version = await versionOf(binary(staging));
     if (!version?.startsWith(`v${major}.`)) {
-      throw new ConsumerTestError("NODE_INSTALL_FAILED", `npm install node@${major} gave ${version ?? "no working node binary"}`);
+      throw new ConsumerTestError(
+        "NODE_INSTALL_FAILED",
+        `npm install node@${major} gave ${version ?? "no working node binary"}`,
+      );
     }
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

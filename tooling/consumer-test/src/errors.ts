@@ -1,5 +1,9 @@
 /** What can go wrong around the packages under test (not in them): a command, the registry, Node 22. */
-export type ConsumerTestErrorCode = "COMMAND_FAILED" | "COMMAND_NOT_STARTED" | "REGISTRY_FAILED" | "NODE_INSTALL_FAILED";
+export type ConsumerTestErrorCode =
+  | "COMMAND_FAILED"
+  | "COMMAND_NOT_STARTED"
+  | "REGISTRY_FAILED"
+  | "NODE_INSTALL_FAILED";
 
 /** An error of the consumer test's own machinery; the message starts with `[consumer-test] `. */
 export class ConsumerTestError extends Error {
@@ -27,7 +31,10 @@ export class CommandError extends ConsumerTestError {
   readonly command: string;
   readonly result: CommandResult;
   constructor(command: string, result: CommandResult) {
-    super("COMMAND_FAILED", `\`${command}\` ended with ${result.signal ?? `exit code ${result.code}`}\n${tail(result.stderr)}\n${tail(result.stdout)}`);
+    super(
+      "COMMAND_FAILED",
+      `\`${command}\` ended with ${result.signal ?? `exit code ${result.code}`}\n${tail(result.stderr)}\n${tail(result.stdout)}`,
+    );
     this.command = command;
     this.result = result;
   }

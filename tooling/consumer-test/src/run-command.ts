@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { CommandError, ConsumerTestError, type CommandResult } from "./errors.ts";
+import { type ChildProcess, spawn } from "node:child_process";
+import { CommandError, type CommandResult, ConsumerTestError } from "./errors.ts";
 
 export interface RunCommandOptions {
   readonly cwd: string;
@@ -33,14 +33,23 @@ function killGroup(child: ChildProcess): void {
  * the end of the suite kills all of them), collecting its output. Rejects with CommandError on a
  * non-zero exit unless `allowFailure`.
  */
-export function runCommand(command: string, args: readonly string[], options: RunCommandOptions): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunCommandOptions,
+): Promise<CommandResult> {
   if (!exitHooked) {
     exitHooked = true;
     process.once("exit", killRunningCommands);
   }
   const line = [command, ...args].join(" ");
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     running.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -50,12 +59,21 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.once("error", (error) => {
       clearTimeout(timer);
       running.delete(child);
-      reject(new ConsumerTestError("COMMAND_NOT_STARTED", `cannot start \`${line}\` in ${options.cwd}: ${error.message}`, { cause: error }));
+      reject(
+        new ConsumerTestError("COMMAND_NOT_STARTED", `cannot start \`${line}\` in ${options.cwd}: ${error.message}`, {
+          cause: error,
+        }),
+      );
     });
     child.once("close", (code, signal) => {
       clearTimeout(timer);
       running.delete(child);
-      const result = { code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+      const result = {
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      };
       if (code === 0 || options.allowFailure) resolve(result);
       else reject(new CommandError(`${line} (in ${options.cwd})`, result));
     });

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, readLogTail, spawnLogged, type LoggedProcess } from "@anomaly-writer/local-vm";
+import { freePort, type LoggedProcess, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
 import { ConsumerTestError } from "./errors.ts";
 
 /** A running Verdaccio that serves `scope` only (no uplinks: nothing is proxied). */
@@ -99,7 +99,10 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Ve
       // The port can be taken between freePort and Verdaccio's bind: try another one.
       if (attempt >= 3 || !/EADDRINUSE/.test(readLogTail(logFile, 10))) {
         await rm(options.workDir, { recursive: true, force: true });
-        throw new ConsumerTestError("REGISTRY_FAILED", `Verdaccio did not answer /-/ping on 127.0.0.1:${port}:\n${readLogTail(logFile)}`);
+        throw new ConsumerTestError(
+          "REGISTRY_FAILED",
+          `Verdaccio did not answer /-/ping on 127.0.0.1:${port}:\n${readLogTail(logFile)}`,
+        );
       }
     }
   }
@@ -120,7 +123,11 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Ve
         body: JSON.stringify({ name, password }),
       });
       const body = (await res.json()) as { token?: string; error?: string };
-      if (!res.ok || !body.token) throw new ConsumerTestError("REGISTRY_FAILED", `Verdaccio refused user ${name}: ${res.status} ${body.error ?? ""}`);
+      if (!res.ok || !body.token)
+        throw new ConsumerTestError(
+          "REGISTRY_FAILED",
+          `Verdaccio refused user ${name}: ${res.status} ${body.error ?? ""}`,
+        );
       return body.token;
     },
     async packument(name) {

@@ -14,7 +14,14 @@ const rule = (fields: string) => `groups:\n  - name: g\n    rules:\n      - aler
 
 describe("checkVmalertRules (vmalert -dryRun)", () => {
   it("accepts a valid file", () => {
-    const check = checkVmalertRules([file("ok.yml", rule('        expr: rate(x_total[5m]) > 0\n        annotations:\n          summary: "{{ $labels.instance }}"\n'))]);
+    const check = checkVmalertRules([
+      file(
+        "ok.yml",
+        rule(
+          '        expr: rate(x_total[5m]) > 0\n        annotations:\n          summary: "{{ $labels.instance }}"\n',
+        ),
+      ),
+    ]);
     expect(check).toEqual({ ok: true, exitCode: 0, problems: [] });
   });
 
@@ -22,7 +29,9 @@ describe("checkVmalertRules (vmalert -dryRun)", () => {
     const expression = checkVmalertRules([file("expr.yml", rule("        expr: sum(rate(x[5m]) by (a)\n"))]);
     expect(expression.ok).toBe(false);
     expect(expression.problems.join("\n")).toMatch(/invalid expression for rule "g"\."A"/);
-    const template = checkVmalertRules([file("tpl.yml", rule('        expr: x > 0\n        annotations:\n          summary: "{{ $labels.a "\n'))]);
+    const template = checkVmalertRules([
+      file("tpl.yml", rule('        expr: x > 0\n        annotations:\n          summary: "{{ $labels.a "\n')),
+    ]);
     expect(template.problems.join("\n")).toMatch(/invalid annotations for rule "g"\."A"/);
     const field = checkVmalertRules([file("field.yml", rule("        expr: x > 0\n        fro: 5m\n"))]);
     expect(field.problems.join("\n")).toContain("unknown fields in rule: fro");

@@ -16,7 +16,10 @@ export interface VmalertRulesCheck {
  */
 export function checkVmalertRules(files: readonly string[]): VmalertRulesCheck {
   const binary = findBinary("vmalert", "apt-get install victoria-metrics");
-  const run = spawnSync(binary, ["-dryRun", "-loggerLevel=WARN", ...files.map((file) => `-rule=${file}`)], { encoding: "utf8", timeout: 30_000 });
+  const run = spawnSync(binary, ["-dryRun", "-loggerLevel=WARN", ...files.map((file) => `-rule=${file}`)], {
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   const output = `${run.stdout ?? ""}${run.stderr ?? ""}`;
   const problems = output.split("\n").filter((line) => /\t(fatal|error|warn)\t/.test(line));
   return { ok: run.status === 0 && problems.length === 0, exitCode: run.status, problems };

@@ -31,19 +31,54 @@ export function makeCertificates(dir = mkdtempSync(join(tmpdir(), "anomaly-write
   const newKey = (name: string) => run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path(name));
   const selfSignedCa = (name: string, cn: string) => {
     newKey(`${name}.key`);
-    run("req", "-x509", "-new", "-key", path(`${name}.key`), "-out", path(`${name}.crt`), "-days", "3", "-subj", `/CN=${cn}`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    run(
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      path(`${name}.key`),
+      "-out",
+      path(`${name}.crt`),
+      "-days",
+      "3",
+      "-subj",
+      `/CN=${cn}`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
   };
   const signed = (name: string, ca: string, cn: string, extensions: string) => {
     newKey(`${name}.key`);
     run("req", "-new", "-key", path(`${name}.key`), "-out", path(`${name}.csr`), "-subj", `/CN=${cn}`);
     writeFileSync(path(`${name}.ext`), extensions);
-    run("x509", "-req", "-in", path(`${name}.csr`), "-CA", path(`${ca}.crt`), "-CAkey", path(`${ca}.key`), "-CAcreateserial",
-      "-out", path(`${name}.crt`), "-days", "3", "-extfile", path(`${name}.ext`));
+    run(
+      "x509",
+      "-req",
+      "-in",
+      path(`${name}.csr`),
+      "-CA",
+      path(`${ca}.crt`),
+      "-CAkey",
+      path(`${ca}.key`),
+      "-CAcreateserial",
+      "-out",
+      path(`${name}.crt`),
+      "-days",
+      "3",
+      "-extfile",
+      path(`${name}.ext`),
+    );
   };
   selfSignedCa("ca", "anomaly-writer test CA");
   selfSignedCa("other-ca", "anomaly-writer unrelated CA");
-  signed("server", "ca", "127.0.0.1", "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  signed(
+    "server",
+    "ca",
+    "127.0.0.1",
+    "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+  );
   signed("client", "ca", "anomaly-writer-client", "extendedKeyUsage=clientAuth\n");
   signed("other-client", "other-ca", "stranger", "extendedKeyUsage=clientAuth\n");
   return {

@@ -1,5 +1,12 @@
 /** Model-output records for tests: `count` series of query `queryKey` with `points` points each. */
-export function makeRecords(options: { queryKey: string; count: number; points?: number; start?: number; labels?: (i: number) => Record<string, string>; extra?: Record<string, unknown> }) {
+export function makeRecords(options: {
+  queryKey: string;
+  count: number;
+  points?: number;
+  start?: number;
+  labels?: (i: number) => Record<string, string>;
+  extra?: Record<string, unknown>;
+}) {
   const points = options.points ?? 1;
   const start = options.start ?? 1_732_406_400_000;
   const timestamps = Array.from({ length: points }, (_, j) => start + j * 60_000);

@@ -14,7 +14,9 @@ export interface NginxPlace {
  */
 export function renderNginxConfig(options: StartNginxOptions, place: NginxPlace): string {
   const { dir, port, prefix } = place;
-  const upstreams = (typeof options.upstream === "string" ? [options.upstream] : options.upstream).map((u) => new URL(u));
+  const upstreams = (typeof options.upstream === "string" ? [options.upstream] : options.upstream).map(
+    (u) => new URL(u),
+  );
   const upstream = upstreams[0];
   if (upstream === undefined) throw new Error("[test-stack] startNginx: upstream is empty");
   const servers = upstreams.map((u) => `server ${u.host} ${options.upstreamServerParameters ?? ""};`).join(" ");
@@ -43,7 +45,7 @@ export function renderNginxConfig(options: StartNginxOptions, place: NginxPlace)
     }`
     : `
     location ${prefix}/ {
-      ${prefix ? "rewrite ^" + escapedPrefix + "/(.*)$ /$1 break;" : ""}
+      ${prefix ? `rewrite ^${escapedPrefix}/(.*)$ /$1 break;` : ""}
       ${proxy}
     }`;
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -65,15 +65,24 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxServe
   const config = renderNginxConfig(options, { dir, port, prefix });
   if (options.basicAuth) {
     // nginx reads `{PLAIN}` passwords; fine for a throw-away test server.
-    await writeFile(join(dir, "htpasswd"), `${options.basicAuth.username}:{PLAIN}${options.basicAuth.password}\n`, { mode: 0o600 });
+    await writeFile(join(dir, "htpasswd"), `${options.basicAuth.username}:{PLAIN}${options.basicAuth.password}\n`, {
+      mode: 0o600,
+    });
   }
   const configFile = join(dir, "nginx.conf");
   await writeFile(configFile, config);
-  const child: ChildProcess = spawn(binary, ["-p", dir, "-c", configFile, "-e", join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn(binary, ["-p", dir, "-c", configFile, "-e", join(dir, "error.log")], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   trackChild(child);
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => { untrackChild(child); resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      untrackChild(child);
+      resolve();
+    }),
+  );
   const errorLogTail = (lines = 20): string => {
     try {
       return readFileSync(join(dir, "error.log"), "utf8").trimEnd().split("\n").slice(-lines).join("\n");

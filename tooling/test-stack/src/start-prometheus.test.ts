@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpSend } from "@anomaly-writer/local-vm";
-import { startPrometheus, type PrometheusServer } from "./start-prometheus.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PrometheusServer, startPrometheus } from "./start-prometheus.ts";
 
 // A remote-write 1.0 body made by hand, so that this test needs neither protobuf nor snappy:
 // protobuf fields are tag + length-delimited bytes; the snappy block is one literal.
@@ -18,7 +18,9 @@ function writeRequest(labels: Record<string, string>, value: number, timestamp: 
   double.writeDoubleLE(value);
   const sample = [0x09, ...double, 0x10, ...varint(timestamp)];
   const series = [
-    ...Object.keys(labels).sort().flatMap((name) => field(0x0a, [...field(0x0a, text(name)), ...field(0x12, text(labels[name] ?? ""))])),
+    ...Object.keys(labels)
+      .sort()
+      .flatMap((name) => field(0x0a, [...field(0x0a, text(name)), ...field(0x12, text(labels[name] ?? ""))])),
     ...field(0x12, sample),
   ];
   const proto = field(0x0a, series);
@@ -45,7 +47,11 @@ describe("startPrometheus", () => {
     const res = await httpSend(`${prometheus.url}/api/v1/write`, {
       method: "POST",
       body,
-      headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" },
+      headers: {
+        "content-type": "application/x-protobuf",
+        "content-encoding": "snappy",
+        "x-prometheus-remote-write-version": "0.1.0",
+      },
     });
     expect(res.status).toBe(204);
     expect(await prometheus.query("ts_prom[5m]", now + 1000)).toEqual([
@@ -54,7 +60,9 @@ describe("startPrometheus", () => {
   });
 
   it("reports a bad query with Prometheus' own error", async () => {
-    await expect(prometheus.query("sum(")).rejects.toThrow(/\[test-stack\] prometheus query "sum\(" answered 400: .*parse error/);
+    await expect(prometheus.query("sum(")).rejects.toThrow(
+      /\[test-stack\] prometheus query "sum\(" answered 400: .*parse error/,
+    );
   });
 });
 

@@ -93,7 +93,10 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
     exited = started.exited;
     const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
     while (Date.now() < deadline) {
-      if (started.exitCode() !== undefined) throw new Error(`[test-stack] prometheus exited with code ${started.exitCode()} while starting on 127.0.0.1:${port}:\n${logTail()}`);
+      if (started.exitCode() !== undefined)
+        throw new Error(
+          `[test-stack] prometheus exited with code ${started.exitCode()} while starting on 127.0.0.1:${port}:\n${logTail()}`,
+        );
       try {
         if ((await httpSend(`${url}/-/ready`, { timeoutMs: 1000 })).status === 200) return;
       } catch {
@@ -128,15 +131,26 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
       const res = await httpSend(`${url}/api/v1/query?${params.toString()}`, { timeoutMs: 30_000 });
       const answer = JSON.parse(res.body) as QueryAnswer;
       if (res.status !== 200 || answer.status !== "success" || answer.data === undefined) {
-        throw new Error(`[test-stack] prometheus query ${JSON.stringify(expr)} answered ${res.status}: ${answer.error ?? res.body}`);
+        throw new Error(
+          `[test-stack] prometheus query ${JSON.stringify(expr)} answered ${res.status}: ${answer.error ?? res.body}`,
+        );
       }
-      const point = ([seconds, value]: RawPoint): PrometheusSample => ({ timestamp: Math.round(seconds * 1000), value: Number(value) });
+      const point = ([seconds, value]: RawPoint): PrometheusSample => ({
+        timestamp: Math.round(seconds * 1000),
+        value: Number(value),
+      });
       const { resultType, result } = answer.data;
       let series: PrometheusSeries[];
       if (resultType === "vector") {
-        series = (result as { metric: Record<string, string>; value: RawPoint }[]).map((s) => ({ metric: s.metric, samples: [point(s.value)] }));
+        series = (result as { metric: Record<string, string>; value: RawPoint }[]).map((s) => ({
+          metric: s.metric,
+          samples: [point(s.value)],
+        }));
       } else if (resultType === "matrix") {
-        series = (result as { metric: Record<string, string>; values: RawPoint[] }[]).map((s) => ({ metric: s.metric, samples: s.values.map(point) }));
+        series = (result as { metric: Record<string, string>; values: RawPoint[] }[]).map((s) => ({
+          metric: s.metric,
+          samples: s.values.map(point),
+        }));
       } else {
         series = [{ metric: {}, samples: [point(result as RawPoint)] }];
       }
@@ -156,5 +170,9 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
 }
 
 function sortKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.keys(labels).sort().map((name) => [name, labels[name]]));
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((name) => [name, labels[name]]),
+  );
 }

@@ -59,7 +59,13 @@ export async function startVmagent(options: StartVmagentOptions): Promise<Vmagen
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`[test-stack] vmagent exited while starting: ${logTail(5)}`);
-    if (await httpSend(`${url}/health`, { timeoutMs: 1000 }).then((r) => r.status === 200, () => false)) break;
+    if (
+      await httpSend(`${url}/health`, { timeoutMs: 1000 }).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`[test-stack] vmagent did not answer /health: ${logTail(5)}`);

@@ -1,5 +1,5 @@
-import { createServer, type Server } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +37,11 @@ export interface VmalertServer {
    * Poll `/api/v1/alerts` until an alert named `name` is in `state` (and `match`es); throws with
    * what vmalert held and its log after `timeoutMs`.
    */
-  waitForAlert(name: string, state: VmalertAlert["state"], options?: { match?: (alert: VmalertAlert) => boolean; timeoutMs?: number }): Promise<VmalertAlert>;
+  waitForAlert(
+    name: string,
+    state: VmalertAlert["state"],
+    options?: { match?: (alert: VmalertAlert) => boolean; timeoutMs?: number },
+  ): Promise<VmalertAlert>;
   /** Alerts vmalert sent to its notifier (`POST /api/v2/alerts` bodies, flattened), oldest first. */
   notifications(): readonly { labels: Record<string, string>; annotations: Record<string, string> }[];
   logTail(lines?: number): string;
@@ -48,7 +52,9 @@ export interface VmalertServer {
  * The notifier vmalert 1.79 insists on (`-notifier.url`; `-notifier.blackhole` came later): a
  * loopback HTTP server that keeps the alerts posted to `/api/v2/alerts` and answers 200.
  */
-async function startNotifierReceiver(received: { labels: Record<string, string>; annotations: Record<string, string> }[]): Promise<Server> {
+async function startNotifierReceiver(
+  received: { labels: Record<string, string>; annotations: Record<string, string> }[],
+): Promise<Server> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -82,7 +88,9 @@ export async function startVmalert(options: StartVmalertOptions): Promise<Vmaler
     `-datasource.url=${options.datasourceUrl}`,
     `-notifier.url=http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
     `-evaluationInterval=${options.evaluationInterval ?? "1s"}`,
-    ...(options.remoteWriteUrl ? [`-remoteWrite.url=${options.remoteWriteUrl}`, "-remoteWrite.flushInterval=200ms"] : []),
+    ...(options.remoteWriteUrl
+      ? [`-remoteWrite.url=${options.remoteWriteUrl}`, "-remoteWrite.flushInterval=200ms"]
+      : []),
     ...options.rules.map((file) => `-rule=${file}`),
     ...(options.flags ?? []),
   ];
@@ -105,7 +113,13 @@ export async function startVmalert(options: StartVmalertOptions): Promise<Vmaler
       await stop();
       throw new Error(`[test-stack] vmalert exited while starting: ${tail}`);
     }
-    if (await httpSend(`${url}/health`, { timeoutMs: 1000 }).then((r) => r.status === 200, () => false)) break;
+    if (
+      await httpSend(`${url}/health`, { timeoutMs: 1000 }).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       const tail = logTail(5);
       await stop();
@@ -115,7 +129,8 @@ export async function startVmalert(options: StartVmalertOptions): Promise<Vmaler
   }
   const alerts = async (): Promise<VmalertAlert[]> => {
     const res = await httpSend(`${url}/api/v1/alerts`, { timeoutMs: 5000 });
-    if (res.status !== 200) throw new Error(`[test-stack] vmalert /api/v1/alerts answered ${res.status}: ${res.body.slice(0, 200)}`);
+    if (res.status !== 200)
+      throw new Error(`[test-stack] vmalert /api/v1/alerts answered ${res.status}: ${res.body.slice(0, 200)}`);
     return (JSON.parse(res.body) as { data: { alerts: VmalertAlert[] | null } }).data.alerts ?? [];
   };
   return {
@@ -130,7 +145,9 @@ export async function startVmalert(options: StartVmalertOptions): Promise<Vmaler
         if (found) return found;
         if (Date.now() > until) {
           const held = seen.map((a) => `${a.name}(${a.state}) ${JSON.stringify(a.labels)}`).join("; ") || "none";
-          throw new Error(`[test-stack] vmalert: no ${state} alert ${name} within ${timeoutMs} ms; it held: ${held}\n${logTail(10)}`);
+          throw new Error(
+            `[test-stack] vmalert: no ${state} alert ${name} within ${timeoutMs} ms; it held: ${held}\n${logTail(10)}`,
+          );
         }
         await sleep(100);
       }

@@ -43,7 +43,11 @@ export async function startVmauth(options: StartVmauthOptions): Promise<VmauthSe
   await writeFile(configFile, renderConfig(options.users), { mode: 0o600 });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const { child, exited } = spawnLogged(binary, [`-auth.config=${configFile}`, `-httpListenAddr=127.0.0.1:${port}`, "-loggerLevel=INFO"], logFile);
+  const { child, exited } = spawnLogged(
+    binary,
+    [`-auth.config=${configFile}`, `-httpListenAddr=127.0.0.1:${port}`, "-loggerLevel=INFO"],
+    logFile,
+  );
   const logText = (): string => {
     try {
       return readFileSync(logFile, "utf8");
@@ -52,7 +56,10 @@ export async function startVmauth(options: StartVmauthOptions): Promise<VmauthSe
     }
   };
   const logTail = (lines = 20) => readLogTail(logFile, lines);
-  const reloads = () => logText().split("\n").filter((line) => /Successfully reloaded -auth.config/.test(line)).length;
+  const reloads = () =>
+    logText()
+      .split("\n")
+      .filter((line) => /Successfully reloaded -auth.config/.test(line)).length;
 
   const deadline = Date.now() + 10_000;
   for (;;) {

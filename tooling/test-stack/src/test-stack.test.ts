@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findBinary } from "@anomaly-writer/local-vm";
-import { httpSend, makeCertificates, startNginx, startVictoriaMetrics, startVmauth } from "./index.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NginxServer, TestCertificates, VictoriaMetricsServer, VmauthServer } from "./index.ts";
+import { httpSend, makeCertificates, startNginx, startVictoriaMetrics, startVmauth } from "./index.ts";
 
 const line = (name: string, labels: Record<string, string> = {}, value = 1) =>
   `${JSON.stringify({ metric: { __name__: name, ...labels }, values: [value], timestamps: [1732406400000] })}\n`;
@@ -25,7 +25,10 @@ describe("nginx as an emulated cluster vminsert", () => {
   afterAll(async () => nginx?.stop());
 
   it("adds vm_account_id/vm_project_id for /insert/A:P", async () => {
-    const res = await httpSend(`${nginx.url}/insert/3:4/prometheus/api/v1/import`, { method: "POST", body: line("ts_tenant34") });
+    const res = await httpSend(`${nginx.url}/insert/3:4/prometheus/api/v1/import`, {
+      method: "POST",
+      body: line("ts_tenant34"),
+    });
     expect(res.status).toBe(204);
     const series = await vm.exportSeries('{__name__="ts_tenant34"}');
     expect(series.map((s) => s.metric)).toEqual([{ __name__: "ts_tenant34", vm_account_id: "3", vm_project_id: "4" }]);
@@ -61,7 +64,9 @@ describe("nginx as a reverse proxy", () => {
     const nginx = await startNginx({ upstream: vm.url, pathPrefix: "/vm" });
     try {
       expect(nginx.url).toMatch(/\/vm$/);
-      expect((await httpSend(`${nginx.url}/api/v1/import`, { method: "POST", body: line("ts_prefix") })).status).toBe(204);
+      expect((await httpSend(`${nginx.url}/api/v1/import`, { method: "POST", body: line("ts_prefix") })).status).toBe(
+        204,
+      );
       expect((await vm.exportSeries('{__name__="ts_prefix"}')).length).toBe(1);
       expect(await nginx.waitForAccessLog((l) => l.startsWith("POST /vm/api/v1/import 204"))).toHaveLength(1);
     } finally {
@@ -73,9 +78,13 @@ describe("nginx as a reverse proxy", () => {
     const nginx = await startNginx({ upstream: vm.url, basicAuth: { username: "writer", password: "s3cret-basic" } });
     try {
       expect((await httpSend(`${nginx.url}/health`)).status).toBe(401);
-      const wrong = await httpSend(`${nginx.url}/health`, { headers: { authorization: `Basic ${Buffer.from("writer:nope").toString("base64")}` } });
+      const wrong = await httpSend(`${nginx.url}/health`, {
+        headers: { authorization: `Basic ${Buffer.from("writer:nope").toString("base64")}` },
+      });
       expect(wrong.status).toBe(401);
-      const right = await httpSend(`${nginx.url}/health`, { headers: { authorization: `Basic ${Buffer.from("writer:s3cret-basic").toString("base64")}` } });
+      const right = await httpSend(`${nginx.url}/health`, {
+        headers: { authorization: `Basic ${Buffer.from("writer:s3cret-basic").toString("base64")}` },
+      });
       expect(right.status).toBe(200);
     } finally {
       await nginx.stop();
@@ -83,12 +92,17 @@ describe("nginx as a reverse proxy", () => {
   });
 
   it("serves TLS that only our CA verifies", async () => {
-    const nginx = await startNginx({ upstream: vm.url, tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile } });
+    const nginx = await startNginx({
+      upstream: vm.url,
+      tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile },
+    });
     try {
       expect(nginx.url).toMatch(/^https:/);
       expect((await httpSend(`${nginx.url}/health`, { ca: readFileSync(certs.caFile) })).status).toBe(200);
       await expect(httpSend(`${nginx.url}/health`)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
-      await expect(httpSend(`${nginx.url}/health`, { ca: readFileSync(certs.otherCaFile) })).rejects.toThrow(/certificate|verify/i);
+      await expect(httpSend(`${nginx.url}/health`, { ca: readFileSync(certs.otherCaFile) })).rejects.toThrow(
+        /certificate|verify/i,
+      );
     } finally {
       await nginx.stop();
     }
@@ -102,16 +116,26 @@ describe("nginx as a reverse proxy", () => {
     });
     try {
       const ca = readFileSync(certs.caFile);
-      const withCert = await httpSend(`${nginx.url}/health`, { ca, cert: readFileSync(certs.clientCertFile), key: readFileSync(certs.clientKeyFile) });
+      const withCert = await httpSend(`${nginx.url}/health`, {
+        ca,
+        cert: readFileSync(certs.clientCertFile),
+        key: readFileSync(certs.clientKeyFile),
+      });
       expect(withCert.status).toBe(200);
       // nginx answers 400 "No required SSL certificate was sent" (or the handshake fails).
-      const without = await httpSend(`${nginx.url}/health`, { ca }).then((r) => r.status, (e: Error) => e.message);
+      const without = await httpSend(`${nginx.url}/health`, { ca }).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
       expect(without).not.toBe(200);
       const stranger = await httpSend(`${nginx.url}/health`, {
         ca,
         cert: readFileSync(certs.otherClientCertFile),
         key: readFileSync(certs.otherClientKeyFile),
-      }).then((r) => r.status, (e: Error) => e.message);
+      }).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
       expect(stranger).not.toBe(200);
     } finally {
       await nginx.stop();
@@ -122,10 +146,20 @@ describe("nginx as a reverse proxy", () => {
 describe("nginx as a load balancer", () => {
   it("spreads requests round-robin over several upstreams", async () => {
     const other = await startVictoriaMetrics();
-    const nginx = await startNginx({ upstream: [vm.url, other.url], upstreamServerParameters: "max_fails=1 fail_timeout=1s" });
+    const nginx = await startNginx({
+      upstream: [vm.url, other.url],
+      upstreamServerParameters: "max_fails=1 fail_timeout=1s",
+    });
     try {
       for (let i = 0; i < 6; i++) {
-        expect((await httpSend(`${nginx.url}/api/v1/import`, { method: "POST", body: line("ts_balanced", { n: String(i) }) })).status).toBe(204);
+        expect(
+          (
+            await httpSend(`${nginx.url}/api/v1/import`, {
+              method: "POST",
+              body: line("ts_balanced", { n: String(i) }),
+            })
+          ).status,
+        ).toBe(204);
       }
       const here = (await vm.exportSeries('{__name__="ts_balanced"}')).length;
       const there = (await other.exportSeries('{__name__="ts_balanced"}')).length;
@@ -145,10 +179,18 @@ describe("vmauth with bearer tokens", () => {
   afterAll(async () => vmauth?.stop());
 
   it("routes the right token and refuses a wrong one", async () => {
-    const right = await httpSend(`${vmauth.url}/api/v1/import`, { method: "POST", body: line("ts_vmauth"), headers: { authorization: "Bearer token-one" } });
+    const right = await httpSend(`${vmauth.url}/api/v1/import`, {
+      method: "POST",
+      body: line("ts_vmauth"),
+      headers: { authorization: "Bearer token-one" },
+    });
     expect(right.status).toBe(204);
     expect((await vm.exportSeries('{__name__="ts_vmauth"}')).length).toBe(1);
-    const wrong = await httpSend(`${vmauth.url}/api/v1/import`, { method: "POST", body: line("ts_vmauth"), headers: { authorization: "Bearer nope" } });
+    const wrong = await httpSend(`${vmauth.url}/api/v1/import`, {
+      method: "POST",
+      body: line("ts_vmauth"),
+      headers: { authorization: "Bearer nope" },
+    });
     // vmauth 1.79 answers 400 for an unknown token, and echoes it in the body; 401 without one.
     expect(wrong.status).toBe(400);
     expect(wrong.body).toContain("cannot find the provided auth token");
@@ -158,7 +200,8 @@ describe("vmauth with bearer tokens", () => {
 
   it("reloads its users", async () => {
     await vmauth.setUsers([{ bearerToken: "token-two", upstream: vm.url }]);
-    const get = (token: string) => httpSend(`${vmauth.url}/api/v1/export?match[]=ts_vmauth`, { headers: { authorization: `Bearer ${token}` } });
+    const get = (token: string) =>
+      httpSend(`${vmauth.url}/api/v1/export?match[]=ts_vmauth`, { headers: { authorization: `Bearer ${token}` } });
     expect((await get("token-two")).status).toBe(200);
     expect((await get("token-one")).status).toBe(400);
   });

@@ -1,4 +1,4 @@
-import { watchFile, unwatchFile } from "node:fs";
+import { unwatchFile, watchFile } from "node:fs";
 import { ConfigError, formatConfigIssue, loadConfig, type ResolvedConfig } from "@anomaly-writer/config";
 import { registerCounter, registerGauge } from "@anomaly-writer/healthcheck";
 import { type IngestServer, resolveIngestServerOptions } from "@anomaly-writer/ingest-server";
@@ -32,10 +32,22 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function createConfigReloader(state: ConfigReloaderOptions): ConfigReloader {
   const { logger } = state;
   const registry = state.writer.metrics.registry;
-  const reloads = registerCounter(registry, { name: "anomaly_writer_config_reloads_total", help: "Config reloads tried (SIGHUP or --watch)." });
-  const errors = registerCounter(registry, { name: "anomaly_writer_config_reload_errors_total", help: "Config reloads refused: the file was broken or could not be applied; the running config stays." });
-  const lastOk = registerGauge(registry, { name: "anomaly_writer_config_last_reload_successful", help: "1 when the last config reload was applied (or none was tried), 0 when it was refused." });
-  const lastOkAt = registerGauge(registry, { name: "anomaly_writer_config_last_reload_success_timestamp_seconds", help: "Unix time of the last applied config (start or reload)." });
+  const reloads = registerCounter(registry, {
+    name: "anomaly_writer_config_reloads_total",
+    help: "Config reloads tried (SIGHUP or --watch).",
+  });
+  const errors = registerCounter(registry, {
+    name: "anomaly_writer_config_reload_errors_total",
+    help: "Config reloads refused: the file was broken or could not be applied; the running config stays.",
+  });
+  const lastOk = registerGauge(registry, {
+    name: "anomaly_writer_config_last_reload_successful",
+    help: "1 when the last config reload was applied (or none was tried), 0 when it was refused.",
+  });
+  const lastOkAt = registerGauge(registry, {
+    name: "anomaly_writer_config_last_reload_success_timestamp_seconds",
+    help: "Unix time of the last applied config (start or reload).",
+  });
   reloads.inc(0);
   errors.inc(0);
   lastOk.set(1);
@@ -72,7 +84,8 @@ export function createConfigReloader(state: ConfigReloaderOptions): ConfigReload
       return false;
     }
     for (const warning of next.warnings) logger.warn(formatConfigIssue(warning));
-    if (!same(next.ingestServer.listen, state.config.ingestServer.listen)) logger.warn("config reload: ingest_server.listen changed; it applies at the next start of serve");
+    if (!same(next.ingestServer.listen, state.config.ingestServer.listen))
+      logger.warn("config reload: ingest_server.listen changed; it applies at the next start of serve");
     const writerChanged = !same(next.writer, state.config.writer) || !same(next.queryKeys, state.config.queryKeys);
     try {
       await state.ingest.reconfigure({
@@ -82,7 +95,9 @@ export function createConfigReloader(state: ConfigReloaderOptions): ConfigReload
     } catch (error) {
       errors.inc();
       lastOk.set(0);
-      logger.error(`config reload (${reason}) could not be applied; the running config stays: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(
+        `config reload (${reason}) could not be applied; the running config stays: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return false;
     }
     state.config = next;
@@ -97,16 +112,19 @@ export function createConfigReloader(state: ConfigReloaderOptions): ConfigReload
     writer: () => state.writer,
     reload(reason) {
       // One reload at a time, in the order asked.
-      running = running.then(() => apply(reason)).catch((error: unknown) => {
-        logger.error(`config reload (${reason}) failed: ${error instanceof Error ? error.message : String(error)}`);
-        return false;
-      });
+      running = running
+        .then(() => apply(reason))
+        .catch((error: unknown) => {
+          logger.error(`config reload (${reason}) failed: ${error instanceof Error ? error.message : String(error)}`);
+          return false;
+        });
       return running;
     },
     watch(intervalMs = 1000) {
       watching = true;
       watchFile(state.path, { interval: intervalMs }, (current, previous) => {
-        if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size || current.ino !== previous.ino) void this.reload("the file changed");
+        if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size || current.ino !== previous.ino)
+          void this.reload("the file changed");
       });
     },
     stop() {

@@ -1,9 +1,9 @@
 import { parseConfig } from "@anomaly-writer/config";
-import { ensureVictoriaMetrics, labelKey, startVictoriaMetrics, type ExportedSeries } from "@anomaly-writer/local-vm";
+import { type ExportedSeries, ensureVictoriaMetrics, labelKey, startVictoriaMetrics } from "@anomaly-writer/local-vm";
 import { createVmWriter, formatWriteSummary } from "@anomaly-writer/writer";
 import type { ConsolaInstance } from "consola";
-import { createSyntheticOutputs } from "../demo/synthetic-outputs.ts";
 import { renderSparkline, renderTable } from "../demo/render-sparkline.ts";
+import { createSyntheticOutputs } from "../demo/synthetic-outputs.ts";
 import { EXIT_OK, EXIT_PARTIAL } from "../exit-codes.ts";
 
 export interface RunDemoOptions {
@@ -51,7 +51,13 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     const charts: string[] = [];
     const topScore = Math.max(1, ...records.flatMap((r) => r.outputs.anomaly_score));
     for (const record of records) {
-      const base = { ...record.labels, model_alias: record.model_alias, scheduler_alias: record.scheduler_alias, for: record.query_key, run: "anomaly-writer-demo" };
+      const base = {
+        ...record.labels,
+        model_alias: record.model_alias,
+        scheduler_alias: record.scheduler_alias,
+        for: record.query_key,
+        run: "anomaly-writer-demo",
+      };
       for (const [variable, values] of Object.entries(record.outputs)) {
         const key = labelKey({ ...base, __name__: `anomaly_${variable}` });
         const found = byKey.get(key);
@@ -60,12 +66,17 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
           continue;
         }
         pointsRead += found.values.length;
-        const same = found.values.length === values.length && found.timestamps.every((t, i) => t === record.timestamps[i] && found.values[i] === values[i]);
+        const same =
+          found.values.length === values.length &&
+          found.timestamps.every((t, i) => t === record.timestamps[i] && found.values[i] === values[i]);
         if (!same) mismatches.push(`different values in ${key}`);
       }
       const scoreSeries = byKey.get(labelKey({ ...base, __name__: "anomaly_anomaly_score" }));
       const scores = scoreSeries?.values ?? [];
-      const who = Object.entries(record.labels).filter(([k]) => k !== "job").map(([k, v]) => `${k}=${v}`).join(",");
+      const who = Object.entries(record.labels)
+        .filter(([k]) => k !== "job")
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
       const anomalous = scores.filter((s) => s > 1).length;
       rows.push([record.query_key, who, String(scores.length), Math.max(0, ...scores).toFixed(2), String(anomalous)]);
       charts.push(`${`${record.query_key} ${who}`.padEnd(34)} ${renderSparkline(scores, 72, topScore)}`);
@@ -86,7 +97,10 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
     }
     const vmui = await vm.request("/vmui/");
     const query = `${vm.url}/api/v1/query_range?query=${encodeURIComponent('anomaly_anomaly_score{run="anomaly-writer-demo"}')}&start=${Math.floor((options.now ?? Date.now()) / 1000) - 86_400}&step=300`;
-    if (vmui.status === 200) print(`look at it in vmui: ${vm.url}/vmui/#/?g0.expr=${encodeURIComponent("anomaly_anomaly_score")}&g0.range_input=1d`);
+    if (vmui.status === 200)
+      print(
+        `look at it in vmui: ${vm.url}/vmui/#/?g0.expr=${encodeURIComponent("anomaly_anomaly_score")}&g0.range_input=1d`,
+      );
     else print(`this VictoriaMetrics build has no vmui (Debian strips it); query it instead: curl '${query}'`);
     if (options.keepUntil) {
       print("VictoriaMetrics keeps running: press Ctrl-C to stop it and clean up");

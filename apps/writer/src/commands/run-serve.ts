@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { createMetricsPusher, startMetricsServer } from "@anomaly-writer/healthcheck";
-import { createTransport } from "@anomaly-writer/transport";
 import { IngestServerError, resolveIngestServerOptions, startIngestServer } from "@anomaly-writer/ingest-server";
+import { createTransport } from "@anomaly-writer/transport";
 import { createVmWriter, resolveTransportOptions } from "@anomaly-writer/writer";
 import type { ConsolaInstance } from "consola";
 import { EXIT_OK, UsageError } from "../exit-codes.ts";
@@ -43,31 +43,49 @@ export async function runServe(options: RunServeOptions): Promise<number> {
       await writer.close();
       throw error;
     }
-    logger.error(`${error instanceof Error ? error.message : String(error)}; /health answers 503 until this is fixed and serve restarted`);
+    logger.error(
+      `${error instanceof Error ? error.message : String(error)}; /health answers 503 until this is fixed and serve restarted`,
+    );
   });
   // ingest_server: auth, TLS, limits, access log; warns when bound beyond loopback without auth.
-  const ingest = await startIngestServer(writer, { ...resolveIngestServerOptions(config.ingestServer), host: listen.host, port: listen.port, logger }).catch(
-    async (error: unknown) => {
-      await writer.close();
-      const code = (error as NodeJS.ErrnoException).code;
-      const where = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
-      if (code === "EADDRINUSE") throw new UsageError(`cannot listen on ${where}: address already in use`);
-      if (code === "EACCES" || code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${where}: ${code}`);
-      if (error instanceof IngestServerError) throw new UsageError(error.message);
-      throw error;
-    },
-  );
-  const reloader = createConfigReloader({ path: options.config ?? "", env: options.env, logger, ingest, config, writer });
+  const ingest = await startIngestServer(writer, {
+    ...resolveIngestServerOptions(config.ingestServer),
+    host: listen.host,
+    port: listen.port,
+    logger,
+  }).catch(async (error: unknown) => {
+    await writer.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
+    if (code === "EADDRINUSE") throw new UsageError(`cannot listen on ${where}: address already in use`);
+    if (code === "EACCES" || code === "EADDRNOTAVAIL") throw new UsageError(`cannot listen on ${where}: ${code}`);
+    if (error instanceof IngestServerError) throw new UsageError(error.message);
+    throw error;
+  });
+  const reloader = createConfigReloader({
+    path: options.config ?? "",
+    env: options.env,
+    logger,
+    ingest,
+    config,
+    writer,
+  });
   options.onReload?.(() => void reloader.reload("SIGHUP"));
   if (options.watch) {
     reloader.watch();
     logger.info(`watching ${options.config} for changes`);
   }
   const url = ingest.url;
-  logger.info(`serving POST ${url}/api/v1/outputs, GET ${url}/metrics, GET ${url}/health -> ${writer.importUrl ?? "noop"}`);
+  logger.info(
+    `serving POST ${url}/api/v1/outputs, GET ${url}/metrics, GET ${url}/health -> ${writer.importUrl ?? "noop"}`,
+  );
 
   const pull = config.monitoring.pull
-    ? await startMetricsServer({ registry: writer.metrics.registry, host: config.monitoring.pull.addr, port: config.monitoring.pull.port })
+    ? await startMetricsServer({
+        registry: writer.metrics.registry,
+        host: config.monitoring.pull.addr,
+        port: config.monitoring.pull.port,
+      })
     : undefined;
   if (pull) logger.info(`monitoring.pull: metrics on ${pull.url}/metrics`);
   const push = config.monitoring.push;
@@ -82,7 +100,8 @@ export async function runServe(options: RunServeOptions): Promise<number> {
           frequencyMs: push.pushFrequencyMs,
           extraLabels: push.extraLabels,
           instance: `${hostname()}:${ingest.port}`,
-          onError: (error) => logger.warn(`monitoring.push failed: ${error instanceof Error ? error.message : String(error)}`),
+          onError: (error) =>
+            logger.warn(`monitoring.push failed: ${error instanceof Error ? error.message : String(error)}`),
         })
       : undefined;
   pusher?.start();

@@ -22,7 +22,11 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       source.once("readable", resolve);
       source.once("error", (error: NodeJS.ErrnoException) =>
-        reject(new UsageError(`cannot read input ${options.input}: ${error.code === "ENOENT" ? "no such file" : error.message}`)),
+        reject(
+          new UsageError(
+            `cannot read input ${options.input}: ${error.code === "ENOENT" ? "no such file" : error.message}`,
+          ),
+        ),
       );
     });
   }
@@ -55,7 +59,8 @@ export async function runWrite(options: RunWriteOptions): Promise<number> {
   // The writer has logged the refused records: the first five with their reasons, and how many more.
   const queue = config.writer.queue;
   if (queue && drained) {
-    if (drained.remaining === 0) logger.info(`durable queue ${queue.path}: sent ${drained.sent} entries, nothing left queued`);
+    if (drained.remaining === 0)
+      logger.info(`durable queue ${queue.path}: sent ${drained.sent} entries, nothing left queued`);
     else {
       logger.warn(
         `durable queue ${queue.path}: sent ${drained.sent} entries; ${drained.remaining} entries (${drained.remainingBytes} bytes) could not be sent now and stay queued for the next run`,

@@ -19,6 +19,10 @@ export function renderSparkline(values: readonly number[], width: number, top: n
 /** Render rows as an aligned text table. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => [...(r[c] ?? "")].length)));
-  const line = (cells: readonly string[]) => cells.map((cell, c) => cell + " ".repeat(Math.max(0, (widths[c] ?? 0) - [...cell].length))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => cell + " ".repeat(Math.max(0, (widths[c] ?? 0) - [...cell].length)))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

@@ -21,11 +21,49 @@ export interface SyntheticSeries {
 }
 
 export const DEMO_SERIES: readonly SyntheticSeries[] = [
-  { queryKey: "cpu_rate", labels: { instance: "host-1:9100", job: "node" }, base: 0.45, amplitude: 0.2, noise: 0.02, anomalies: [{ at: 190, size: 9, width: 4 }] },
-  { queryKey: "cpu_rate", labels: { instance: "host-2:9100", job: "node" }, base: 0.3, amplitude: 0.15, noise: 0.02, anomalies: [] },
-  { queryKey: "cpu_rate", labels: { instance: "host-3:9100", job: "node" }, base: 0.6, amplitude: 0.1, noise: 0.015, anomalies: [{ at: 75, size: -8, width: 10 }, { at: 250, size: 6, width: 2 }] },
-  { queryKey: "http_p99_seconds", labels: { service: "api", job: "gateway" }, base: 0.25, amplitude: 0.08, noise: 0.01, anomalies: [{ at: 130, size: 12, width: 6 }] },
-  { queryKey: "http_p99_seconds", labels: { service: "web", job: "gateway" }, base: 0.12, amplitude: 0.04, noise: 0.006, anomalies: [] },
+  {
+    queryKey: "cpu_rate",
+    labels: { instance: "host-1:9100", job: "node" },
+    base: 0.45,
+    amplitude: 0.2,
+    noise: 0.02,
+    anomalies: [{ at: 190, size: 9, width: 4 }],
+  },
+  {
+    queryKey: "cpu_rate",
+    labels: { instance: "host-2:9100", job: "node" },
+    base: 0.3,
+    amplitude: 0.15,
+    noise: 0.02,
+    anomalies: [],
+  },
+  {
+    queryKey: "cpu_rate",
+    labels: { instance: "host-3:9100", job: "node" },
+    base: 0.6,
+    amplitude: 0.1,
+    noise: 0.015,
+    anomalies: [
+      { at: 75, size: -8, width: 10 },
+      { at: 250, size: 6, width: 2 },
+    ],
+  },
+  {
+    queryKey: "http_p99_seconds",
+    labels: { service: "api", job: "gateway" },
+    base: 0.25,
+    amplitude: 0.08,
+    noise: 0.01,
+    anomalies: [{ at: 130, size: 12, width: 6 }],
+  },
+  {
+    queryKey: "http_p99_seconds",
+    labels: { service: "web", job: "gateway" },
+    base: 0.12,
+    amplitude: 0.04,
+    noise: 0.006,
+    anomalies: [],
+  },
 ];
 
 /** Model outputs (spec §2) for one day at 5-minute steps ending at `endMs`, with injected anomalies. */

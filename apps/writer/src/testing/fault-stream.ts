@@ -10,20 +10,32 @@ const T0 = Math.floor((Date.now() - 2 * 86_400_000) / 60_000) * 60_000;
 /** One point per record, unique per record: `instance=r<n>`, timestamp T0+n s, value n. */
 export function faultRecord(queryKey: string, n: number) {
   // `pad` varies the encoded size, so request bodies do not all share a length.
-  return { query_key: queryKey, labels: { instance: `r${n}`, pad: "p".repeat((n % 7) + 1) }, timestamps: [T0 + n * 1000], outputs: { anomaly_score: [n] } };
+  return {
+    query_key: queryKey,
+    labels: { instance: `r${n}`, pad: "p".repeat((n % 7) + 1) },
+    timestamps: [T0 + n * 1000],
+    outputs: { anomaly_score: [n] },
+  };
 }
 
 const keyOf = (instance: string, ts: number, value: number) => `${instance}@${ts}=${value}`;
 
 /** Start `serve` and wait until /health answers (200, or any status with `anyHealth`). */
-export async function startServe(config: string, port: number, options: { anyHealth?: boolean; extraArgs?: readonly string[] } = {}) {
+export async function startServe(
+  config: string,
+  port: number,
+  options: { anyHealth?: boolean; extraArgs?: readonly string[] } = {},
+) {
   const child = startCli(["serve", "-c", config, "--listen", `127.0.0.1:${port}`, ...(options.extraArgs ?? [])]);
   started.add(child);
   child.once("exit", () => started.delete(child));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`serve exited: ${child.output().stderr}`);
-    const status = await httpSend(`${base}/health`, { timeoutMs: 500 }).then((r) => r.status, () => 0);
+    const status = await httpSend(`${base}/health`, { timeoutMs: 500 }).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200 || (options.anyHealth && status > 0)) return { child, base };
     await sleep(50);
   }
@@ -44,28 +56,40 @@ export async function waitForText(text: () => string, pattern: RegExp, count = 1
   const global = new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`);
   const deadline = Date.now() + timeoutMs;
   while ((text().match(global)?.length ?? 0) < count) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${count} × ${pattern}; the text ends with:\n${text().slice(-3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`waited ${timeoutMs} ms for ${count} × ${pattern}; the text ends with:\n${text().slice(-3000)}`);
     await sleep(50);
   }
 }
 
 /** POSTs `perPost` records every `everyMs` to serve; remembers exactly what was acknowledged (2xx). */
-export function startStream(getBase: () => string, queryKey: string, options: { everyMs?: number; perPost?: number | ((post: number) => number) } = {}) {
+export function startStream(
+  getBase: () => string,
+  queryKey: string,
+  options: { everyMs?: number; perPost?: number | ((post: number) => number) } = {},
+) {
   const acknowledged = new Set<string>();
   const statuses = new Map<number, number>();
   let n = 0;
   let posts = 0;
   let running = true;
-  const perPost = typeof options.perPost === "function" ? options.perPost : () => (options.perPost as number | undefined) ?? 5;
+  const perPost =
+    typeof options.perPost === "function" ? options.perPost : () => (options.perPost as number | undefined) ?? 5;
   const loop = (async () => {
     while (running) {
       const records = Array.from({ length: perPost(posts++) }, () => faultRecord(queryKey, n++));
-      const status = await httpSend(`${getBase()}/api/v1/outputs`, { method: "POST", body: JSON.stringify(records), timeoutMs: 5000 }).then(
+      const status = await httpSend(`${getBase()}/api/v1/outputs`, {
+        method: "POST",
+        body: JSON.stringify(records),
+        timeoutMs: 5000,
+      }).then(
         (r) => r.status,
         () => 0,
       );
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
-      if (status >= 200 && status < 300) for (const r of records) acknowledged.add(keyOf(r.labels.instance, r.timestamps[0] ?? 0, r.outputs.anomaly_score[0] ?? 0));
+      if (status >= 200 && status < 300)
+        for (const r of records)
+          acknowledged.add(keyOf(r.labels.instance, r.timestamps[0] ?? 0, r.outputs.anomaly_score[0] ?? 0));
       await sleep(options.everyMs ?? 20);
     }
   })();
@@ -80,11 +104,18 @@ export function startStream(getBase: () => string, queryKey: string, options: { 
 }
 
 /** Wait until the stream has `more` acknowledged records beyond what it had when called (the writer took them). */
-export async function waitForMoreAcknowledged(stream: { readonly acknowledged: ReadonlySet<string> }, more: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForMoreAcknowledged(
+  stream: { readonly acknowledged: ReadonlySet<string> },
+  more: number,
+  timeoutMs = 30_000,
+): Promise<void> {
   const target = stream.acknowledged.size + more;
   const deadline = Date.now() + timeoutMs;
   while (stream.acknowledged.size < target) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${more} more acknowledged records; got ${stream.acknowledged.size - target + more}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `waited ${timeoutMs} ms for ${more} more acknowledged records; got ${stream.acknowledged.size - target + more}`,
+      );
     await sleep(20);
   }
 }
@@ -93,7 +124,10 @@ export async function waitForMoreAcknowledged(stream: { readonly acknowledged: R
 export async function waitForEmptyQueue(base: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const text = await httpSend(`${base}/metrics`).then((r) => r.body, () => "");
+    const text = await httpSend(`${base}/metrics`).then(
+      (r) => r.body,
+      () => "",
+    );
     if (/^anomaly_writer_queue_pending_entries 0$/m.test(text)) return;
     await sleep(200);
   }
@@ -131,7 +165,13 @@ export function deadLetterKeys(path: string): Set<string> {
 }
 
 /** Compare what VictoriaMetrics holds with what was acknowledged; print the figures. */
-export async function verifyDelivery(name: string, vm: VictoriaMetricsServer, queryKey: string, acknowledged: Set<string>, deadLettered = new Set<string>()) {
+export async function verifyDelivery(
+  name: string,
+  vm: VictoriaMetricsServer,
+  queryKey: string,
+  acknowledged: Set<string>,
+  deadLettered = new Set<string>(),
+) {
   const series = await vm.exportSeries(`{for="${queryKey}"}`);
   const found = new Set<string>();
   let duplicates = 0;

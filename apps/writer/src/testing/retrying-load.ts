@@ -3,7 +3,8 @@ import { httpSend } from "@anomaly-writer/test-stack";
 import { faultRecord } from "./fault-stream.ts";
 
 /** The key `verifyDelivery` compares: `instance@timestamp=value`. */
-const keyOf = (record: ReturnType<typeof faultRecord>) => `${record.labels.instance}@${record.timestamps[0]}=${record.outputs.anomaly_score[0]}`;
+const keyOf = (record: ReturnType<typeof faultRecord>) =>
+  `${record.labels.instance}@${record.timestamps[0]}=${record.outputs.anomaly_score[0]}`;
 
 /** Options of {@link startRetryingLoad}. */
 export interface RetryingLoadOptions {
@@ -34,7 +35,10 @@ export function startRetryingLoad(url: () => string, queryKey: string, options: 
     const body = JSON.stringify(records);
     const deadline = Date.now() + giveUpMs;
     while (Date.now() < deadline) {
-      const status = await httpSend(`${url()}/api/v1/outputs`, { method: "POST", body, timeoutMs: 5000 }).then((r) => r.status, () => 0);
+      const status = await httpSend(`${url()}/api/v1/outputs`, { method: "POST", body, timeoutMs: 5000 }).then(
+        (r) => r.status,
+        () => 0,
+      );
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status >= 200 && status < 300) {
         for (const record of records) acknowledged.add(keyOf(record));
@@ -63,7 +67,10 @@ export function startRetryingLoad(url: () => string, queryKey: string, options: 
     async waitForAcknowledged(count: number, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (acknowledged.size < count) {
-        if (Date.now() > deadline) throw new Error(`only ${acknowledged.size} of ${count} datapoints acknowledged; answers ${JSON.stringify(Object.fromEntries(statuses))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `only ${acknowledged.size} of ${count} datapoints acknowledged; answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+          );
         await sleep(20);
       }
     },

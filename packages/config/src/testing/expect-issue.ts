@@ -1,7 +1,7 @@
 import { expect } from "vitest";
-import { ConfigError } from "../errors.ts";
-import { parseConfig, type ParseConfigOptions } from "../parse-config.ts";
 import type { ConfigIssue } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
+import { type ParseConfigOptions, parseConfig } from "../parse-config.ts";
 import { positionOf } from "./position-of.ts";
 
 /** Where to expect an issue: the `occurrence`-th `needle` in the fixture. */
@@ -16,7 +16,11 @@ export interface Expected {
 }
 
 /** Parses `text`, expects a ConfigError, and checks that it has each expected issue at its position. */
-export function expectIssues(text: string, expected: readonly Expected[], options: ParseConfigOptions = {}): ConfigError {
+export function expectIssues(
+  text: string,
+  expected: readonly Expected[],
+  options: ParseConfigOptions = {},
+): ConfigError {
   let error: unknown;
   try {
     parseConfig(text, { checkFiles: false, ...options });
@@ -34,10 +38,14 @@ export function expectIssues(text: string, expected: readonly Expected[], option
         line: position.line,
         column: position.column,
       });
-      const line = options.path === undefined ? `${e.path} (line ${position.at}): ` : `${options.path}:${position.at} ${e.path}: `;
+      const line =
+        options.path === undefined ? `${e.path} (line ${position.at}): ` : `${options.path}:${position.at} ${e.path}: `;
       expect(configError.message).toContain(line);
     } else {
-      expect({ line: issue?.line, column: issue?.column, missingIn: issue?.missingIn }, `${e.path}: ${issue?.message}`).toEqual({
+      expect(
+        { line: issue?.line, column: issue?.column, missingIn: issue?.missingIn },
+        `${e.path}: ${issue?.message}`,
+      ).toEqual({
         line: undefined,
         column: undefined,
         missingIn: { path: e.missingIn, line: position.line, column: position.column },

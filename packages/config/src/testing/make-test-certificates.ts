@@ -24,24 +24,72 @@ export interface TestCertificateFiles {
  * Real certificates and keys made with openssl (`openssl` must be on the PATH), in a new
  * temporary directory (or `dir`). The config package's own helper: it may not depend on the test stack.
  */
-export function makeTestCertificates(dir = mkdtempSync(join(tmpdir(), "anomaly-writer-config-certs-"))): TestCertificateFiles {
+export function makeTestCertificates(
+  dir = mkdtempSync(join(tmpdir(), "anomaly-writer-config-certs-")),
+): TestCertificateFiles {
   const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   const path = (name: string) => join(dir, name);
   const newKey = (name: string) => run("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path(name));
   newKey("ca.key");
-  run("req", "-x509", "-new", "-key", "ca.key", "-out", "ca.crt", "-days", "3", "-subj", "/CN=config test CA",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+  run(
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    "3",
+    "-subj",
+    "/CN=config test CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
   newKey("server.key");
   run("req", "-new", "-key", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
   writeFileSync(path("server.ext"), "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\n");
-  run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "3",
-    "-extfile", "server.ext");
+  run(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.crt",
+    "-days",
+    "3",
+    "-extfile",
+    "server.ext",
+  );
   newKey("other.key");
   newKey("leaf.key");
-  run("req", "-x509", "-new", "-key", "leaf.key", "-out", "leaf.crt", "-days", "3", "-subj", "/CN=self-signed leaf",
-    "-addext", "basicConstraints=critical,CA:FALSE");
+  run(
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    "leaf.key",
+    "-out",
+    "leaf.crt",
+    "-days",
+    "3",
+    "-subj",
+    "/CN=self-signed leaf",
+    "-addext",
+    "basicConstraints=critical,CA:FALSE",
+  );
   run("pkcs8", "-topk8", "-in", "server.key", "-out", "encrypted.key", "-passout", "pass:config-test");
-  writeFileSync(path("bundle.crt"), `${readFileSync(path("ca.crt"), "utf8")}${readFileSync(path("server.crt"), "utf8")}`);
+  writeFileSync(
+    path("bundle.crt"),
+    `${readFileSync(path("ca.crt"), "utf8")}${readFileSync(path("server.crt"), "utf8")}`,
+  );
   return {
     dir,
     caFile: path("ca.crt"),

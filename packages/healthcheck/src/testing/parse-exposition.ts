@@ -41,9 +41,13 @@ export function parseExposition(text: string): Exposition {
     find: (name, labels = {}) => samples.filter((sample) => sample.name === name && matches(sample, labels)),
     value(name, labels = {}) {
       const exact = samples.filter(
-        (sample) => sample.name === name && matches(sample, labels) && Object.keys(sample.labels).length === Object.keys(labels).length,
+        (sample) =>
+          sample.name === name &&
+          matches(sample, labels) &&
+          Object.keys(sample.labels).length === Object.keys(labels).length,
       );
-      if (exact.length !== 1) throw new Error(`expected one sample ${name}${JSON.stringify(labels)}, found ${exact.length}`);
+      if (exact.length !== 1)
+        throw new Error(`expected one sample ${name}${JSON.stringify(labels)}, found ${exact.length}`);
       return (exact[0] as ExpositionSample).value;
     },
   };

@@ -1,5 +1,5 @@
 import { connect, type Socket } from "node:net";
-import { connect as connectTls, type ConnectionOptions } from "node:tls";
+import { type ConnectionOptions, connect as connectTls } from "node:tls";
 
 /** A raw connection to a server: write bytes by hand (slow clients, partial requests). */
 export interface RawRequest {
@@ -15,9 +15,7 @@ export async function openRawRequest(url: string, head = "", tls?: ConnectionOpt
   const target = new URL(url);
   const port = Number(target.port);
   const host = target.hostname.replace(/^\[|\]$/g, "");
-  const socket: Socket = tls
-    ? connectTls({ host, port, ...tls })
-    : connect({ host, port });
+  const socket: Socket = tls ? connectTls({ host, port, ...tls }) : connect({ host, port });
   await new Promise<void>((resolve, reject) => {
     socket.once(tls ? "secureConnect" : "connect", () => resolve());
     socket.once("error", reject);

@@ -22,7 +22,11 @@ function wellFormed(text: string): string {
  * aliases, then metric_format with every `$VAR`/`$QUERY_KEY` replaced; a later source wins;
  * empty values are left out, as VictoriaMetrics drops them.
  */
-export function expectedLabels(record: ModelOutputRecord, variable: string, metricFormat: Readonly<Record<string, string>>): Record<string, string> {
+export function expectedLabels(
+  record: ModelOutputRecord,
+  variable: string,
+  metricFormat: Readonly<Record<string, string>>,
+): Record<string, string> {
   const merged = new Map<string, string>();
   for (const [name, value] of Object.entries(record.labels)) merged.set(wellFormed(name), wellFormed(value));
   for (const alias of ["model_alias", "scheduler_alias", "preset"] as const) {
@@ -30,7 +34,9 @@ export function expectedLabels(record: ModelOutputRecord, variable: string, metr
     if (value !== undefined) merged.set(alias, wellFormed(value));
   }
   for (const [name, template] of Object.entries(metricFormat)) {
-    const value = template.replace(/\$(VAR|QUERY_KEY)/g, (_, which: string) => (which === "VAR" ? variable : record.query_key));
+    const value = template.replace(/\$(VAR|QUERY_KEY)/g, (_, which: string) =>
+      which === "VAR" ? variable : record.query_key,
+    );
     merged.set(wellFormed(name), wellFormed(value));
   }
   return Object.fromEntries([...merged].filter(([, value]) => value !== ""));

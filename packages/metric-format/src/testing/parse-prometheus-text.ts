@@ -66,7 +66,9 @@ export function parseJsonLines(text: string): TextSample[] {
   for (const line of text.split("\n")) {
     if (line === "") continue;
     const parsed = JSON.parse(line) as { metric: Record<string, string>; values: number[]; timestamps: number[] };
-    parsed.values.forEach((value, i) => samples.push({ labels: parsed.metric, value, timestamp: parsed.timestamps[i] as number }));
+    parsed.values.forEach((value, i) =>
+      samples.push({ labels: parsed.metric, value, timestamp: parsed.timestamps[i] as number }),
+    );
   }
   return samples;
 }

@@ -25,7 +25,7 @@ export function createLeakCollector(): LeakCollector {
       texts.push(String(value), value.message, value.stack ?? "", inspect(value, { depth: 10, showHidden: true }));
       texts.push(JSON.stringify({ ...value }));
     } else {
-      texts.push(typeof value === "string" ? value : JSON.stringify(value) ?? String(value));
+      texts.push(typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)));
     }
   };
   return {
@@ -47,7 +47,8 @@ export function createLeakCollector(): LeakCollector {
     texts: () => [...texts],
     leaks(secrets) {
       const found: { secret: string; text: string }[] = [];
-      for (const text of texts) for (const secret of secrets) if (secret !== "" && text.includes(secret)) found.push({ secret, text });
+      for (const text of texts)
+        for (const secret of secrets) if (secret !== "" && text.includes(secret)) found.push({ secret, text });
       return found;
     },
   };

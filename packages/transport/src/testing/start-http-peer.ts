@@ -33,7 +33,10 @@ export interface HttpPeer {
  * Start a node:http server on 127.0.0.1 with a free port. The handler gets each request after
  * its body was read; returning without ending the response leaves the request unanswered.
  */
-export async function startHttpPeer(handler: (exchange: PeerExchange) => unknown, options: { readBody?: boolean } = {}): Promise<HttpPeer> {
+export async function startHttpPeer(
+  handler: (exchange: PeerExchange) => unknown,
+  options: { readBody?: boolean } = {},
+): Promise<HttpPeer> {
   const requests: ReceivedRequest[] = [];
   const sockets = new Set<Socket>();
   const perSocket = new WeakMap<Socket, { connection: number; requests: number }>();

@@ -2,7 +2,7 @@ import { afterAll } from "vitest";
 import { createTransport } from "../create-transport.ts";
 import type { AttemptInfo, Transport, TransportOptions } from "../transport-options.ts";
 import { createLeakCollector, type LeakCollector } from "./create-leak-collector.ts";
-import { startHttpPeer, type HttpPeer } from "./start-http-peer.ts";
+import { type HttpPeer, startHttpPeer } from "./start-http-peer.ts";
 
 /** What the unit tests of `createTransport` share: local peers and transports closed after the file, and a leak collector. */
 export interface TransportKit {

@@ -5,7 +5,12 @@ import type { Sink } from "./sink.ts";
 
 /** `class: file`: VictoriaMetrics JSON lines appended to a file rotated by size (written, not "would write"). */
 export function createFileOutputSink(file: FileOutputConfig, maxInFlight: number): Sink {
-  const writer = createRotatingFileWriter({ path: file.path, maxBytes: file.maxBytes, maxFiles: file.maxFiles, fsync: file.fsync });
+  const writer = createRotatingFileWriter({
+    path: file.path,
+    maxBytes: file.maxBytes,
+    maxFiles: file.maxFiles,
+    fsync: file.fsync,
+  });
   const target = `file://${file.path}`;
   return {
     kind: "file",

@@ -1,7 +1,19 @@
 import type { WriterConfig } from "@anomaly-writer/config";
 import type { SendOptions } from "@anomaly-writer/delivery";
-import { probeHealth, probeWrite, readTargetStartTime, type ProbeResult, type TargetStartTime } from "@anomaly-writer/healthcheck";
-import { createTransport, redactUrl, TransportError, type AttemptInfo, type Transport } from "@anomaly-writer/transport";
+import {
+  type ProbeResult,
+  probeHealth,
+  probeWrite,
+  readTargetStartTime,
+  type TargetStartTime,
+} from "@anomaly-writer/healthcheck";
+import {
+  type AttemptInfo,
+  createTransport,
+  redactUrl,
+  type Transport,
+  TransportError,
+} from "@anomaly-writer/transport";
 import { readServerLimits, resolveFlagsUrl, type ServerLimits } from "../read-server-limits.ts";
 import { resolveTransportOptions, resolveWriterEndpoints } from "../resolve-writer-options.ts";
 
@@ -41,13 +53,28 @@ export interface HttpTarget {
 const PROBE_TIMEOUT_MS = 2000;
 
 /** Probe the health URL and every import URL: the write probe is the first that fails, else the main one. */
-async function probeAll(transport: Transport, healthUrl: string, importUrl: string, others: readonly { readonly format: string; readonly url: string }[]) {
-  const [health, write, ...rest] = await Promise.all([probeHealth(transport, healthUrl), probeWrite(transport, importUrl), ...others.map((o) => probeWrite(transport, o.url))]);
+async function probeAll(
+  transport: Transport,
+  healthUrl: string,
+  importUrl: string,
+  others: readonly { readonly format: string; readonly url: string }[],
+) {
+  const [health, write, ...rest] = await Promise.all([
+    probeHealth(transport, healthUrl),
+    probeWrite(transport, importUrl),
+    ...others.map((o) => probeWrite(transport, o.url)),
+  ]);
   const failed = rest.findIndex((result) => !result.ok);
   if (write.ok && failed >= 0) {
     const other = rest[failed] as ProbeResult;
     const format = others[failed]?.format ?? "";
-    return { health, write: { ...other, reason: `${other.reason} (${format} bodies go there; set writer.wire_format: json to send JSON lines only)` } };
+    return {
+      health,
+      write: {
+        ...other,
+        reason: `${other.reason} (${format} bodies go there; set writer.wire_format: json to send JSON lines only)`,
+      },
+    };
   }
   return { health, write };
 }
@@ -68,7 +95,8 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
     });
   // Health, /metrics and /flags checks are not writes: a transport without the metrics hook.
   let checks: Transport | undefined;
-  const checkTransport = () => (checks ??= options.transport ?? createTransport({ ...resolveTransportOptions(writer), retry: { attempts: 1 } }));
+  const checkTransport = () =>
+    (checks ??= options.transport ?? createTransport({ ...resolveTransportOptions(writer), retry: { attempts: 1 } }));
   const metricsUrl = `${datasourceUrl.replace(/\/+$/, "")}/metrics`;
   const others = Object.entries(options.otherFormats ?? {}).map(([format, other]) => ({
     format,
@@ -99,9 +127,12 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
         .get(endpoints.healthUrl, { timeoutMs: PROBE_TIMEOUT_MS, retry: { attempts: 1 } })
         .then(
           () => true,
-          (error: unknown) => error instanceof TransportError && error.status !== undefined && ![502, 503, 504].includes(error.status),
+          (error: unknown) =>
+            error instanceof TransportError && error.status !== undefined && ![502, 503, 504].includes(error.status),
         ),
-    ...(options.startTimeOnMetrics ? { readStartTime: () => readTargetStartTime(checkTransport(), metricsUrl, PROBE_TIMEOUT_MS) } : {}),
+    ...(options.startTimeOnMetrics
+      ? { readStartTime: () => readTargetStartTime(checkTransport(), metricsUrl, PROBE_TIMEOUT_MS) }
+      : {}),
     readServerLimits: (timeoutMs) => readServerLimits(checkTransport(), datasourceUrl, { timeoutMs }),
     probe: () => probeAll(transport, endpoints.healthUrl, endpoints.importUrl, others),
     async close() {

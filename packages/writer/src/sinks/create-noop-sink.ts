@@ -16,7 +16,13 @@ export function createNoopSink(): Sink {
     send: (body) => Promise.resolve(body.byteLength),
     isAlive: () => Promise.resolve(true),
     async probe() {
-      const result: ProbeResult = { ok: true, url: "noop", code: "noop", latencyMs: 0, reason: "class noop: nothing to probe" };
+      const result: ProbeResult = {
+        ok: true,
+        url: "noop",
+        code: "noop",
+        latencyMs: 0,
+        reason: "class noop: nothing to probe",
+      };
       return { health: result, write: result };
     },
     close: () => Promise.resolve(),

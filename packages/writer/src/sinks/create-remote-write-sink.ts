@@ -10,7 +10,9 @@ type RemoteWriteModule = typeof import("@anomaly-writer/remote-write");
  * request in flight, because Prometheus refuses samples that arrive out of order. The encoder
  * (protobufjs, snappy) is loaded when the sink is made, not when the writer package is imported.
  */
-export function createRemoteWriteSink(options: Omit<HttpTargetOptions, "importPath" | "requestOptions" | "startTimeOnMetrics">): Sink {
+export function createRemoteWriteSink(
+  options: Omit<HttpTargetOptions, "importPath" | "requestOptions" | "startTimeOnMetrics">,
+): Sink {
   let encoder: RemoteWriteModule | undefined;
   const loading = import("@anomaly-writer/remote-write").then((module) => {
     encoder = module;
@@ -19,7 +21,12 @@ export function createRemoteWriteSink(options: Omit<HttpTargetOptions, "importPa
   loading.catch(() => undefined);
   // Filled from the module's REMOTE_WRITE_HEADERS once it is loaded (before anything is sent).
   const headers: Record<string, string> = {};
-  const http = createHttpTarget({ ...options, importPath: { path: "/api/v1/write" }, requestOptions: { headers }, startTimeOnMetrics: false });
+  const http = createHttpTarget({
+    ...options,
+    importPath: { path: "/api/v1/write" },
+    requestOptions: { headers },
+    startTimeOnMetrics: false,
+  });
   return {
     ...http,
     kind: "remote_write",
@@ -34,7 +41,8 @@ export function createRemoteWriteSink(options: Omit<HttpTargetOptions, "importPa
       Object.assign(headers, module.REMOTE_WRITE_HEADERS);
     },
     encodeSeries(series: readonly FormattedSeries[]) {
-      if (encoder === undefined) throw new WriterError("WRITER_INTERNAL", "the remote-write encoder is not loaded yet (await ready())");
+      if (encoder === undefined)
+        throw new WriterError("WRITER_INTERNAL", "the remote-write encoder is not loaded yet (await ready())");
       return encoder.encodeWriteRequest(series);
     },
   };

@@ -29,7 +29,8 @@ export function createSink(writer: WriterConfig, options: CreateSinkOptions): Si
   switch (writer.class) {
     case "vm":
     case "remote_write":
-      if (!writer.datasourceUrl) throw new WriterError("WRITER_CONFIG", `writer.datasource_url is required for class ${writer.class}`);
+      if (!writer.datasourceUrl)
+        throw new WriterError("WRITER_CONFIG", `writer.datasource_url is required for class ${writer.class}`);
       return writer.class === "vm" ? createVmSink(http, options.maxInFlight) : createRemoteWriteSink(http);
     case "file":
       if (!writer.file) throw new WriterError("WRITER_CONFIG", "writer.file.path is required for class file");

@@ -7,7 +7,10 @@ import type { Sink } from "./sink.ts";
  * Prometheus text to `/api/v1/import/prometheus` (under the same tenant prefix), which
  * VictoriaMetrics ingests for less CPU (bench/ANALYSIS.md).
  */
-export function createVmSink(options: Omit<HttpTargetOptions, "importPath" | "requestOptions" | "startTimeOnMetrics">, maxInFlight: number): Sink {
+export function createVmSink(
+  options: Omit<HttpTargetOptions, "importPath" | "requestOptions" | "startTimeOnMetrics">,
+  maxInFlight: number,
+): Sink {
   const { writer } = options;
   const text = writer.wireFormat !== "json" && writer.importJsonPath === undefined;
   const http = createHttpTarget({
