@@ -1,4 +1,4 @@
-import { createRecordEncoder, safeParseRecord, type RecordEncoder } from "@anomaly-writer/metric-format";
+import { createPrometheusTextEncoder, createRecordEncoder, safeParseRecord, type RecordEncoder } from "@anomaly-writer/metric-format";
 import { collectGarbage } from "./lib/measure.ts";
 import type { ResultRow, Sample } from "./lib/results.ts";
 import { bestSample, rateOf } from "./lib/results.ts";
@@ -98,6 +98,17 @@ export function benchEncoder(shape: Shape, reps: number, log: (line: string) => 
       });
     },
   };
+  // What the writer does with single-point records (wire_format auto): Prometheus text, validated and encoded in one pass.
+  if (shape.points === 1) {
+    variants["prometheus-text"] = () => {
+      const encoder = createPrometheusTextEncoder({ metricFormat: METRIC_FORMAT });
+      return timeChunks(records, (r) => {
+        const encoded = encoder.encodeIfValid(r);
+        if (encoded === undefined) throw new Error("a bench record did not take the Prometheus-text path");
+        return encoded.text;
+      });
+    };
+  }
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, [] as Sample[]]));
   // One untimed round warms the JIT of every variant.
   for (const run of Object.values(variants)) run();
@@ -134,5 +145,6 @@ export function benchEncoder(shape: Shape, reps: number, log: (line: string) => 
     row("cold", "cold cache"),
     row("warm-default-cache", "warm, default cache size"),
     row("validate+warm", "validate+encode warm"),
+    ...(shape.points === 1 ? [row("prometheus-text", "validate+encode Prometheus text")] : []),
   ];
 }

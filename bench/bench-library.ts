@@ -4,9 +4,9 @@ import { ownCpuSeconds } from "./lib/cpu.ts";
 import type { EndToEndContext, Participant } from "./lib/end-to-end.ts";
 import { datapointsOf } from "./lib/shapes.ts";
 
-/** The config every end-to-end benchmark uses: the run's VictoriaMetrics, vmanomaly defaults. */
-export function benchConfigYaml(vmUrl: string): string {
-  return `writer:\n  class: vm\n  datasource_url: "${vmUrl}"\n`;
+/** The config every end-to-end benchmark uses: the run's VictoriaMetrics, vmanomaly defaults (and our default `wire_format: auto`). */
+export function benchConfigYaml(vmUrl: string, wireFormat: "auto" | "json" = "auto"): string {
+  return `writer:\n  class: vm\n  datasource_url: "${vmUrl}"\n${wireFormat === "auto" ? "" : `  wire_format: ${wireFormat}\n`}`;
 }
 
 /**
@@ -15,8 +15,8 @@ export function benchConfigYaml(vmUrl: string): string {
  * writer per shape, kept across attempts as a long-running inference service keeps it (its label
  * cache is warm after the warm-up write, as VictoriaMetrics' index is).
  */
-export function createLibraryParticipant(ctx: EndToEndContext, options: CreateVmWriterOptions = {}, name = "library"): Participant {
-  const config = parseConfig(benchConfigYaml(ctx.vm.url), { env: {} });
+export function createLibraryParticipant(ctx: EndToEndContext, options: CreateVmWriterOptions = {}, name = "library", wireFormat: "auto" | "json" = "auto"): Participant {
+  const config = parseConfig(benchConfigYaml(ctx.vm.url, wireFormat), { env: {} });
   let writer: VmWriter | undefined;
   const writerFor = () => (writer ??= createVmWriter(config, options));
   return {

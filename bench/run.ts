@@ -23,7 +23,7 @@ import { createCurlParticipant } from "./lib/curl-baseline.ts";
 import { runEndToEnd, type EndToEndContext, type Participant } from "./lib/end-to-end.ts";
 import { ensureAppBuilt, prepareRunnableApp } from "./lib/ensure-app-built.ts";
 import { createHostedParticipant } from "./lib/hosted-participant.ts";
-import { formatCpuTable, formatTable, rateRow, summarizeCpu, type CpuRow, type ResultRow } from "./lib/results.ts";
+import { bestSample, formatCpuTable, formatTable, rateOf, rateRow, summarizeCpu, type CpuRow, type ResultRow, type Sample } from "./lib/results.ts";
 import { defaultAnchor, resolveShapes, type Shape } from "./lib/shapes.ts";
 
 const BENCHMARKS = ["library", "cli", "peer", "encoder", "memory", "catchup"] as const;
@@ -39,8 +39,14 @@ const LIBRARY_VARIANTS = [
   { name: "library 16 MiB requests", options: { maxRequestBytes: 16 * 1024 * 1024 } },
 ] as const;
 
-/** Issue 8 targets. */
-const TARGETS = { library: 0.9, cli: 0.6, peer: 2, catchup: 0.8 } as const;
+/**
+ * Targets by shape (issue 18): the library and the CLI against curl of vmanomaly's wire (JSON
+ * lines); the peer and catch-up as issue 8 and 18 set them.
+ */
+const TARGETS: Readonly<Record<string, { library: number; cli: number; peer: number; catchup: number }>> = {
+  wide: { library: 1.2, cli: 0.8, peer: 10, catchup: 0.8 },
+  long: { library: 0.9, cli: 0.6, peer: 2, catchup: 0.8 },
+};
 
 interface RunOptions {
   readonly quick: boolean;
@@ -137,30 +143,9 @@ async function main(): Promise<void> {
       const ctx: EndToEndContext = { vm, dir, appMain, log };
       if (endToEnd) {
         for (const shape of selectedShapes) {
-          log(`end to end, ${shape.name}: ${shape.series} series × ${shape.points} points × 5 variables`);
-          const participants: Participant[] = [];
-          if (has("library") || has("peer") || has("catchup")) participants.push(createHostedParticipant(ctx, { kind: "library" }));
-          if (has("library") || has("cli")) participants.push(createCurlParticipant(ctx));
-          if (has("cli")) participants.push(createCliParticipant(ctx));
-          if (has("peer")) participants.push(createHostedParticipant(ctx, { kind: "peer" }));
-          if (has("catchup")) participants.push(createHostedParticipant(ctx, { kind: "catchup" }));
-          if (options.variants && has("library")) participants.push(...LIBRARY_VARIANTS.map((variant) => createHostedParticipant(ctx, { kind: "library", ...variant })));
-          try {
-            const samples = await runEndToEnd(ctx, shape, participants, options.reps, defaultAnchor());
-            const of = (name: string) => samples[name] ?? [];
-            if (has("library")) rows.push(rateRow({ benchmark: "library vs curl", shape: shape.name, ours: of("library"), baseline: of("curl"), baselineName: "curl", target: TARGETS.library, samples: { library: of("library"), curl: of("curl") } }));
-            if (has("cli")) rows.push(rateRow({ benchmark: "cli vs curl", shape: shape.name, ours: of("cli"), baseline: of("curl"), baselineName: "curl", target: TARGETS.cli, samples: { cli: of("cli"), curl: of("curl") } }));
-            if (has("catchup")) rows.push(rateRow({ benchmark: "catch-up vs library", shape: shape.name, ours: of("catchup"), baseline: of("library"), baselineName: "library (direct write)", target: TARGETS.catchup, samples: { catchup: of("catchup"), library: of("library") } }));
-            if (has("peer")) rows.push(rateRow({ benchmark: "library vs peer", shape: shape.name, ours: of("library"), baseline: of("peer"), baselineName: "prometheus-remote-write", target: TARGETS.peer, samples: { library: of("library"), peer: of("peer") } }));
-            if (options.variants && has("library")) {
-              for (const { name } of LIBRARY_VARIANTS) {
-                rows.push(rateRow({ benchmark: `${name} vs curl`, shape: shape.name, ours: of(name), baseline: of("curl"), baselineName: "curl", samples: { [name]: of(name), curl: of("curl") } }));
-              }
-            }
-            cpuRows.push(...summarizeCpu(shape.name, samples));
-          } finally {
-            for (const p of participants) await p.close?.();
-          }
+          const { rows: shapeRows, cpu } = await benchShape(ctx, shape, options);
+          rows.push(...shapeRows);
+          cpuRows.push(...cpu);
         }
       }
       if (has("memory")) {
@@ -199,6 +184,50 @@ async function main(): Promise<void> {
     writeFileSync(join(here, "RESULTS.md"), renderSummary(table, cpuTable, notes, command, machine, seconds, results.date));
     log("summary: bench/RESULTS.md");
   }
+}
+
+/** The end-to-end benchmarks of one shape: its participants, their attempts, its rows. */
+async function benchShape(ctx: EndToEndContext, shape: Shape, options: RunOptions): Promise<{ rows: ResultRow[]; cpu: CpuRow[] }> {
+  const has = (name: BenchmarkName) => options.benchmarks.has(name);
+  log(`end to end, ${shape.name}: ${shape.series} series × ${shape.points} points × 5 variables`);
+  const participants: Participant[] = [];
+  if (has("library") || has("peer") || has("catchup")) participants.push(createHostedParticipant(ctx, { kind: "library" }));
+  // The same writer sending JSON lines only: the wire format's share of the library's figure, in the same run.
+  if (has("library")) participants.push(createHostedParticipant(ctx, { kind: "library", name: "library json", wireFormat: "json" }));
+  if (has("library") || has("cli")) participants.push(createCurlParticipant(ctx, "json"), createCurlParticipant(ctx, "prometheus"));
+  if (has("cli")) participants.push(createCliParticipant(ctx));
+  if (has("peer")) participants.push(createHostedParticipant(ctx, { kind: "peer" }));
+  if (has("catchup")) participants.push(createHostedParticipant(ctx, { kind: "catchup" }));
+  if (options.variants && has("library")) participants.push(...LIBRARY_VARIANTS.map((variant) => createHostedParticipant(ctx, { kind: "library", ...variant })));
+  try {
+    const samples = await runEndToEnd(ctx, shape, participants, options.reps, defaultAnchor());
+    return { rows: shapeRows(shape, samples, options), cpu: summarizeCpu(shape.name, samples) };
+  } finally {
+    for (const p of participants) await p.close?.();
+  }
+}
+
+/** The rows of one shape: each participant against curl of JSON lines (vmanomaly's wire) and against the fastest curl. */
+function shapeRows(shape: Shape, samples: Readonly<Record<string, Sample[]>>, options: RunOptions): ResultRow[] {
+  const has = (name: BenchmarkName) => options.benchmarks.has(name);
+  const of = (name: string) => samples[name] ?? [];
+  const target = TARGETS[shape.name];
+  const fastest = rateOf(bestSample(of("curl text"))) > rateOf(bestSample(of("curl"))) ? "curl text" : "curl";
+  const vsCurl = (name: string, benchmark: string, goal: number | undefined): ResultRow[] => [
+    rateRow({ benchmark: `${benchmark} vs curl (JSON lines)`, shape: shape.name, ours: of(name), baseline: of("curl"), baselineName: "curl JSON lines", ...(goal !== undefined ? { target: goal } : {}), samples: { [name]: of(name), curl: of("curl") } }),
+    rateRow({ benchmark: `${benchmark} vs fastest curl`, shape: shape.name, ours: of(name), baseline: of(fastest), baselineName: fastest === "curl" ? "curl JSON lines" : "curl Prometheus text", samples: { [name]: of(name), [fastest]: of(fastest) } }),
+  ];
+  const rows: ResultRow[] = [];
+  if (has("library")) rows.push(...vsCurl("library", "library", target?.library), vsCurl("library json", "library (wire_format: json)", undefined)[0] as ResultRow);
+  if (has("cli")) rows.push(...vsCurl("cli", "cli", target?.cli));
+  if (has("catchup")) rows.push(rateRow({ benchmark: "catch-up vs library", shape: shape.name, ours: of("catchup"), baseline: of("library"), baselineName: "library (direct write)", ...(target ? { target: target.catchup } : {}), samples: { catchup: of("catchup"), library: of("library") } }));
+  if (has("peer")) rows.push(rateRow({ benchmark: "library vs peer", shape: shape.name, ours: of("library"), baseline: of("peer"), baselineName: "prometheus-remote-write", ...(target ? { target: target.peer } : {}), samples: { library: of("library"), peer: of("peer") } }));
+  if (options.variants && has("library")) {
+    for (const { name } of LIBRARY_VARIANTS) {
+      rows.push(rateRow({ benchmark: `${name} vs curl (JSON lines)`, shape: shape.name, ours: of(name), baseline: of("curl"), baselineName: "curl JSON lines", samples: { [name]: of(name), curl: of("curl") } }));
+    }
+  }
+  return rows;
 }
 
 function renderSummary(table: string, cpuTable: string, notes: readonly string[], command: string, machine: { cpus: number; cpuModel: string; node: string; victoriaMetrics: string }, seconds: number, date: string): string {

@@ -6,7 +6,7 @@ import type { Shape, Slot } from "./shapes.ts";
 
 /** The participants that run inside a Node process: ours (the library, with its default or other settings) and the peer. */
 export type HostedSpec =
-  | { readonly kind: "library"; readonly name?: string; readonly options?: Pick<CreateVmWriterOptions, "gzip" | "maxInFlight" | "maxRequestBytes"> }
+  | { readonly kind: "library"; readonly name?: string; readonly options?: Pick<CreateVmWriterOptions, "gzip" | "maxInFlight" | "maxRequestBytes">; readonly wireFormat?: "auto" | "json" }
   | { readonly kind: "peer" }
   | { readonly kind: "catchup" };
 

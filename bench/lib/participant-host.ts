@@ -21,7 +21,7 @@ async function handle(request: HostRequest): Promise<HostReply> {
       if (!urls || !spec) throw new Error("init without spec or urls");
       // The participants here only use the VictoriaMetrics URLs.
       const ctx: EndToEndContext = { vm: urls as unknown as BenchVm, dir: "", appMain: "", log: (line) => process.stderr.write(`${line}\n`) };
-      participant = spec.kind === "library" ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name) : spec.kind === "catchup" ? createCatchupParticipant(ctx) : createPeerParticipant(ctx);
+      participant = spec.kind === "library" ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name, spec.wireFormat) : spec.kind === "catchup" ? createCatchupParticipant(ctx) : createPeerParticipant(ctx);
       return { id: request.id };
     }
     case "warmUp":

@@ -1,4 +1,4 @@
-import { createRecordEncoder, parseRecord } from "@anomaly-writer/metric-format";
+import { createPrometheusTextEncoder, createRecordEncoder, parseRecord } from "@anomaly-writer/metric-format";
 import { writeStreamed, type BenchRecord } from "./shapes.ts";
 
 /** The metric_format of every benchmark (vmanomaly's default). */
@@ -7,9 +7,13 @@ export const METRIC_FORMAT = { __name__: "$VAR", for: "$QUERY_KEY" } as const;
 /** The writer's defaults (packages/writer createVmWriter): request and line limits. */
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
+/** The wire formats a curl baseline can post: vmanomaly's JSON lines, or Prometheus text. */
+export type BodyFormat = "json" | "prometheus";
+
 /**
- * The exact JSON lines our writer would send for these records, encoded by our own encoder
- * with the writer's settings (same metric_format, same maxLineBytes); in the writer's order.
+ * The exact JSON lines vmanomaly's wire (and our writer with `wire_format: json`) sends for these
+ * records, encoded by our own encoder with the writer's settings (same metric_format, same
+ * maxLineBytes); in the writer's order.
  */
 export function* encodeBodyLines(records: Iterable<BenchRecord>, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES): Generator<string> {
   const encoder = createRecordEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: Math.min(1024 * 1024, maxRequestBytes), labelCacheSize: 0 });
@@ -18,7 +22,24 @@ export function* encodeBodyLines(records: Iterable<BenchRecord>, maxRequestBytes
   }
 }
 
-/** Pre-serialize records into one body file (the curl baseline's input). Returns its size. */
-export function writeBodyFile(path: string, records: Iterable<BenchRecord>): Promise<number> {
-  return writeStreamed(path, encodeBodyLines(records));
+/**
+ * The same points as Prometheus text (`name{labels} value timestamp_ms` lines, what our writer
+ * sends single-point series as), encoded by our text encoder. Prometheus text carries one point
+ * per line: a multi-point record is encoded point by point.
+ */
+export function* encodeTextBodyLines(records: Iterable<BenchRecord>): Generator<string> {
+  const encoder = createPrometheusTextEncoder({ metricFormat: METRIC_FORMAT });
+  for (const record of records) {
+    for (let i = 0; i < record.timestamps.length; i++) {
+      const point = record.timestamps.length === 1 ? record : { ...record, timestamps: [record.timestamps[i] as number], outputs: Object.fromEntries(Object.entries(record.outputs).map(([name, values]) => [name, [values[i] as number]])) };
+      const encoded = encoder.encode(parseRecord(point));
+      if (encoded === undefined) throw new Error("a bench record cannot be written as Prometheus text");
+      yield encoded.text;
+    }
+  }
+}
+
+/** Pre-serialize records into one body file (a curl baseline's input). Returns its size. */
+export function writeBodyFile(path: string, records: Iterable<BenchRecord>, format: BodyFormat = "json"): Promise<number> {
+  return writeStreamed(path, format === "json" ? encodeBodyLines(records) : encodeTextBodyLines(records));
 }
