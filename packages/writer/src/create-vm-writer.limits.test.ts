@@ -171,10 +171,11 @@ describe("createVmWriter refuses what VictoriaMetrics would not keep as sent", (
     const outputs = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`v${i}`, [1]]));
     const bomb = { query_key: "lim_bomb", labels: { big: "x".repeat(64 * 1024) }, timestamps: [now], outputs };
     expect(JSON.stringify(bomb).length).toBeGreaterThan(700_000);
-    // Within the series bound, beyond the label-bytes bound: 2 x 16 KiB labels x 600 series.
+    // Within the series bound and the per-series label bound (30,000 bytes of values), beyond the
+    // record's label-bytes bound: 2 x 15,000-byte labels x 600 series = 18 MB > 16 MiB.
     const wide = {
       query_key: "lim_bomb",
-      labels: { a: "a".repeat(16_000), b: "b".repeat(16_000) },
+      labels: { a: "a".repeat(15_000), b: "b".repeat(15_000) },
       timestamps: [now],
       outputs: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`w${i}`, [1]])),
     };
