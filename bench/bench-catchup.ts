@@ -6,7 +6,7 @@ import { parseConfig } from "@anomaly-writer/config";
 import { createVmWriter } from "@anomaly-writer/writer";
 import { ownCpuSeconds } from "./lib/cpu.ts";
 import type { EndToEndContext, Participant } from "./lib/end-to-end.ts";
-import { datapointsOf, type BenchRecord } from "./lib/shapes.ts";
+import { type BenchRecord, datapointsOf } from "./lib/shapes.ts";
 
 /**
  * Benchmark 6, catch-up after an outage: a slot's records are queued by a writer that sends
@@ -16,12 +16,16 @@ import { datapointsOf, type BenchRecord } from "./lib/shapes.ts";
  */
 export function createCatchupParticipant(ctx: EndToEndContext): Participant {
   const dir = mkdtempSync(join(ctx.dir || tmpdir(), "catchup-queue-"));
-  const config = parseConfig(`writer:\n  class: vm\n  datasource_url: "${ctx.vm.url}"\n  queue:\n    path: ${join(dir, "queue")}\n    max_size: 4GiB\n`, { env: {} });
+  const config = parseConfig(
+    `writer:\n  class: vm\n  datasource_url: "${ctx.vm.url}"\n  queue:\n    path: ${join(dir, "queue")}\n    max_size: 4GiB\n`,
+    { env: {} },
+  );
   const fill = async (records: readonly BenchRecord[], expected: number) => {
     const writer = createVmWriter(config, { backgroundSender: false });
     try {
       const result = await writer.write(records);
-      if (!result.ok || result.datapoints !== expected) throw new Error(`queueing reported ok=${result.ok}, ${result.datapoints}/${expected} datapoints`);
+      if (!result.ok || result.datapoints !== expected)
+        throw new Error(`queueing reported ok=${result.ok}, ${result.datapoints}/${expected} datapoints`);
     } finally {
       await writer.close();
     }

@@ -27,8 +27,11 @@ export function createCliParticipant(ctx: EndToEndContext): Participant {
       const file = join(ctx.dir, `cli-${shape.name}-${slot.index}.jsonl`);
       await writeStreamed(file, recordsAsJsonLines(records));
       try {
-        const run = await runChild(process.execPath, [ctx.appMain, "write", "-c", config, "-i", file], { timeoutMs: 300_000 });
-        if (run.code !== 0) throw new Error(`the CLI exited with ${run.code}: ${firstErrorLine(run.stderr + run.stdout)}`);
+        const run = await runChild(process.execPath, [ctx.appMain, "write", "-c", config, "-i", file], {
+          timeoutMs: 300_000,
+        });
+        if (run.code !== 0)
+          throw new Error(`the CLI exited with ${run.code}: ${firstErrorLine(run.stderr + run.stdout)}`);
         return { ms: run.ms, ...(run.cpuSeconds !== undefined ? { clientCpuS: run.cpuSeconds } : {}) };
       } finally {
         await rm(file, { force: true });

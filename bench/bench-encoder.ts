@@ -1,9 +1,22 @@
-import { createPrometheusTextEncoder, createRecordEncoder, safeParseRecord, type RecordEncoder } from "@anomaly-writer/metric-format";
+import {
+  createPrometheusTextEncoder,
+  createRecordEncoder,
+  type RecordEncoder,
+  safeParseRecord,
+} from "@anomaly-writer/metric-format";
 import { collectGarbage } from "./lib/measure.ts";
 import type { ResultRow, Sample } from "./lib/results.ts";
 import { bestSample, rateOf } from "./lib/results.ts";
 import { METRIC_FORMAT } from "./lib/serialize-body.ts";
-import { createSlotAllocator, datapointsOf, defaultAnchor, materializeRecords, VARIABLES, type BenchRecord, type Shape } from "./lib/shapes.ts";
+import {
+  type BenchRecord,
+  createSlotAllocator,
+  datapointsOf,
+  defaultAnchor,
+  materializeRecords,
+  type Shape,
+  VARIABLES,
+} from "./lib/shapes.ts";
 
 /**
  * The naive baseline: per series, build the label set and `JSON.stringify` the whole line,
@@ -23,14 +36,24 @@ export function encodeNaively(record: BenchRecord): string[] {
       }
     }
     if (values.length === 0) continue;
-    const metric = { __name__: variable, ...record.labels, model_alias: record.model_alias, scheduler_alias: record.scheduler_alias, preset: record.preset, for: record.query_key };
+    const metric = {
+      __name__: variable,
+      ...record.labels,
+      model_alias: record.model_alias,
+      scheduler_alias: record.scheduler_alias,
+      preset: record.preset,
+      for: record.query_key,
+    };
     lines.push(JSON.stringify({ metric, values, timestamps }) + "\n");
   }
   return lines;
 }
 
 /** Encode every record, returning the output size so that nothing is optimized away. */
-function timeEncoding(records: readonly BenchRecord[], encode: (record: BenchRecord) => readonly string[]): { ms: number; chars: number } {
+function timeEncoding(
+  records: readonly BenchRecord[],
+  encode: (record: BenchRecord) => readonly string[],
+): { ms: number; chars: number } {
   let chars = 0;
   const t0 = performance.now();
   for (const record of records) {
@@ -41,7 +64,10 @@ function timeEncoding(records: readonly BenchRecord[], encode: (record: BenchRec
 }
 
 /** Like timeEncoding, for encoders that return one text chunk per record. */
-function timeChunks(records: readonly BenchRecord[], encode: (record: BenchRecord) => string): { ms: number; chars: number } {
+function timeChunks(
+  records: readonly BenchRecord[],
+  encode: (record: BenchRecord) => string,
+): { ms: number; chars: number } {
   let chars = 0;
   const t0 = performance.now();
   for (const record of records) chars += encode(record).length;
@@ -121,7 +147,8 @@ export function benchEncoder(shape: Shape, reps: number, log: (line: string) => 
   }
   const rate = (name: string) => rateOf(bestSample(samples[name] ?? []));
   const naive = rate("naive");
-  for (const name of Object.keys(variants)) log(`  encoder ${shape.name} ${name.padEnd(20)} ${(rate(name) / 1e6).toFixed(2)} M datapoints/s`);
+  for (const name of Object.keys(variants))
+    log(`  encoder ${shape.name} ${name.padEnd(20)} ${(rate(name) / 1e6).toFixed(2)} M datapoints/s`);
   const row = (name: string, label: string, target?: number): ResultRow => {
     const ours = rate(name);
     const ratio = ours / naive;

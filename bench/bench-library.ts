@@ -1,5 +1,5 @@
 import { parseConfig } from "@anomaly-writer/config";
-import { createVmWriter, type CreateVmWriterOptions, type VmWriter } from "@anomaly-writer/writer";
+import { type CreateVmWriterOptions, createVmWriter, type VmWriter } from "@anomaly-writer/writer";
 import { ownCpuSeconds } from "./lib/cpu.ts";
 import type { EndToEndContext, Participant } from "./lib/end-to-end.ts";
 import { datapointsOf } from "./lib/shapes.ts";
@@ -15,7 +15,12 @@ export function benchConfigYaml(vmUrl: string, wireFormat: "auto" | "json" = "au
  * writer per shape, kept across attempts as a long-running inference service keeps it (its label
  * cache is warm after the warm-up write, as VictoriaMetrics' index is).
  */
-export function createLibraryParticipant(ctx: EndToEndContext, options: CreateVmWriterOptions = {}, name = "library", wireFormat: "auto" | "json" = "auto"): Participant {
+export function createLibraryParticipant(
+  ctx: EndToEndContext,
+  options: CreateVmWriterOptions = {},
+  name = "library",
+  wireFormat: "auto" | "json" = "auto",
+): Participant {
   const config = parseConfig(benchConfigYaml(ctx.vm.url, wireFormat), { env: {} });
   let writer: VmWriter | undefined;
   const writerFor = () => (writer ??= createVmWriter(config, options));
@@ -32,7 +37,9 @@ export function createLibraryParticipant(ctx: EndToEndContext, options: CreateVm
       const ms = performance.now() - t0;
       const clientCpuS = ownCpuSeconds() - cpu0;
       if (!result.ok || result.datapoints !== datapointsOf(shape)) {
-        throw new Error(`write() reported ok=${result.ok}, ${result.datapoints}/${datapointsOf(shape)} datapoints, ${result.failures.length} failures`);
+        throw new Error(
+          `write() reported ok=${result.ok}, ${result.datapoints}/${datapointsOf(shape)} datapoints, ${result.failures.length} failures`,
+        );
       }
       return { ms, clientCpuS, note: `${result.requests} requests` };
     },

@@ -5,7 +5,15 @@ import type { EndToEndContext } from "./lib/end-to-end.ts";
 import { firstErrorLine } from "./lib/ensure-app-built.ts";
 import { formatMiB, runChild } from "./lib/measure.ts";
 import type { ResultRow } from "./lib/results.ts";
-import { createSlotAllocator, datapointsOf, defaultAnchor, generateRecords, recordsAsJsonLines, writeStreamed, type Shape } from "./lib/shapes.ts";
+import {
+  createSlotAllocator,
+  datapointsOf,
+  defaultAnchor,
+  generateRecords,
+  recordsAsJsonLines,
+  type Shape,
+  writeStreamed,
+} from "./lib/shapes.ts";
 import { verifySlot } from "./lib/verify-slot.ts";
 
 const MiB = 1024 * 1024;
@@ -19,7 +27,13 @@ export function resolveMemoryShapes(quick: boolean): { big: Shape; small: Shape 
   const series = quick ? 2_000 : 20_000;
   return {
     big: { name: `memory ${quick ? "1M" : "10M"}`, series, points: 100, stepMs: 60_000, queryKey: "bench_memory_big" },
-    small: { name: `memory ${quick ? "200k" : "2M"}`, series, points: 20, stepMs: 60_000, queryKey: "bench_memory_small" },
+    small: {
+      name: `memory ${quick ? "200k" : "2M"}`,
+      series,
+      points: 20,
+      stepMs: 60_000,
+      queryKey: "bench_memory_small",
+    },
   };
 }
 
@@ -38,10 +52,19 @@ async function runOnFile(ctx: EndToEndContext, config: string, shape: Shape): Pr
   await writeStreamed(file, recordsAsJsonLines(generateRecords(shape, slot)));
   const fileBytes = (await stat(file)).size;
   try {
-    const run = await runChild(process.execPath, [ctx.appMain, "write", "-c", config, "-i", file], { measureRss: true, timeoutMs: 300_000 });
+    const run = await runChild(process.execPath, [ctx.appMain, "write", "-c", config, "-i", file], {
+      measureRss: true,
+      timeoutMs: 300_000,
+    });
     if (run.code !== 0) throw new Error(`the CLI exited with ${run.code}: ${firstErrorLine(run.stderr + run.stdout)}`);
     const check = await verifySlot(ctx.vm, shape, slot);
-    return { peakRssBytes: run.peakRssBytes ?? Number.NaN, ms: run.ms, fileBytes, verified: check.verified, ...(check.note ? { note: check.note } : {}) };
+    return {
+      peakRssBytes: run.peakRssBytes ?? Number.NaN,
+      ms: run.ms,
+      fileBytes,
+      verified: check.verified,
+      ...(check.note ? { note: check.note } : {}),
+    };
   } finally {
     await rm(file, { force: true });
   }
@@ -56,13 +79,21 @@ export async function benchMemory(ctx: EndToEndContext, quick: boolean): Promise
   const config = writeCliConfig(ctx);
   const { big, small } = resolveMemoryShapes(quick);
   const smallRun = await runOnFile(ctx, config, small);
-  ctx.log(`  ${small.name}: ${formatMiB(smallRun.fileBytes)} file, peak RSS ${formatMiB(smallRun.peakRssBytes)}, ${(smallRun.ms / 1000).toFixed(1)} s${smallRun.verified ? "" : ` READ-BACK FAILED ${smallRun.note}`}`);
+  ctx.log(
+    `  ${small.name}: ${formatMiB(smallRun.fileBytes)} file, peak RSS ${formatMiB(smallRun.peakRssBytes)}, ${(smallRun.ms / 1000).toFixed(1)} s${smallRun.verified ? "" : ` READ-BACK FAILED ${smallRun.note}`}`,
+  );
   const bigRun = await runOnFile(ctx, config, big);
-  ctx.log(`  ${big.name}: ${formatMiB(bigRun.fileBytes)} file, peak RSS ${formatMiB(bigRun.peakRssBytes)}, ${(bigRun.ms / 1000).toFixed(1)} s${bigRun.verified ? "" : ` READ-BACK FAILED ${bigRun.note}`}`);
+  ctx.log(
+    `  ${big.name}: ${formatMiB(bigRun.fileBytes)} file, peak RSS ${formatMiB(bigRun.peakRssBytes)}, ${(bigRun.ms / 1000).toFixed(1)} s${bigRun.verified ? "" : ` READ-BACK FAILED ${bigRun.note}`}`,
+  );
   const growth = bigRun.peakRssBytes / smallRun.peakRssBytes;
   const extra = {
     big: { ...bigRun, datapoints: datapointsOf(big), datapointsPerSecond: (datapointsOf(big) / bigRun.ms) * 1000 },
-    small: { ...smallRun, datapoints: datapointsOf(small), datapointsPerSecond: (datapointsOf(small) / smallRun.ms) * 1000 },
+    small: {
+      ...smallRun,
+      datapoints: datapointsOf(small),
+      datapointsPerSecond: (datapointsOf(small) / smallRun.ms) * 1000,
+    },
   };
   const verified = bigRun.verified && smallRun.verified;
   return [

@@ -2,9 +2,13 @@ import { pushTimeseries } from "prometheus-remote-write";
 import { ownCpuSeconds } from "./lib/cpu.ts";
 import type { EndToEndContext, Participant } from "./lib/end-to-end.ts";
 import { DEFAULT_MAX_REQUEST_BYTES, encodeBodyLines } from "./lib/serialize-body.ts";
-import { VARIABLES, type BenchRecord } from "./lib/shapes.ts";
+import { type BenchRecord, VARIABLES } from "./lib/shapes.ts";
 
-type Timeseries = Parameters<typeof pushTimeseries>[0] extends infer T ? (T extends readonly (infer U)[] ? U : T) : never;
+type Timeseries = Parameters<typeof pushTimeseries>[0] extends infer T
+  ? T extends readonly (infer U)[]
+    ? U
+    : T
+  : never;
 type PeerFetch = NonNullable<NonNullable<Parameters<typeof pushTimeseries>[1]>["fetch"]>;
 
 /** The same output series our writer makes of a record (metric_format `{__name__: $VAR, for: $QUERY_KEY}`). */
@@ -12,7 +16,14 @@ function toTimeseries(record: BenchRecord): Timeseries[] {
   return VARIABLES.map((variable) => {
     const values = record.outputs[variable] ?? [];
     return {
-      labels: { ...record.labels, model_alias: record.model_alias, scheduler_alias: record.scheduler_alias, preset: record.preset, __name__: variable, for: record.query_key },
+      labels: {
+        ...record.labels,
+        model_alias: record.model_alias,
+        scheduler_alias: record.scheduler_alias,
+        preset: record.preset,
+        __name__: variable,
+        for: record.query_key,
+      },
       samples: values.map((value, i) => ({ value, timestamp: record.timestamps[i] as number })),
     };
   });

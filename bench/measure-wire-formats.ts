@@ -11,12 +11,25 @@ import { mkdtempSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createPrometheusTextEncoder, createRecordEncoder, formatRecord, parseRecord } from "@anomaly-writer/metric-format";
+import {
+  createPrometheusTextEncoder,
+  createRecordEncoder,
+  formatRecord,
+  parseRecord,
+} from "@anomaly-writer/metric-format";
 import { startBenchVm } from "./lib/bench-vm.ts";
 import { ownCpuSeconds, processCpuSeconds } from "./lib/cpu.ts";
 import { collectGarbage, median, runChild } from "./lib/measure.ts";
 import { METRIC_FORMAT } from "./lib/serialize-body.ts";
-import { createSlotAllocator, datapointsOf, defaultAnchor, materializeRecords, resolveShapes, type BenchRecord, type Shape } from "./lib/shapes.ts";
+import {
+  type BenchRecord,
+  createSlotAllocator,
+  datapointsOf,
+  defaultAnchor,
+  materializeRecords,
+  resolveShapes,
+  type Shape,
+} from "./lib/shapes.ts";
 import { verifySlot } from "./lib/verify-slot.ts";
 
 type FormatName = "json" | "text" | "protobuf";
@@ -32,7 +45,9 @@ const REMOTE_WRITE_SAMPLES_PER_REQUEST = 100_000;
 
 // The bench package does not depend on remote-write (the writer loads it for class remote_write):
 // this one-off measurement takes its encoder from the source.
-const { encodeWriteRequest } = (await import("../packages/remote-write/src/index.ts")) as typeof import("../packages/remote-write/src/index.ts");
+const { encodeWriteRequest } = (await import(
+  "../packages/remote-write/src/index.ts"
+)) as typeof import("../packages/remote-write/src/index.ts");
 
 function encodeAs(format: FormatName, records: readonly BenchRecord[]): Encoded {
   collectGarbage();
@@ -40,7 +55,11 @@ function encodeAs(format: FormatName, records: readonly BenchRecord[]): Encoded 
   let bodies: Uint8Array[];
   if (format === "protobuf") {
     bodies = [];
-    let batch: { labels: Readonly<Record<string, string>>; timestamps: readonly number[]; values: readonly number[] }[] = [];
+    let batch: {
+      labels: Readonly<Record<string, string>>;
+      timestamps: readonly number[];
+      values: readonly number[];
+    }[] = [];
     let samples = 0;
     for (const record of records) {
       for (const s of formatRecord(parseRecord(record), { metricFormat: METRIC_FORMAT }).series) {
@@ -84,7 +103,11 @@ function pointByPoint(record: BenchRecord): BenchRecord[] {
 const PATHS: Record<FormatName, { path: string; contentType: string; headers: string[] }> = {
   json: { path: "/api/v1/import", contentType: "application/json", headers: [] },
   text: { path: "/api/v1/import/prometheus", contentType: "text/plain", headers: [] },
-  protobuf: { path: "/api/v1/write", contentType: "application/x-protobuf", headers: ["-H", "Content-Encoding: snappy", "-H", "X-Prometheus-Remote-Write-Version: 0.1.0"] },
+  protobuf: {
+    path: "/api/v1/write",
+    contentType: "application/x-protobuf",
+    headers: ["-H", "Content-Encoding: snappy", "-H", "X-Prometheus-Remote-Write-Version: 0.1.0"],
+  },
 };
 
 async function main(): Promise<void> {
@@ -99,18 +122,26 @@ async function main(): Promise<void> {
   try {
     for (const shape of [shapes.wide, shapes.long] as Shape[]) {
       const nextSlot = createSlotAllocator(shape, defaultAnchor());
-      const results: Record<string, { encodeS: number[]; curlMs: number[]; vmCpuS: number[]; curlCpuS: number[]; bytes: number[] }> = {};
+      const results: Record<
+        string,
+        { encodeS: number[]; curlMs: number[]; vmCpuS: number[]; curlCpuS: number[]; bytes: number[] }
+      > = {};
       // Warm-up: the series known to VictoriaMetrics, the encoders' code hot.
       for (const format of formats) await sendSlot(format, nextSlot(), true);
       for (let rep = 0; rep < reps; rep++) {
-        for (let k = 0; k < formats.length; k++) await sendSlot(formats[(rep + k) % formats.length] as FormatName, nextSlot(), false);
+        for (let k = 0; k < formats.length; k++)
+          await sendSlot(formats[(rep + k) % formats.length] as FormatName, nextSlot(), false);
       }
       process.stdout.write(`\n${shape.name}: ${datapointsOf(shape)} datapoints, median of ${reps}\n`);
-      process.stdout.write("| format | body MiB | client encode cpu-s | curl wall s | curl cpu-s | VM cpu-s |\n|---|---|---|---|---|---|\n");
+      process.stdout.write(
+        "| format | body MiB | client encode cpu-s | curl wall s | curl cpu-s | VM cpu-s |\n|---|---|---|---|---|---|\n",
+      );
       for (const format of formats) {
         const r = results[format];
         if (!r) continue;
-        process.stdout.write(`| ${format} | ${(median(r.bytes) / 1048576).toFixed(1)} | ${median(r.encodeS).toFixed(2)} | ${(median(r.curlMs) / 1000).toFixed(2)} | ${median(r.curlCpuS).toFixed(2)} | ${median(r.vmCpuS).toFixed(2)} |\n`);
+        process.stdout.write(
+          `| ${format} | ${(median(r.bytes) / 1048576).toFixed(1)} | ${median(r.encodeS).toFixed(2)} | ${(median(r.curlMs) / 1000).toFixed(2)} | ${median(r.curlCpuS).toFixed(2)} | ${median(r.vmCpuS).toFixed(2)} |\n`,
+        );
       }
 
       async function sendSlot(format: FormatName, slot: ReturnType<typeof nextSlot>, warmUp: boolean): Promise<void> {
@@ -123,7 +154,19 @@ async function main(): Promise<void> {
           files.push(file);
         }
         const { path, contentType, headers } = PATHS[format];
-        const args = files.flatMap((file, i) => [...(i > 0 ? ["--next"] : []), "-sS", "--fail", "-o", "/dev/null", "-H", `Content-Type: ${contentType}`, ...headers, "--data-binary", `@${file}`, `${vm.url}${path}`]);
+        const args = files.flatMap((file, i) => [
+          ...(i > 0 ? ["--next"] : []),
+          "-sS",
+          "--fail",
+          "-o",
+          "/dev/null",
+          "-H",
+          `Content-Type: ${contentType}`,
+          ...headers,
+          "--data-binary",
+          `@${file}`,
+          `${vm.url}${path}`,
+        ]);
         collectGarbage();
         const vmBefore = processCpuSeconds(vm.server.pid);
         const run = await runChild("curl", args);
@@ -133,13 +176,16 @@ async function main(): Promise<void> {
         for (const file of files) await rm(file, { force: true });
         if (!check.verified) throw new Error(`${shape.name} ${format} slot ${slot.index}: ${check.note}`);
         if (warmUp) return;
-        const r = (results[format] ??= { encodeS: [], curlMs: [], vmCpuS: [], curlCpuS: [], bytes: [] });
+        const r = results[format] ?? { encodeS: [], curlMs: [], vmCpuS: [], curlCpuS: [], bytes: [] };
+        results[format] = r;
         r.encodeS.push(encoded.cpuS);
         r.curlMs.push(run.ms);
         r.vmCpuS.push(vmCpuS);
         r.curlCpuS.push(run.cpuSeconds ?? Number.NaN);
         r.bytes.push(encoded.bodies.reduce((n, b) => n + b.byteLength, 0));
-        process.stderr.write(`  ${shape.name} ${format.padEnd(8)} encode ${encoded.cpuS.toFixed(2)} cpu-s, curl ${(run.ms / 1000).toFixed(2)} s, VM ${vmCpuS.toFixed(2)} cpu-s, read back ok\n`);
+        process.stderr.write(
+          `  ${shape.name} ${format.padEnd(8)} encode ${encoded.cpuS.toFixed(2)} cpu-s, curl ${(run.ms / 1000).toFixed(2)} s, VM ${vmCpuS.toFixed(2)} cpu-s, read back ok\n`,
+        );
       }
     }
   } finally {

@@ -13,7 +13,11 @@ export interface BenchVm {
   /** Distinct series of a shape that have a point in a slot's time range. */
   countSeries(shape: Shape, slot: Slot): Promise<number>;
   /** One exported series of a shape in a slot: labels, values, timestamps. */
-  exportOne(shape: Shape, slot: Slot, labels: Readonly<Record<string, string>>): Promise<{ values: number[]; timestamps: number[] } | undefined>;
+  exportOne(
+    shape: Shape,
+    slot: Slot,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<{ values: number[]; timestamps: number[] } | undefined>;
   stop(): Promise<void>;
 }
 
@@ -22,7 +26,12 @@ export async function startBenchVm(): Promise<BenchVm> {
   const server = await startVictoriaMetrics({
     // Long-shape slots span 1.7 days each and go back in time: the default retention (1 month)
     // would silently drop the oldest slots of a run with more attempts.
-    flags: ["-search.maxUniqueTimeseries=5000000", "-search.maxQueryDuration=120s", "-retentionPeriod=10y", "-loggerLevel=WARN"],
+    flags: [
+      "-search.maxUniqueTimeseries=5000000",
+      "-search.maxQueryDuration=120s",
+      "-retentionPeriod=10y",
+      "-loggerLevel=WARN",
+    ],
     startTimeoutMs: 30_000,
   });
   const url = server.url;

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { EndToEndContext, Participant } from "./end-to-end.ts";
 import { runChild } from "./measure.ts";
-import { writeBodyFile, type BodyFormat } from "./serialize-body.ts";
+import { type BodyFormat, writeBodyFile } from "./serialize-body.ts";
 
 const WIRES: Record<BodyFormat, { readonly name: string; readonly path: string; readonly contentType: string }> = {
   json: { name: "curl", path: "/api/v1/import", contentType: "application/json" },
@@ -24,9 +24,23 @@ export function createCurlParticipant(ctx: EndToEndContext, format: BodyFormat =
       const file = join(ctx.dir, `curl-${format}-${shape.name}-${slot.index}.body`);
       const bytes = await writeBodyFile(file, records, format);
       try {
-        const run = await runChild("curl", ["-sS", "--fail", "-o", "/dev/null", "-H", `Content-Type: ${wire.contentType}`, "--data-binary", `@${file}`, `${ctx.vm.url}${wire.path}`]);
+        const run = await runChild("curl", [
+          "-sS",
+          "--fail",
+          "-o",
+          "/dev/null",
+          "-H",
+          `Content-Type: ${wire.contentType}`,
+          "--data-binary",
+          `@${file}`,
+          `${ctx.vm.url}${wire.path}`,
+        ]);
         if (run.code !== 0) throw new Error(`curl exited with ${run.code}: ${run.stderr.trim()}`);
-        return { ms: run.ms, ...(run.cpuSeconds !== undefined ? { clientCpuS: run.cpuSeconds } : {}), note: `${(bytes / 1048576).toFixed(0)} MiB body` };
+        return {
+          ms: run.ms,
+          ...(run.cpuSeconds !== undefined ? { clientCpuS: run.cpuSeconds } : {}),
+          note: `${(bytes / 1048576).toFixed(0)} MiB body`,
+        };
       } finally {
         await rm(file, { force: true });
       }

@@ -1,8 +1,15 @@
 import type { BenchVm } from "./bench-vm.ts";
-import type { Sample } from "./results.ts";
-import { createSlotAllocator, datapointsOf, materializeRecords, type BenchRecord, type Shape, type Slot } from "./shapes.ts";
 import { processCpuSeconds } from "./cpu.ts";
 import { collectGarbage } from "./measure.ts";
+import type { Sample } from "./results.ts";
+import {
+  type BenchRecord,
+  createSlotAllocator,
+  datapointsOf,
+  materializeRecords,
+  type Shape,
+  type Slot,
+} from "./shapes.ts";
 import { verifySlot } from "./verify-slot.ts";
 
 /** What the end-to-end benchmarks share: the run's VictoriaMetrics, a temp dir, the CLI. */
@@ -86,7 +93,12 @@ export async function runEndToEnd(
           ...(note || check.note ? { note: [note, check.note].filter(Boolean).join("; ") } : {}),
         };
       } catch (error) {
-        sample = { ms: Number.NaN, datapoints: datapointsOf(shape), verified: false, note: `failed: ${(error as Error).message.slice(0, 300)}` };
+        sample = {
+          ms: Number.NaN,
+          datapoints: datapointsOf(shape),
+          verified: false,
+          note: `failed: ${(error as Error).message.slice(0, 300)}`,
+        };
       }
       (samples[participant.name] as Sample[]).push(sample);
       const rate = (sample.datapoints / sample.ms) * 1000;

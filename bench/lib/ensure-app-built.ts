@@ -10,7 +10,8 @@ function newestSource(dir: string): number {
     if (entry.name === "node_modules" || entry.name === "dist") continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts"))
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -29,9 +30,14 @@ export async function ensureAppBuilt(root: string, log: (line: string) => void):
     ...readdirSync(packages).map((name) => newestSource(join(packages, name, "src"))),
   );
   if (built > 0 && built >= sources) return main;
-  log(built === 0 ? "building apps/writer (dist/main.mjs is missing)..." : "building apps/writer (dist/main.mjs is older than its sources)...");
+  log(
+    built === 0
+      ? "building apps/writer (dist/main.mjs is missing)..."
+      : "building apps/writer (dist/main.mjs is older than its sources)...",
+  );
   const run = await runChild("pnpm", ["exec", "tsdown", "--log-level", "warn"], { cwd: app, timeoutMs: 180_000 });
-  if (run.code !== 0 || !existsSync(main)) throw new Error(`building apps/writer failed (${run.code}):\n${(run.stderr + run.stdout).trim()}`);
+  if (run.code !== 0 || !existsSync(main))
+    throw new Error(`building apps/writer failed (${run.code}):\n${(run.stderr + run.stdout).trim()}`);
   return main;
 }
 
@@ -63,7 +69,12 @@ export interface RunnableApp {
  * node_modules links apps/writer's packages plus the missing ones, found in packages/<name>/node_modules.
  * The code measured is byte for byte the built CLI; the note says what was linked.
  */
-export async function prepareRunnableApp(root: string, main: string, workDir: string, log: (line: string) => void): Promise<RunnableApp> {
+export async function prepareRunnableApp(
+  root: string,
+  main: string,
+  workDir: string,
+  log: (line: string) => void,
+): Promise<RunnableApp> {
   const first = await checkAppStarts(main);
   if (first === undefined) return { main };
   const linked: string[] = [];
@@ -77,7 +88,12 @@ export async function prepareRunnableApp(root: string, main: string, workDir: st
       return { main: candidate, note };
     }
     const missing = /Cannot find package '([^']+)'/.exec(problem)?.[1];
-    const source = missing === undefined ? undefined : readdirSync(join(root, "packages")).map((p) => join(root, "packages", p, "node_modules", missing)).find((p) => existsSync(p));
+    const source =
+      missing === undefined
+        ? undefined
+        : readdirSync(join(root, "packages"))
+            .map((p) => join(root, "packages", p, "node_modules", missing))
+            .find((p) => existsSync(p));
     if (missing === undefined || source === undefined || linked.includes(missing)) return { main, problem: first };
     if (dir === undefined) {
       dir = mkdtempSync(join(workDir, "app-"));

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { CreateVmWriterOptions } from "@anomaly-writer/writer";
 import type { EndToEndContext, Measured, Participant } from "./end-to-end.ts";
@@ -6,7 +6,12 @@ import type { Shape, Slot } from "./shapes.ts";
 
 /** The participants that run inside a Node process: ours (the library, with its default or other settings) and the peer. */
 export type HostedSpec =
-  | { readonly kind: "library"; readonly name?: string; readonly options?: Pick<CreateVmWriterOptions, "gzip" | "maxInFlight" | "maxRequestBytes">; readonly wireFormat?: "auto" | "json" }
+  | {
+      readonly kind: "library";
+      readonly name?: string;
+      readonly options?: Pick<CreateVmWriterOptions, "gzip" | "maxInFlight" | "maxRequestBytes">;
+      readonly wireFormat?: "auto" | "json";
+    }
   | { readonly kind: "peer" }
   | { readonly kind: "catchup" };
 
@@ -61,7 +66,11 @@ export function createHostedParticipant(ctx: EndToEndContext, spec: HostedSpec):
   const call = (request: Omit<HostRequest, "id">): Promise<Measured> => {
     if (!child) {
       child = start();
-      void call({ op: "init", spec, urls: { url: ctx.vm.url, importUrl: ctx.vm.importUrl, remoteWriteUrl: ctx.vm.remoteWriteUrl } });
+      void call({
+        op: "init",
+        spec,
+        urls: { url: ctx.vm.url, importUrl: ctx.vm.importUrl, remoteWriteUrl: ctx.vm.remoteWriteUrl },
+      });
     }
     const id = nextId++;
     return new Promise<Measured>((resolve, reject) => {

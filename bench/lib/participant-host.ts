@@ -20,8 +20,18 @@ async function handle(request: HostRequest): Promise<HostReply> {
       const spec = request.spec;
       if (!urls || !spec) throw new Error("init without spec or urls");
       // The participants here only use the VictoriaMetrics URLs.
-      const ctx: EndToEndContext = { vm: urls as unknown as BenchVm, dir: "", appMain: "", log: (line) => process.stderr.write(`${line}\n`) };
-      participant = spec.kind === "library" ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name, spec.wireFormat) : spec.kind === "catchup" ? createCatchupParticipant(ctx) : createPeerParticipant(ctx);
+      const ctx: EndToEndContext = {
+        vm: urls as unknown as BenchVm,
+        dir: "",
+        appMain: "",
+        log: (line) => process.stderr.write(`${line}\n`),
+      };
+      participant =
+        spec.kind === "library"
+          ? createLibraryParticipant(ctx, spec.options ?? {}, spec.name, spec.wireFormat)
+          : spec.kind === "catchup"
+            ? createCatchupParticipant(ctx)
+            : createPeerParticipant(ctx);
       return { id: request.id };
     }
     case "warmUp":
@@ -30,7 +40,9 @@ async function handle(request: HostRequest): Promise<HostReply> {
       const records = materializeRecords(request.shape, request.slot);
       collectGarbage();
       if (request.op === "warmUp") {
-        await (participant.warmUp ? participant.warmUp(request.shape, request.slot, records) : participant.measure(request.shape, request.slot, records));
+        await (participant.warmUp
+          ? participant.warmUp(request.shape, request.slot, records)
+          : participant.measure(request.shape, request.slot, records));
         return { id: request.id };
       }
       return { id: request.id, result: await participant.measure(request.shape, request.slot, records) };
@@ -44,7 +56,11 @@ async function handle(request: HostRequest): Promise<HostReply> {
 process.on("message", (request: HostRequest) => {
   handle(request).then(
     (reply) => process.send?.(reply),
-    (error: unknown) => process.send?.({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies HostReply),
+    (error: unknown) =>
+      process.send?.({
+        id: request.id,
+        error: error instanceof Error ? error.message : String(error),
+      } satisfies HostReply),
   );
 });
 process.on("disconnect", () => process.exit(0));

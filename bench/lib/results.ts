@@ -84,7 +84,10 @@ export function rateRow(input: {
   const baseline = rateOf(bestSample(input.baseline));
   const ratio = ours / baseline;
   const failedChecks = [...input.ours, ...input.baseline].filter((s) => s.verified === false).length;
-  const notes = [input.note, failedChecks > 0 ? `${failedChecks} attempt(s) failed the read-back check` : undefined].filter(Boolean);
+  const notes = [
+    input.note,
+    failedChecks > 0 ? `${failedChecks} attempt(s) failed the read-back check` : undefined,
+  ].filter(Boolean);
   return {
     benchmark: input.benchmark,
     shape: input.shape,

@@ -1,5 +1,5 @@
 import { createPrometheusTextEncoder, createRecordEncoder, parseRecord } from "@anomaly-writer/metric-format";
-import { writeStreamed, type BenchRecord } from "./shapes.ts";
+import { type BenchRecord, writeStreamed } from "./shapes.ts";
 
 /** The metric_format of every benchmark (vmanomaly's default). */
 export const METRIC_FORMAT = { __name__: "$VAR", for: "$QUERY_KEY" } as const;
@@ -15,8 +15,15 @@ export type BodyFormat = "json" | "prometheus";
  * records, encoded by our own encoder with the writer's settings (same metric_format, same
  * maxLineBytes); in the writer's order.
  */
-export function* encodeBodyLines(records: Iterable<BenchRecord>, maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES): Generator<string> {
-  const encoder = createRecordEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: Math.min(1024 * 1024, maxRequestBytes), labelCacheSize: 0 });
+export function* encodeBodyLines(
+  records: Iterable<BenchRecord>,
+  maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES,
+): Generator<string> {
+  const encoder = createRecordEncoder({
+    metricFormat: METRIC_FORMAT,
+    maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
+    labelCacheSize: 0,
+  });
   for (const record of records) {
     for (const line of encoder.encode(parseRecord(record)).lines) yield line;
   }
@@ -31,7 +38,16 @@ export function* encodeTextBodyLines(records: Iterable<BenchRecord>): Generator<
   const encoder = createPrometheusTextEncoder({ metricFormat: METRIC_FORMAT });
   for (const record of records) {
     for (let i = 0; i < record.timestamps.length; i++) {
-      const point = record.timestamps.length === 1 ? record : { ...record, timestamps: [record.timestamps[i] as number], outputs: Object.fromEntries(Object.entries(record.outputs).map(([name, values]) => [name, [values[i] as number]])) };
+      const point =
+        record.timestamps.length === 1
+          ? record
+          : {
+              ...record,
+              timestamps: [record.timestamps[i] as number],
+              outputs: Object.fromEntries(
+                Object.entries(record.outputs).map(([name, values]) => [name, [values[i] as number]]),
+              ),
+            };
       const encoded = encoder.encode(parseRecord(point));
       if (encoded === undefined) throw new Error("a bench record cannot be written as Prometheus text");
       yield encoded.text;
@@ -40,6 +56,10 @@ export function* encodeTextBodyLines(records: Iterable<BenchRecord>): Generator<
 }
 
 /** Pre-serialize records into one body file (a curl baseline's input). Returns its size. */
-export function writeBodyFile(path: string, records: Iterable<BenchRecord>, format: BodyFormat = "json"): Promise<number> {
+export function writeBodyFile(
+  path: string,
+  records: Iterable<BenchRecord>,
+  format: BodyFormat = "json",
+): Promise<number> {
   return writeStreamed(path, format === "json" ? encodeBodyLines(records) : encodeTextBodyLines(records));
 }

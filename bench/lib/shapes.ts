@@ -1,5 +1,5 @@
-import { createWriteStream } from "node:fs";
 import { once } from "node:events";
+import { createWriteStream } from "node:fs";
 
 /** The five standard vmanomaly output variables. */
 export const VARIABLES = ["anomaly_score", "y", "yhat", "yhat_lower", "yhat_upper"] as const;
@@ -32,7 +32,13 @@ export interface BenchRecord {
 export function resolveShapes(quick: boolean): { readonly wide: Shape; readonly long: Shape } {
   return {
     wide: { name: "wide", series: quick ? 10_000 : 100_000, points: 1, stepMs: 60_000, queryKey: "bench_wide" },
-    long: { name: "long", series: quick ? 40 : 200, points: quick ? 500 : 2_500, stepMs: 60_000, queryKey: "bench_long" },
+    long: {
+      name: "long",
+      series: quick ? 40 : 200,
+      points: quick ? 500 : 2_500,
+      stepMs: 60_000,
+      queryKey: "bench_long",
+    },
   };
 }
 
@@ -95,7 +101,13 @@ export function createRandom(seed: number): () => number {
 
 /** Input labels of series `i` of a shape: like node_exporter CPU series. */
 export function labelsOf(shape: Shape, i: number): Record<string, string> {
-  return { instance: `host-${Math.floor(i / 8)}.example.internal:9100`, job: "node", cpu: String(i % 8), mode: "user", shape: shape.name };
+  return {
+    instance: `host-${Math.floor(i / 8)}.example.internal:9100`,
+    job: "node",
+    cpu: String(i % 8),
+    mode: "user",
+    shape: shape.name,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BenchVm } from "./bench-vm.ts";
-import { datapointsOf, generateRecords, VARIABLES, type Shape, type Slot } from "./shapes.ts";
+import { datapointsOf, generateRecords, type Shape, type Slot, VARIABLES } from "./shapes.ts";
 
 /** What a read-back found. */
 export interface Verification {
@@ -41,13 +41,22 @@ export async function verifySlot(vm: BenchVm, shape: Shape, slot: Slot, seed = 1
     const stored = await vm.exportOne(shape, slot, labels);
     const values = record.outputs[variable] ?? [];
     if (!stored || stored.values.length !== values.length) {
-      return { verified: false, note: `series ${JSON.stringify(labels)}: ${stored?.values.length ?? 0}/${values.length} points read back` };
+      return {
+        verified: false,
+        note: `series ${JSON.stringify(labels)}: ${stored?.values.length ?? 0}/${values.length} points read back`,
+      };
     }
     for (let i = 0; i < values.length; i++) {
       const want = values[i] as number;
       const got = stored.values[i] as number;
-      if (stored.timestamps[i] !== record.timestamps[i] || Math.abs(got - want) > RELATIVE_TOLERANCE * Math.max(1, Math.abs(want))) {
-        return { verified: false, note: `series ${variable} of record ${pick}: point ${i} is ${got}@${stored.timestamps[i]}, wrote ${want}@${record.timestamps[i]}` };
+      if (
+        stored.timestamps[i] !== record.timestamps[i] ||
+        Math.abs(got - want) > RELATIVE_TOLERANCE * Math.max(1, Math.abs(want))
+      ) {
+        return {
+          verified: false,
+          note: `series ${variable} of record ${pick}: point ${i} is ${got}@${stored.timestamps[i]}, wrote ${want}@${record.timestamps[i]}`,
+        };
       }
     }
     break;
