@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { freePort, httpSend } from "@anomaly-writer/test-stack";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   faultKey,
@@ -13,6 +13,7 @@ import {
   verifyDelivery,
   waitForEmptyQueue,
   waitForText,
+  withVm,
 } from "./testing/fault-stream.ts";
 import { finished, runCli } from "./testing/run-cli.ts";
 
@@ -28,15 +29,6 @@ function config(name: string, url: string) {
     `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n`,
   );
   return path;
-}
-
-async function withVm(run: (vm: VictoriaMetricsServer) => Promise<void>) {
-  const vm = await startVictoriaMetrics();
-  try {
-    await run(vm);
-  } finally {
-    await vm.stop();
-  }
 }
 
 /** A small seeded generator, so that a failing run's random moments can be told and tried again. */

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync 
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { freePort, httpSend } from "@anomaly-writer/test-stack";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   faultRecord,
@@ -13,6 +13,7 @@ import {
   verifyDelivery,
   waitForEmptyQueue,
   waitForText,
+  withVm,
 } from "./testing/fault-stream.ts";
 import { finished, runCli, startCli } from "./testing/run-cli.ts";
 
@@ -26,15 +27,6 @@ function config(name: string, url: string, queuePath: string, queueExtra = "", t
     `writer:\n  datasource_url: ${url}\n  timeout: ${timeout}\n  queue:\n    path: ${queuePath}\n${queueExtra}`,
   );
   return path;
-}
-
-async function withVm(run: (vm: VictoriaMetricsServer) => Promise<void>) {
-  const vm = await startVictoriaMetrics();
-  try {
-    await run(vm);
-  } finally {
-    await vm.stop();
-  }
 }
 
 const segmentsIn = (path: string) =>

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, startNginx, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { freePort, startNginx } from "@anomaly-writer/test-stack";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   killLeftoverServes,
@@ -11,6 +11,7 @@ import {
   verifyDelivery,
   waitForEmptyQueue,
   waitForText,
+  withVm,
 } from "./testing/fault-stream.ts";
 import { finished } from "./testing/run-cli.ts";
 
@@ -24,15 +25,6 @@ function config(name: string, url: string, queueExtra = "") {
     `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n${queueExtra}`,
   );
   return path;
-}
-
-async function withVm(run: (vm: VictoriaMetricsServer) => Promise<void>) {
-  const vm = await startVictoriaMetrics();
-  try {
-    await run(vm);
-  } finally {
-    await vm.stop();
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { httpSend, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { startCli } from "./run-cli.ts";
 
 // Two days ago, to the minute: inside any retention, and record n at T0 + n s stays in the past
@@ -185,4 +185,14 @@ export async function verifyDelivery(
     `[fault] ${name}: acknowledged ${acknowledged.size}, read back ${found.size}, duplicates ${duplicates}, dead-lettered ${deadAcked}, missing ${missing.length}`,
   );
   return { missing, found, duplicates };
+}
+
+/** Run `run` with a VictoriaMetrics of its own (a test that kills, stops or restarts it), stopped afterwards. */
+export async function withVm(run: (vm: VictoriaMetricsServer) => Promise<void>): Promise<void> {
+  const vm = await startVictoriaMetrics();
+  try {
+    await run(vm);
+  } finally {
+    await vm.stop();
+  }
 }
