@@ -1,14 +1,9 @@
-import { createRequire } from "node:module";
-import type protobuf from "protobufjs";
-
-const require = createRequire(import.meta.url);
-let loaded: typeof protobuf | undefined;
+import protobuf from "protobufjs";
 
 /**
- * protobufjs, loaded on first use: only remote_write needs it, and every start of the CLI
- * (`write`, `check`, `serve` to VictoriaMetrics) would otherwise pay for loading it.
+ * protobufjs. Imported statically, so that bundlers see it; the writer loads this package only when
+ * `class: remote_write` is used, so the CLI's other commands do not pay for loading it.
  */
 export function loadProtobuf(): typeof protobuf {
-  loaded ??= require("protobufjs") as typeof protobuf;
-  return loaded;
+  return protobuf;
 }

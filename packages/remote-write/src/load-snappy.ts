@@ -1,3 +1,4 @@
+import snappyjs from "snappyjs";
 import { createRequire } from "node:module";
 
 /** The one-shot (block format) functions of a snappy implementation. */
@@ -34,9 +35,9 @@ export function loadNativeSnappy(): SnappyBinding {
   };
 }
 
-/** `snappyjs`, pure JavaScript. */
+/** `snappyjs`, pure JavaScript (imported statically, so that a full bundle holds it). */
 export function loadJsSnappy(): SnappyBinding {
-  const js = require("snappyjs") as JsSnappyModule;
+  const js = snappyjs as JsSnappyModule;
   return {
     compress: (data) => js.compress(data),
     uncompress: (data) => js.uncompress(data),

@@ -158,13 +158,16 @@ ${finish}`;
 /** The program bundled with esbuild: the assembled writer only (config, writer). */
 export function bundledProgram(): string {
   return `import { parseConfig } from "@anomaly-writer/config";
+import { decodeWriteRequest, encodeWriteRequest } from "@anomaly-writer/remote-write";
 import { createVmWriter, formatWriteSummary, silentLogger } from "@anomaly-writer/writer";
 
 const [vmUrl, variant] = process.argv.slice(2);
 const writer = createVmWriter(parseConfig(${CONFIG_YAML}, { checkFiles: false }), { logger: silentLogger });
 const result = await writer.write([${JSON.stringify(RECORD)}]);
 await writer.close();
-console.log(JSON.stringify({ ok: result.ok, series: result.series, datapoints: result.datapoints, summary: formatWriteSummary(result) }));
+// remote_write's protobuf and snappy must be in the bundle too.
+const remoteWrite = decodeWriteRequest(encodeWriteRequest([{ labels: { __name__: "rw_check" }, timestamps: [1], values: [0.5] }])).timeseries[0].samples;
+console.log(JSON.stringify({ ok: result.ok, series: result.series, datapoints: result.datapoints, summary: formatWriteSummary(result), remoteWrite }));
 `;
 }
 

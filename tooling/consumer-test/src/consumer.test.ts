@@ -296,7 +296,12 @@ describe("esbuild, platform node, format esm", () => {
     );
   const expectWritten = async (dir: string, file: string, variant: string) => {
     const run = await runCommand("node", [file, vm!.url, variant], { cwd: dir, env: consumerEnv() });
-    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, series: 2, datapoints: 4 });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: true,
+      series: 2,
+      datapoints: 4,
+      remoteWrite: [{ value: 0.5, timestamp: 1 }],
+    });
     expect(await vm!.exportSeries(`{variant="${variant}"}`)).toEqual(expectedSeries(variant));
   };
 
