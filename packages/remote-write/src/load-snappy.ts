@@ -1,5 +1,5 @@
-import snappyjs from "snappyjs";
 import { createRequire } from "node:module";
+import snappyjs from "snappyjs";
 
 /** The one-shot (block format) functions of a snappy implementation. */
 export interface SnappyBinding {
