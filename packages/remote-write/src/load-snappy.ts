@@ -1,3 +1,4 @@
+/// <reference path="./snappyjs.d.ts" />
 import { createRequire } from "node:module";
 import snappyjs from "snappyjs";
 
