@@ -1,13 +1,13 @@
 import { buildLabelSet } from "./build-label-set.ts";
 import { classifyValue } from "./classify-value.ts";
-import { createLabelLimitChecker, type LabelLimitChecker } from "./create-label-limit-checker.ts";
+import type { LabelLimitChecker } from "./create-label-limit-checker.ts";
 import type { EncodedRecord, RecordEncoderOptions } from "./create-record-encoder.ts";
 import { createTextTemplatePath } from "./create-text-template-path.ts";
 import { escapeLabelValue } from "./escape-label-value.ts";
-import { isPlainObject } from "./is-plain-object.ts";
 import { isPrometheusName } from "./is-prometheus-name.ts";
 import { resolveMaxLineBytes } from "./push-series-lines.ts";
 import { type ResolvedMetricFormat, resolveMetricFormat } from "./resolve-metric-format.ts";
+import { asTemplateInput, resolveTemplateChecks } from "./resolve-template-checks.ts";
 import type { ModelOutputRecord } from "./types.ts";
 import { utf8Length } from "./utf8-length.ts";
 
@@ -49,36 +49,13 @@ export interface PrometheusTextEncoder {
 export function createPrometheusTextEncoder(options: PrometheusTextEncoderOptions): PrometheusTextEncoder {
   const format: ResolvedMetricFormat = resolveMetricFormat(options.metricFormat);
   const maxLineBytes = resolveMaxLineBytes(options.maxLineBytes);
-  const checker: LabelLimitChecker | undefined = options.onLabelWarning
-    ? createLabelLimitChecker({ ...options.labelLimits, onWarning: options.onLabelWarning })
-    : undefined;
-  const template =
-    options.templatePath === false
-      ? undefined
-      : createTextTemplatePath(
-          format,
-          maxLineBytes,
-          checker
-            ? {
-                maxLabels: options.labelLimits?.maxLabels ?? 40,
-                maxValueBytes: options.labelLimits?.maxValueBytes ?? 4096,
-                maxNameBytes: options.labelLimits?.maxNameBytes ?? 256,
-              }
-            : undefined,
-        );
+  const { checker, limits } = resolveTemplateChecks(options);
+  const template = options.templatePath === false ? undefined : createTextTemplatePath(format, maxLineBytes, limits);
   return {
     encodeIfValid(input) {
-      if (template === undefined || !isPlainObject(input)) return undefined;
-      const { query_key: queryKey, labels, timestamps, outputs } = input;
-      if (
-        typeof queryKey !== "string" ||
-        queryKey === "" ||
-        !isPlainObject(labels) ||
-        !Array.isArray(timestamps) ||
-        !isPlainObject(outputs)
-      )
-        return undefined;
-      return template(input as unknown as ModelOutputRecord);
+      if (template === undefined) return undefined;
+      const record = asTemplateInput(input);
+      return record === undefined ? undefined : template(record);
     },
     encode(record) {
       return template?.(record) ?? encodeGeneral(record, format, maxLineBytes, checker);

@@ -1,10 +1,8 @@
 import { buildLabelSet } from "./build-label-set.ts";
 import { classifyValue } from "./classify-value.ts";
-import { createLabelLimitChecker, type LabelLimitChecker } from "./create-label-limit-checker.ts";
 import { createTemplatePath } from "./create-template-path.ts";
 import { MetricFormatError, RecordError } from "./errors.ts";
 import { GenerationalCache } from "./generational-cache.ts";
-import { isPlainObject } from "./is-plain-object.ts";
 import { propertyPath } from "./issue-path.ts";
 import {
   encodeSeriesPrefix,
@@ -14,6 +12,7 @@ import {
   type SeriesPrefix,
 } from "./push-series-lines.ts";
 import { type ResolvedMetricFormat, resolveMetricFormat } from "./resolve-metric-format.ts";
+import { asTemplateInput, resolveTemplateChecks } from "./resolve-template-checks.ts";
 import type { DroppedPoints, LabelLimitWarning, ModelOutputRecord } from "./types.ts";
 
 interface CachedSeries extends SeriesPrefix {
@@ -192,24 +191,9 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
     );
   }
   const cache = cacheSize > 0 ? new GenerationalCache<RecordEntry>(cacheSize) : undefined;
-  const checker: LabelLimitChecker | undefined = options.onLabelWarning
-    ? createLabelLimitChecker({ ...options.labelLimits, onWarning: options.onLabelWarning })
-    : undefined;
+  const { checker, limits } = resolveTemplateChecks(options);
 
-  const template =
-    options.templatePath === false
-      ? undefined
-      : createTemplatePath(
-          format,
-          maxLineBytes,
-          checker
-            ? {
-                maxLabels: options.labelLimits?.maxLabels ?? 40,
-                maxValueBytes: options.labelLimits?.maxValueBytes ?? 4096,
-                maxNameBytes: options.labelLimits?.maxNameBytes ?? 256,
-              }
-            : undefined,
-        );
+  const template = options.templatePath === false ? undefined : createTemplatePath(format, maxLineBytes, limits);
 
   const newSeries = (record: ModelOutputRecord, variable: string): CachedSeries => {
     const labels = buildLabelSet(format, record, variable);
@@ -231,17 +215,9 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
 
   return {
     encodeIfValid(input) {
-      if (template === undefined || !isPlainObject(input)) return undefined;
-      const { query_key: queryKey, labels, timestamps, outputs } = input;
-      if (
-        typeof queryKey !== "string" ||
-        queryKey === "" ||
-        !isPlainObject(labels) ||
-        !Array.isArray(timestamps) ||
-        !isPlainObject(outputs)
-      )
-        return undefined;
-      return template(input as unknown as ModelOutputRecord);
+      if (template === undefined) return undefined;
+      const record = asTemplateInput(input);
+      return record === undefined ? undefined : template(record);
     },
     encode(record) {
       const fast = template?.(record);
