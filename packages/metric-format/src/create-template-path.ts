@@ -1,5 +1,6 @@
 import { buildLabelSet } from "./build-label-set.ts";
 import { classifyValue } from "./classify-value.ts";
+import { createPiecesCache } from "./create-pieces-cache.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
 import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
 import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
@@ -39,6 +40,35 @@ export interface TemplateLimits {
   readonly maxNameBytes: number;
 }
 
+/** The `"__name__":...` head and the `,"k":"v"` tail of one (query key, variable); null when it needs the general path. */
+function jsonPiecesOf(
+  entries: ResolvedMetricFormat["entries"],
+  queryKey: string,
+  variable: string,
+  limits: TemplateLimits | undefined,
+): Pieces | null {
+  if (SURROGATE.test(queryKey) || SURROGATE.test(variable)) return null;
+  let head = "";
+  let tail = "";
+  let labels = 0;
+  for (const entry of entries) {
+    const value = renderEntry(entry, variable, queryKey);
+    if (SURROGATE.test(value)) return null;
+    if (entry.name === "__name__") head = value === "" ? "" : `"__name__":${JSON.stringify(value)}`;
+    else if (value !== "") {
+      const tooLong =
+        limits &&
+        (Buffer.byteLength(value) > limits.maxValueBytes || Buffer.byteLength(entry.name) > limits.maxNameBytes);
+      if (tooLong) return null;
+      tail += `,${JSON.stringify(entry.name)}:${JSON.stringify(value)}`;
+      labels++;
+    }
+  }
+  return head === ""
+    ? null
+    : { head, tail, bytes: Buffer.byteLength(head) + Buffer.byteLength(tail), labels: labels + 1 };
+}
+
 /**
  * The encoder's fast path for the common record: the `{"metric":{...},"values":[` prefix is built
  * as text from one `JSON.stringify(record.labels)` and cached metric_format pieces, so it needs no
@@ -60,47 +90,7 @@ export function createTemplatePath(
   const eligible =
     formatNames.every((name) => name !== "" && !SURROGATE.test(name) && !/^\d/.test(name)) &&
     !formatNames.some((name) => (ALIASES as readonly string[]).includes(name));
-  const piecesByQuery = new Map<string, Map<string, Pieces | null>>();
-
-  const piecesOf = (queryKey: string, variable: string): Pieces | null => {
-    let byVariable = piecesByQuery.get(queryKey);
-    if (byVariable === undefined) {
-      if (piecesByQuery.size > 10_000) piecesByQuery.clear();
-      byVariable = new Map();
-      piecesByQuery.set(queryKey, byVariable);
-    }
-    let found = byVariable.get(variable);
-    if (found !== undefined) return found;
-    found = null;
-    if (!SURROGATE.test(queryKey) && !SURROGATE.test(variable)) {
-      let head = "";
-      let tail = "";
-      let labels = 0;
-      for (const entry of entries) {
-        const value = renderEntry(entry, variable, queryKey);
-        if (SURROGATE.test(value)) {
-          head = "";
-          break;
-        }
-        if (entry.name === "__name__") head = value === "" ? "" : `"__name__":${JSON.stringify(value)}`;
-        else if (value !== "") {
-          if (
-            limits &&
-            (Buffer.byteLength(value) > limits.maxValueBytes || Buffer.byteLength(entry.name) > limits.maxNameBytes)
-          ) {
-            head = "";
-            break;
-          }
-          tail += `,${JSON.stringify(entry.name)}:${JSON.stringify(value)}`;
-          labels++;
-        }
-      }
-      if (head !== "")
-        found = { head, tail, bytes: Buffer.byteLength(head) + Buffer.byteLength(tail), labels: labels + 1 };
-    }
-    byVariable.set(variable, found);
-    return found;
-  };
+  const piecesOf = createPiecesCache((queryKey, variable) => jsonPiecesOf(entries, queryKey, variable, limits));
 
   /** The aliases' part of the prefix, or undefined when one of them needs the general path. */
   const aliasesOf = (record: ModelOutputRecord): AliasPart | undefined => {

@@ -1,4 +1,5 @@
 import { classifyValue } from "./classify-value.ts";
+import { createPiecesCache } from "./create-pieces-cache.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
 import { LazyRecord, type TemplateLimits } from "./create-template-path.ts";
 import { escapeLabelValue } from "./escape-label-value.ts";
@@ -52,21 +53,7 @@ export function createTextTemplatePath(
   const eligible =
     formatNames.every((name) => name === "__name__" || isPrometheusName(name, "label")) &&
     !formatNames.some((name) => (ALIASES as readonly string[]).includes(name));
-  const piecesByQuery = new Map<string, Map<string, TextPieces | null>>();
-  const piecesOf = (queryKey: string, variable: string): TextPieces | null => {
-    let byVariable = piecesByQuery.get(queryKey);
-    if (byVariable === undefined) {
-      if (piecesByQuery.size > 10_000) piecesByQuery.clear();
-      byVariable = new Map();
-      piecesByQuery.set(queryKey, byVariable);
-    }
-    let found = byVariable.get(variable);
-    if (found === undefined) {
-      found = textPiecesOf(entries, queryKey, variable, limits);
-      byVariable.set(variable, found);
-    }
-    return found;
-  };
+  const piecesOf = createPiecesCache((queryKey, variable) => textPiecesOf(entries, queryKey, variable, limits));
 
   // Records of one inference share their aliases and their timestamp: their text is made once.
   let lastModel: unknown = {};
