@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { findBinary, freePort, trackChild, untrackChild } from "@anomaly-writer/local-vm";
+import { stopProcess } from "./managed-process.ts";
 import { renderNginxConfig } from "./render-nginx-config.ts";
 import { waitForPort } from "./wait-for-port.ts";
 
@@ -118,12 +119,7 @@ export async function startNginx(options: StartNginxOptions): Promise<NginxServe
       }
     },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGQUIT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopProcess(child, exited, "SIGQUIT");
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { findBinary, freePort, httpSend, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
+import { findBinary, freePort, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
+import { stopProcess, waitForHealthy } from "./managed-process.ts";
 
 export interface StartVmagentOptions {
   /**
@@ -56,33 +56,17 @@ export async function startVmagent(options: StartVmagentOptions): Promise<Vmagen
   ];
   const { child, exited } = spawnLogged(binary, args, logFile);
   const logTail = (lines = 20) => readLogTail(logFile, lines);
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`[test-stack] vmagent exited while starting: ${logTail(5)}`);
-    if (
-      await httpSend(`${url}/health`, { timeoutMs: 1000 }).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`[test-stack] vmagent did not answer /health: ${logTail(5)}`);
-    }
-    await sleep(30);
+  const problem = await waitForHealthy("vmagent", url, child, logTail);
+  if (problem) {
+    child.kill("SIGKILL");
+    throw new Error(problem);
   }
   return {
     url,
     port,
     logTail,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopProcess(child, exited);
       await rm(dir, { recursive: true, force: true });
     },
   };

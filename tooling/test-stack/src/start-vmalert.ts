@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { findBinary, freePort, httpSend, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
+import { stopProcess, waitForHealthy } from "./managed-process.ts";
 
 export interface StartVmalertOptions {
   /** Rule files (`-rule`), loaded as they are. */
@@ -97,35 +98,14 @@ export async function startVmalert(options: StartVmalertOptions): Promise<Vmaler
   const { child, exited } = spawnLogged(binary, args, logFile);
   const logTail = (lines = 20) => readLogTail(logFile, lines);
   const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(child, exited);
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
     await rm(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      const tail = logTail(5);
-      await stop();
-      throw new Error(`[test-stack] vmalert exited while starting: ${tail}`);
-    }
-    if (
-      await httpSend(`${url}/health`, { timeoutMs: 1000 }).then(
-        (r) => r.status === 200,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) {
-      const tail = logTail(5);
-      await stop();
-      throw new Error(`[test-stack] vmalert did not answer /health: ${tail}`);
-    }
-    await sleep(30);
+  const problem = await waitForHealthy("vmalert", url, child, logTail);
+  if (problem) {
+    await stop();
+    throw new Error(problem);
   }
   const alerts = async (): Promise<VmalertAlert[]> => {
     const res = await httpSend(`${url}/api/v1/alerts`, { timeoutMs: 5000 });

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { findBinary, freePort, httpSend, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
+import { findBinary, freePort, readLogTail, spawnLogged } from "@anomaly-writer/local-vm";
+import { stopProcess, waitForHealthy } from "./managed-process.ts";
 
 /** One vmauth user: a bearer token or a basic-auth pair, routed to `upstream`. */
 export type VmauthUser =
@@ -61,19 +62,10 @@ export async function startVmauth(options: StartVmauthOptions): Promise<VmauthSe
       .split("\n")
       .filter((line) => /Successfully reloaded -auth.config/.test(line)).length;
 
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`[test-stack] vmauth exited while starting: ${logTail(5)}`);
-    try {
-      if ((await httpSend(`${url}/health`, { timeoutMs: 1000 })).status === 200) break;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`[test-stack] vmauth did not answer /health: ${logTail(5)}`);
-    }
-    await sleep(30);
+  const problem = await waitForHealthy("vmauth", url, child, logTail);
+  if (problem) {
+    child.kill("SIGKILL");
+    throw new Error(problem);
   }
 
   return {
@@ -91,12 +83,7 @@ export async function startVmauth(options: StartVmauthOptions): Promise<VmauthSe
     },
     logTail,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopProcess(child, exited);
       await rm(dir, { recursive: true, force: true });
     },
   };
