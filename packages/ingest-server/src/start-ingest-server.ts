@@ -292,15 +292,16 @@ export async function startIngestServer(writer: VmWriter, options: IngestServerO
           throw new IngestServerError("INGEST_SERVER_CONFIG", "turning TLS on or off needs a restart of serve");
         const merged = { ...options, ...next.options };
         // Check the new options before anything changes (token file, TLS files).
-        await createRequestPolicy(runtime.policy.writer, merged, logger, metrics);
-        const replaced = next.replaceWriter ? await next.replaceWriter() : { writer: runtime.policy.writer };
-        if (replaced.error !== undefined) {
+        const checked = await createRequestPolicy(runtime.policy.writer, merged, logger, metrics);
+        const replaced = next.replaceWriter ? await next.replaceWriter() : undefined;
+        if (replaced?.error !== undefined) {
           // The new writer could not start: the old settings stay, with the writer given back.
           runtime.policy = await createRequestPolicy(replaced.writer, current, logger, metrics);
           throw replaced.error;
         }
         if (tls) withTlsFiles(merged, (files) => (server as unknown as TlsServer).setSecureContext(files));
-        runtime.policy = await createRequestPolicy(replaced.writer, merged, logger, metrics);
+        // Same writer: the policy checked above serves as it is.
+        runtime.policy = replaced ? await createRequestPolicy(replaced.writer, merged, logger, metrics) : checked;
         current = merged;
       } finally {
         open();
