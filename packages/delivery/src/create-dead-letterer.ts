@@ -8,7 +8,10 @@ import type { Counter } from "prom-client";
 export interface DeadLettererOptions {
   readonly file: string;
   readonly target: string;
+  /** How bodies are kept: `utf8` text or `base64` binary. */
   readonly bodyEncoding: "utf8" | "base64";
+  /** How one entry's body is kept, when it depends on its format; default `bodyEncoding`. */
+  readonly bodyEncodingOf?: (entry: QueueEntry) => "utf8" | "base64";
   readonly metrics: WriterMetrics;
   readonly counter: Counter<"url">;
   readonly logger: Logger;
@@ -33,13 +36,14 @@ export function createDeadLetterer(options: DeadLettererOptions): (entry: QueueE
     const te = error instanceof TransportError ? error : undefined;
     const code = te?.outcome ?? "io_error";
     const datapoints = Number(entry.meta.datapoints ?? 0);
+    const bodyEncoding = options.bodyEncodingOf?.(entry) ?? options.bodyEncoding;
     await appendDeadLetter(options.file, {
       time: new Date().toISOString(),
       reason: error instanceof Error ? error.message : String(error),
       code,
       meta: entry.meta,
-      body: entry.body.toString(options.bodyEncoding),
-      ...(options.bodyEncoding === "base64" ? { bodyEncoding: "base64" } : {}),
+      body: entry.body.toString(bodyEncoding),
+      ...(bodyEncoding === "base64" ? { bodyEncoding: "base64" } : {}),
     });
     options.counter.inc({ url: options.target }, datapoints);
     options.metrics.recordDropped("permanent_error", datapoints, labelsOfEntry(options.target, entry.meta));

@@ -62,13 +62,13 @@ function formatOf(entry: QueueEntry): string {
   return typeof entry.meta.format === "string" ? entry.meta.format : "json";
 }
 
-/** One request body of consecutive entries of one format (JSON lines or Prometheus text: both line-based). */
-function joinBodies(entries: readonly QueueEntry[]): Buffer {
+/** One request body of consecutive entries of one format: lines end in a newline, binary bodies join as they are. */
+function joinBodies(entries: readonly QueueEntry[], binary: boolean): Buffer {
   if (entries.length === 1) return (entries[0] as QueueEntry).body;
   const parts: Buffer[] = [];
   for (const e of entries) {
     parts.push(e.body);
-    if (e.body.length > 0 && e.body[e.body.length - 1] !== 10) parts.push(Buffer.from("\n"));
+    if (!binary && e.body.length > 0 && e.body[e.body.length - 1] !== 10) parts.push(Buffer.from("\n"));
   }
   return Buffer.concat(parts);
 }
@@ -106,19 +106,21 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
     },
   });
   const recovery = createRecoveryProbe({ probe: isAlive, logger });
+  const binaryFormats = new Set(target.binaryFormats ?? []);
   const deadLetter = createDeadLetterer({
     file: options.queue.deadLetterFile,
     target: target.target,
     bodyEncoding: target.bodyEncoding,
+    bodyEncodingOf: (entry) => (binaryFormats.has(formatOf(entry)) ? "base64" : target.bodyEncoding),
     metrics,
     counter: counters.deadLettered,
     logger,
   });
   const send = async (entries: readonly QueueEntry[], attempts: number, signal: AbortSignal) => {
-    const body = joinBodies(entries);
+    const format = formatOf(entries[0] as QueueEntry);
+    const body = joinBodies(entries, binaryFormats.has(format));
     const first = labelsOfEntry(target.target, entries[0]?.meta ?? {});
     const context = { query_key: first.query_key, scheduler_alias: first.scheduler_alias, preset: first.preset };
-    const format = formatOf(entries[0] as QueueEntry);
     const bytesSent = await recovery.run((s) => target.send(body, { signal: s, context, attempts, format }), signal);
     guard.noteDelivered();
     let replayedPoints = 0;

@@ -8,8 +8,8 @@ export interface SendOptions {
   readonly attempts?: number;
   readonly signal?: AbortSignal;
   /**
-   * The body's wire format, for a target that takes several (vm: `json` lines or `prometheus`
-   * text, each to its own path). Queued entries keep it in their meta (`format`); absent = `json`.
+   * The body's wire format, for a target that takes several (vm: `json` lines, `prometheus`
+   * text or `remote_write` protobuf, each to its own path). Queued entries keep it in their meta (`format`); absent = `json`.
    */
   readonly format?: string;
 }
@@ -23,8 +23,13 @@ export interface DeliveryTarget {
   readonly target: string;
   /** How bodies are kept in the dead-letter file: `utf8` text or `base64` binary. */
   readonly bodyEncoding: "utf8" | "base64";
-  /** Consecutive bodies may be joined into one request (JSON lines, Prometheus text). */
+  /** Consecutive bodies of one format may be joined into one request (JSON lines, Prometheus text, bare remote-write protobuf). */
   readonly mergeable: boolean;
+  /**
+   * Formats (`SendOptions.format`) whose bodies are binary: joined byte for byte (no newline
+   * between them) and kept as base64 in the dead-letter file. Default none.
+   */
+  readonly binaryFormats?: readonly string[];
   /** Send one body; resolves with the bytes sent once the target took it, rejects otherwise. */
   send(body: Uint8Array, options: SendOptions): Promise<number>;
   /** A cheap liveness check (one attempt, short timeout): true when the target answers at all. */

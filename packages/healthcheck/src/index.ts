@@ -17,6 +17,7 @@ export { explainTransportError } from "./explain-transport-error.ts";
 export { formatPushBody } from "./format-push-body.ts";
 export { probeHealth } from "./probe-health.ts";
 export type { ProbeOptions, ProbeResult } from "./probe-result.ts";
+export type { ProbeWriteOptions } from "./probe-write.ts";
 export { probeWrite } from "./probe-write.ts";
 export type { TargetStartTime } from "./read-target-start-time.ts";
 export { readTargetStartTime } from "./read-target-start-time.ts";

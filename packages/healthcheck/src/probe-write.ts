@@ -3,6 +3,15 @@ import { redactUrl, type Transport } from "@anomaly-writer/transport";
 import { explainTransportError } from "./explain-transport-error.ts";
 import type { ProbeOptions, ProbeResult } from "./probe-result.ts";
 
+/** Options of probeWrite: the empty body of another wire format than JSON lines. */
+export interface ProbeWriteOptions extends ProbeOptions {
+  /** What an empty write is in the format (remote write: an empty snappy block). Default "". */
+  readonly body?: Uint8Array | string;
+  /** Default application/json. */
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /**
  * POST an empty body to the real import URL once, without retries: VictoriaMetrics answers 204
  * and stores nothing, while wrong credentials (401), a wrong tenant path (400 "unsupported path"),
@@ -11,14 +20,15 @@ import type { ProbeOptions, ProbeResult } from "./probe-result.ts";
 export async function probeWrite(
   transport: Transport,
   importUrl: string,
-  options: ProbeOptions = {},
+  options: ProbeWriteOptions = {},
 ): Promise<ProbeResult> {
   const now = options.now ?? (() => performance.now());
   const safeUrl = redactUrl(importUrl);
   const started = now();
   try {
-    const response = await transport.post(importUrl, "", {
-      contentType: "application/json",
+    const response = await transport.post(importUrl, options.body ?? "", {
+      contentType: options.contentType ?? "application/json",
+      ...(options.headers !== undefined ? { headers: options.headers } : {}),
       gzip: false,
       retry: { attempts: 1 },
       ...(options.signal ? { signal: options.signal } : {}),

@@ -11,6 +11,13 @@ export {
   resolveRecordLimits,
   TIMESTAMP_EDGE_MARGIN_MS,
 } from "./create-record-guard.ts";
+export type {
+  EncodedRemoteWriteRecord,
+  RemoteWriteEncoder,
+  RemoteWriteEncoderOptions,
+  RemoteWritePart,
+} from "./create-remote-write-encoder.ts";
+export { createRemoteWriteEncoder, frameSnappyLiteral } from "./create-remote-write-encoder.ts";
 export type { TimestampWindow } from "./describe-timestamp.ts";
 export { describeTimestamp, formatDuration, MIN_PLAUSIBLE_TIMESTAMP } from "./describe-timestamp.ts";
 export type { EncodeSeriesLinesOptions } from "./encode-series-lines.ts";

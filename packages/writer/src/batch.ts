@@ -1,4 +1,4 @@
-import type { FormattedSeries } from "@anomaly-writer/metric-format";
+import type { EncodedRemoteWriteRecord, FormattedSeries } from "@anomaly-writer/metric-format";
 import type { WriteReport } from "./create-write-report.ts";
 import type { BodyFormat } from "./sinks/sink.ts";
 import type { SendFailure } from "./write-result.ts";
@@ -27,7 +27,10 @@ export interface SplitRecord {
   readonly kind: "split";
   /** The batch whose group the parts belong to. */
   readonly template: Batch;
+  /** A text record: its lines. */
   readonly lines: readonly string[];
+  /** A remote-write record: its `timeseries` entries. */
+  readonly binary?: EncodedRemoteWriteRecord;
   readonly index: number;
   readonly serializeSeconds: number;
   readonly recordBytes: number;

@@ -1,3 +1,4 @@
+import type { EncodedRemoteWriteRecord } from "@anomaly-writer/metric-format";
 import { type Batch, emptyBatch, type SplitRecord } from "./batch.ts";
 import { countDistinctSeries, countLinePoints } from "./count-points.ts";
 import type { BatchSender } from "./create-batch-sender.ts";
@@ -29,12 +30,26 @@ export interface Batcher {
   flush(): Promise<void>;
 }
 
+/**
+ * The largest remote-write request: VictoriaMetrics refuses bodies over `-maxInsertRequestSize`
+ * (32 MB by default), and it spends less CPU on requests of a few MiB (bench/ANALYSIS.md).
+ */
+const REMOTE_WRITE_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
 /** Create the batcher of one write. */
 export function createBatcher(options: BatcherOptions): Batcher {
-  const { maxRequestBytes, sender } = options;
+  const { sender } = options;
+  const limitOf = (wire: BodyFormat) =>
+    wire === "remote_write"
+      ? Math.min(options.maxRequestBytes, REMOTE_WRITE_MAX_REQUEST_BYTES)
+      : options.maxRequestBytes;
   const maxSeries = options.maxRequestSeries ?? Number.POSITIVE_INFINITY;
   // A request is one wire format: the batches being filled, by format, then by group.
-  const groupsByWire: Record<BodyFormat, Map<string, Batch>> = { json: new Map(), prometheus: new Map() };
+  const groupsByWire: Record<BodyFormat, Map<string, Batch>> = {
+    json: new Map(),
+    prometheus: new Map(),
+    remote_write: new Map(),
+  };
   const pending: (Batch | SplitRecord)[] = [];
 
   /** Encode text of a known UTF-8 length into the batch's body (nothing is kept when bodies are not stored). */
@@ -50,26 +65,56 @@ export function createBatcher(options: BatcherOptions): Batcher {
     batch.bytes += bytes;
   };
 
-  /** Send a record larger than one request in parts along its lines; a part is sent as soon as it is full. */
+  /** Copy bytes into the batch's body (nothing is kept when bodies are not stored). */
+  const appendBytes = (batch: Batch, bytes: Uint8Array): void => {
+    if (options.storesBodies) {
+      const needed = batch.bytes + bytes.length;
+      if (batch.buffer === undefined) batch.buffer = options.bodies.take(needed);
+      else if (batch.buffer.length < needed) batch.buffer = options.bodies.grow(batch.buffer, batch.bytes, needed);
+      batch.buffer.set(bytes, batch.bytes);
+    }
+    batch.bytes += bytes.length;
+  };
+
+  /** Send a record larger than one request in parts along its lines (or entries); a part is sent as soon as it is full. */
   const sendSplit = async (job: SplitRecord): Promise<void> => {
+    const maxBytes = limitOf(job.template.wire);
     let part = emptyBatch(job.template);
     let partLines: string[] = [];
+    let partSeries = new Set<number>();
+    let partPoints = 0;
     const flushPart = async () => {
-      // A Prometheus-text line is one point of one series, and a single-point record's series are distinct.
-      part.series = job.template.wire === "prometheus" ? partLines.length : countDistinctSeries(partLines);
-      part.datapoints =
-        job.template.wire === "prometheus"
-          ? partLines.length
-          : partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
+      if (job.binary) {
+        part.series = partSeries.size;
+        part.datapoints = partPoints;
+      } else {
+        // A Prometheus-text line is one point of one series, and a single-point record's series are distinct.
+        part.series = job.template.wire === "prometheus" ? partLines.length : countDistinctSeries(partLines);
+        part.datapoints =
+          job.template.wire === "prometheus"
+            ? partLines.length
+            : partLines.reduce((sum, line) => sum + countLinePoints(line), 0);
+      }
       part.records = [job.index];
       part.serializeSeconds = job.serializeSeconds * (part.bytes / job.recordBytes);
       await sender.dispatch(part);
       part = emptyBatch(job.template);
       partLines = [];
+      partSeries = new Set();
+      partPoints = 0;
     };
+    for (const entry of job.binary?.parts ?? []) {
+      const n = entry.end - entry.start;
+      const newSeries = !partSeries.has(entry.series);
+      if (part.bytes > 0 && (part.bytes + n > maxBytes || (newSeries && partSeries.size >= maxSeries)))
+        await flushPart();
+      appendBytes(part, (job.binary as EncodedRemoteWriteRecord).body.subarray(entry.start, entry.end));
+      partSeries.add(entry.series);
+      partPoints += entry.datapoints;
+    }
     for (const line of job.lines) {
       const n = Buffer.byteLength(line);
-      if (part.bytes > 0 && (part.bytes + n > maxRequestBytes || partLines.length >= maxSeries)) await flushPart();
+      if (part.bytes > 0 && (part.bytes + n > maxBytes || partLines.length >= maxSeries)) await flushPart();
       appendText(part, line, n);
       partLines.push(line);
     }
@@ -84,16 +129,27 @@ export function createBatcher(options: BatcherOptions): Batcher {
         batch = emptyBatch(record);
         groups.set(record.groupKey, batch);
       }
-      if (
-        batch.bytes > 0 &&
-        (batch.bytes + record.bytes > maxRequestBytes || batch.series + record.series > maxSeries)
-      ) {
+      const maxBytes = limitOf(record.wire);
+      if (batch.bytes > 0 && (batch.bytes + record.bytes > maxBytes || batch.series + record.series > maxSeries)) {
         pending.push(batch);
         batch = emptyBatch(batch);
         groups.set(record.groupKey, batch);
       }
       // A record larger than one request is split along its lines (series formats: a record is one request at most).
-      if (record.encoded && (record.bytes > maxRequestBytes || record.series > maxSeries)) {
+      const large = record.bytes > maxBytes || record.series > maxSeries;
+      if (record.binary && large) {
+        pending.push({
+          kind: "split",
+          template: batch,
+          lines: [],
+          binary: record.binary,
+          index: record.index,
+          serializeSeconds: record.serializeSeconds,
+          recordBytes: record.bytes,
+        });
+        return;
+      }
+      if (record.encoded && large) {
         pending.push({
           kind: "split",
           template: batch,
@@ -105,6 +161,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
         return;
       }
       if (record.encoded) appendText(batch, record.encoded.text, record.bytes);
+      else if (record.binary) appendBytes(batch, record.binary.body.subarray(0, record.binary.bytes));
       else {
         for (const s of record.formatted ?? []) batch.formatted.push(s);
         batch.bytes += record.bytes;

@@ -2,6 +2,7 @@ import { hashLabelSet, type RememberedSet } from "@anomaly-writer/common";
 import type { WriterMetrics } from "@anomaly-writer/healthcheck";
 import {
   type EncodedRecord,
+  type EncodedRemoteWriteRecord,
   type FormattedSeries,
   formatRecord,
   type ModelOutputRecord,
@@ -10,6 +11,7 @@ import {
   RecordError,
   type RecordGuard,
   type RecordIssue,
+  type RemoteWriteEncoder,
   safeParseRecord,
 } from "@anomaly-writer/metric-format";
 import type { TenancyChecker } from "@anomaly-writer/tenancy";
@@ -26,7 +28,9 @@ export interface TakenRecord {
   readonly context: Readonly<Record<string, string>>;
   /** `json_lines` sinks. */
   readonly encoded?: EncodedRecord;
-  /** The wire format of `encoded`: JSON lines, or Prometheus text when the sink takes it. */
+  /** `json_lines` sinks, a record sent as remote-write protobuf (`wire` is then `remote_write`). */
+  readonly binary?: EncodedRemoteWriteRecord;
+  /** The wire format of `encoded` or `binary`: JSON lines, or Prometheus text or remote write when the sink takes them. */
   readonly wire: BodyFormat;
   /** `series` sinks. */
   readonly formatted?: readonly FormattedSeries[];
@@ -42,6 +46,9 @@ export interface RecordIntakeOptions {
   readonly encoder: RecordEncoder;
   /** Single-point records as Prometheus text, for a sink that takes it (else undefined). */
   readonly textEncoder: PrometheusTextEncoder | undefined;
+  /** Records of at least `remoteWriteMinPoints` timestamps as remote-write protobuf, for a sink that takes it (else undefined). */
+  readonly remoteWriteEncoder: RemoteWriteEncoder | undefined;
+  readonly remoteWriteMinPoints: number;
   readonly metricFormat: Readonly<Record<string, string>>;
   readonly guard: RecordGuard;
   readonly now: () => number;
@@ -57,6 +64,7 @@ export interface RecordIntakeOptions {
 /** A record formatted for its sink; label sets are built only when asked (the tenancy check). */
 interface Formatted {
   readonly encoded?: EncodedRecord;
+  readonly binary?: EncodedRemoteWriteRecord;
   readonly wire: BodyFormat;
   readonly formatted?: readonly FormattedSeries[];
   readonly bytes: number;
@@ -84,6 +92,26 @@ function formatSeries(record: ModelOutputRecord, metricFormat: Readonly<Record<s
     datapoints,
     dropped,
     labelSets: () => series.map((s) => s.labels),
+  };
+}
+
+/** Whether an unchecked input has at least `min` timestamps. */
+function hasManyPoints(value: unknown, min: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const timestamps = (value as { timestamps?: unknown }).timestamps;
+  return Array.isArray(timestamps) && timestamps.length >= min;
+}
+
+/** A record as remote-write protobuf. */
+function ofBinary(binary: EncodedRemoteWriteRecord): Formatted {
+  return {
+    binary,
+    wire: "remote_write",
+    bytes: binary.bytes,
+    series: binary.series,
+    datapoints: binary.datapoints,
+    dropped: binary.dropped,
+    labelSets: () => binary.labelSets,
   };
 }
 
@@ -116,6 +144,21 @@ export function createRecordIntake(
     });
   };
   const text = sink.takesPrometheusText ? options.textEncoder : undefined;
+  const remote = sink.takesRemoteWrite ? options.remoteWriteEncoder : undefined;
+  /** A record of many points goes as remote write (validated first: its encoder takes validated records). */
+  const encodeRemote = (value: unknown, where: () => string) => {
+    const parsed = safeParseRecord(value);
+    if (!parsed.success) return void refuse(where(), parsed.issues, value, countRawPoints(value));
+    const record = parsed.output;
+    const t0 = performance.now();
+    try {
+      const binary = remote?.encode(record);
+      return { record, out: binary === undefined ? undefined : ofBinary(binary), t0 };
+    } catch (error) {
+      if (!(error instanceof RecordError)) throw error;
+      return void refuse(where(), error.issues, record, countRawPoints(record));
+    }
+  };
   /** Validate and encode; undefined when refused. */
   const encode = (
     value: unknown,
@@ -127,13 +170,22 @@ export function createRecordIntake(
     // errors) and then encoded.
     let wire: BodyFormat = "json";
     let encoded: EncodedRecord | undefined;
-    if (sink.format === "json_lines") {
+    let record = value as ModelOutputRecord;
+    let validated = false;
+    if (remote !== undefined && hasManyPoints(value, options.remoteWriteMinPoints)) {
+      const done = encodeRemote(value, where);
+      if (done === undefined) return undefined;
+      if (done.out !== undefined) return { record: done.record, out: done.out, t0: done.t0 };
+      // Left to the JSON encoder (which refuses what it must, naming it).
+      record = done.record;
+      validated = true;
+      t0 = done.t0;
+    } else if (sink.format === "json_lines") {
       encoded = text?.encodeIfValid(value);
       if (encoded !== undefined) wire = "prometheus";
       else encoded = options.encoder.encodeIfValid(value);
     }
-    let record = value as ModelOutputRecord;
-    if (!encoded) {
+    if (!encoded && !validated) {
       const parsed = safeParseRecord(value);
       if (!parsed.success) return void refuse(where(), parsed.issues, value, countRawPoints(value));
       record = parsed.output;
@@ -239,6 +291,19 @@ function takenRecord(
 ): TakenRecord {
   const { groupKey, context } = group;
   const { bytes, series, datapoints, wire } = out;
+  if (out.binary)
+    return {
+      index,
+      queryKey,
+      groupKey,
+      context,
+      binary: out.binary,
+      wire,
+      bytes,
+      series,
+      datapoints,
+      serializeSeconds,
+    };
   return out.encoded
     ? { index, queryKey, groupKey, context, encoded: out.encoded, wire, bytes, series, datapoints, serializeSeconds }
     : {

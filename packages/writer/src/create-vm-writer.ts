@@ -5,6 +5,7 @@ import { createWriterMetrics, type ProbeResult, type WriterMetrics } from "@anom
 import {
   createPrometheusTextEncoder,
   createRecordEncoder,
+  createRemoteWriteEncoder,
   type ResolvedRecordLimits,
 } from "@anomaly-writer/metric-format";
 import { createTenancyChecker } from "@anomaly-writer/tenancy";
@@ -19,6 +20,12 @@ import type { Sink } from "./sinks/sink.ts";
 import { type WriteOptions, type WritePipeline, writeRecords } from "./write-records.ts";
 import type { WriteResult } from "./write-result.ts";
 import { silentLogger, type WriterLogger } from "./writer-logger.ts";
+
+/**
+ * From this many timestamps per record, its series go as remote-write protobuf: below it,
+ * VictoriaMetrics' cost per series outweighs what it saves per point (bench/ANALYSIS.md).
+ */
+const REMOTE_WRITE_MIN_POINTS = 16;
 
 export interface CreateVmWriterOptions {
   logger?: WriterLogger;
@@ -132,6 +139,8 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
     limiter,
     encoder,
     textEncoder,
+    remoteWriteEncoder,
+    remoteWriteMinPoints: REMOTE_WRITE_MIN_POINTS,
     metricFormat: writerConfig.metricFormat,
     tenancy,
     tenantSensitive:
@@ -157,6 +166,13 @@ export function createVmWriter(config: ResolvedConfig, options: CreateVmWriterOp
   // Single-point series as Prometheus text, where the sink takes it (vm, wire_format auto).
   const textEncoder = sink.takesPrometheusText
     ? createPrometheusTextEncoder({
+        metricFormat: writerConfig.metricFormat,
+        maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
+      })
+    : undefined;
+  // Series of many points as remote-write protobuf, where the sink takes it (vm, wire_format auto).
+  const remoteWriteEncoder = sink.takesRemoteWrite
+    ? createRemoteWriteEncoder({
         metricFormat: writerConfig.metricFormat,
         maxLineBytes: Math.min(1024 * 1024, maxRequestBytes),
       })

@@ -2,10 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
-import { formatRecord, type ModelOutputRecord, type RawValue } from "@anomaly-writer/metric-format";
+import { formatRecord, type ModelOutputRecord } from "@anomaly-writer/metric-format";
 import {
   BACKFILL_LIMITS,
-  type ExportedSeries,
   makeRecords,
   type NginxServer,
   startNginx,
@@ -16,6 +15,15 @@ import {
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
+import {
+  exportPoints,
+  extremeDouble,
+  hostile,
+  labelName,
+  nonFinite,
+  rowsInserted,
+  without,
+} from "./testing/wire-formats.ts";
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -33,64 +41,6 @@ afterAll(async () => {
   await vm?.stop();
 });
 
-/** Samples VictoriaMetrics took through its Prometheus-text import, by its own counter. */
-async function prometheusRowsInserted(): Promise<number> {
-  const body = (await vm.request("/metrics")).body;
-  return Number(/^vm_rows_inserted_total\{type="prometheus"\} (\d+)$/m.exec(body)?.[1] ?? 0);
-}
-
-/** Export until `match` has `points` datapoints (a new day's first rows become searchable a moment later). */
-async function exportPoints(match: string, points: number): Promise<ExportedSeries[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const series = await vm.exportSeries(match);
-    if (series.reduce((n, s) => n + s.values.length, 0) >= points || Date.now() > deadline) return series;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Series without one label, sorted, for comparing two read-backs. */
-function without(label: string, series: readonly ExportedSeries[]) {
-  return series
-    .map((s) => ({
-      metric: Object.fromEntries(Object.entries(s.metric).filter(([name]) => name !== label)),
-      values: s.values,
-      timestamps: s.timestamps,
-    }))
-    .sort((a, b) => (JSON.stringify(a.metric) < JSON.stringify(b.metric) ? -1 : 1));
-}
-
-const hostile = fc.string({
-  unit: fc.constantFrom(...'abcxyzAB019 _-.:/"\\\n\r\t\u0000{}=,#é日😀\ud800'.split(/(?:)/u)),
-  maxLength: 10,
-});
-const labelName = fc.oneof(
-  {
-    weight: 10,
-    arbitrary: fc
-      .stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,7}$/)
-      .filter((n) => !["prop_run", "wire", "for"].includes(n) && !n.startsWith("__")),
-  },
-  { weight: 1, arbitrary: fc.constantFrom("a-b", "ünï", "a:b", "x.y") },
-);
-const extremeDouble = fc.oneof(
-  fc.double(),
-  fc.constantFrom(
-    5e-324,
-    -5e-324,
-    1.7976931348623157e308,
-    -1.7976931348623157e308,
-    2.2250738585072014e-308,
-    1e21,
-    1e-7,
-    -0,
-    0.1 + 0.2,
-    123456789012345680000,
-    // biome-ignore lint/correctness/noPrecisionLoss: on purpose, a literal that does not round-trip
-    9007199254740993,
-  ),
-);
-const nonFinite = fc.constantFrom<RawValue>(null, "NaN", "Inf", "-Inf", Number.NaN, Number.POSITIVE_INFINITY);
 /** Multi-point series go as JSON lines either way; their values stay exact in VictoriaMetrics' blocks. */
 const plainNumber = fc
   .tuple(fc.integer({ min: -999_999, max: 999_999 }), fc.integer({ min: -6, max: 6 }))
@@ -138,7 +88,7 @@ describe("Prometheus text for single-point series (wire_format auto)", () => {
   });
 
   it("reads back the same series and values as JSON lines, for hostile labels and any double (property)", async () => {
-    const rowsBefore = await prometheusRowsInserted();
+    const rowsBefore = await rowsInserted(vm, "prometheus");
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 6 }), async (generated) => {
@@ -157,8 +107,8 @@ describe("Prometheus text for single-point series (wire_format auto)", () => {
         const [a, b] = await Promise.all([text.write(records), json.write(records)]);
         expect(a).toMatchObject({ ok: true, datapoints: points });
         expect(b).toMatchObject({ ok: true, datapoints: points });
-        const viaText = await exportPoints(`{prop_run="${run}",wire="text"}`, points);
-        const viaJson = await exportPoints(`{prop_run="${run}",wire="json"}`, points);
+        const viaText = await exportPoints(vm, `{prop_run="${run}",wire="text"}`, points);
+        const viaJson = await exportPoints(vm, `{prop_run="${run}",wire="json"}`, points);
         expect(viaText.reduce((n, s) => n + s.values.length, 0)).toBe(points);
         expect(without("wire", viaText)).toEqual(without("wire", viaJson));
       }),
@@ -169,7 +119,7 @@ describe("Prometheus text for single-point series (wire_format auto)", () => {
       },
     );
     // Not vacuous: VictoriaMetrics counted samples through its Prometheus import.
-    expect((await prometheusRowsInserted()) - rowsBefore).toBeGreaterThan(100);
+    expect((await rowsInserted(vm, "prometheus")) - rowsBefore).toBeGreaterThan(100);
   }, 240_000);
 });
 
@@ -197,7 +147,7 @@ describe("the paths of each wire format", () => {
     const used = paths(proxy.accessLog().slice(logged));
     expect(new Set(used)).toEqual(new Set(["/api/v1/import", "/api/v1/import/prometheus"]));
     expect(used.length).toBe(result.requests);
-    expect(await exportPoints('{for="mixed"}', 60 * 3 + 20 * 4 * 3)).toHaveLength(80 * 3);
+    expect(await exportPoints(vm, '{for="mixed"}', 60 * 3 + 20 * 4 * 3)).toHaveLength(80 * 3);
   });
 
   it("writes text through a cluster tenant path (/insert/A:P/prometheus/api/v1/import/prometheus) and multitenant", async () => {
@@ -214,7 +164,7 @@ describe("the paths of each wire format", () => {
       "/insert/3:4/prometheus/api/v1/import/prometheus",
       "/insert/multitenant/prometheus/api/v1/import/prometheus",
     ]);
-    const back = await exportPoints('{for="tenant34"}', 15);
+    const back = await exportPoints(vm, '{for="tenant34"}', 15);
     expect(back.map((s) => s.metric)).toContainEqual({
       __name__: "y",
       for: "tenant34",
@@ -224,7 +174,7 @@ describe("the paths of each wire format", () => {
       vm_project_id: "4",
     });
     expect(
-      (await exportPoints('{for="multi",__name__="y"}', 3)).map((s) => [
+      (await exportPoints(vm, '{for="multi",__name__="y"}', 3)).map((s) => [
         s.metric.vm_account_id,
         s.metric.vm_project_id,
       ]),
@@ -243,7 +193,7 @@ describe("the paths of each wire format", () => {
       await writer.close();
     }
     expect(paths(proxy.accessLog().slice(logged))).toEqual(["/api/v1/import", "/api/v1/import"]);
-    expect((await exportPoints('{for="jsononly",via="path"}', 12)).length).toBe(12);
+    expect((await exportPoints(vm, '{for="jsononly",via="path"}', 12)).length).toBe(12);
   });
 
   it("queues each format as it is and catches up with requests of one format to the right path", async () => {
@@ -270,7 +220,7 @@ describe("the paths of each wire format", () => {
       expect(new Set(used)).toEqual(new Set(["/api/v1/import", "/api/v1/import/prometheus"]));
       // Every point back: a merged request of mixed formats would have lost the lines of one of them.
       expect(
-        (await exportPoints('{for="queued"}', 2 * 10 * 3 + 2 * 10 * 9)).reduce((n, s) => n + s.values.length, 0),
+        (await exportPoints(vm, '{for="queued"}', 2 * 10 * 3 + 2 * 10 * 9)).reduce((n, s) => n + s.values.length, 0),
       ).toBe(2 * 10 * 3 + 2 * 10 * 9);
     } finally {
       await rm(dir, { recursive: true, force: true });

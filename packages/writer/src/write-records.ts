@@ -1,7 +1,12 @@
 import type { RememberedSet } from "@anomaly-writer/common";
 import type { QueuedDelivery } from "@anomaly-writer/delivery";
 import type { WriterMetrics } from "@anomaly-writer/healthcheck";
-import type { PrometheusTextEncoder, RecordEncoder, RecordGuard } from "@anomaly-writer/metric-format";
+import type {
+  PrometheusTextEncoder,
+  RecordEncoder,
+  RecordGuard,
+  RemoteWriteEncoder,
+} from "@anomaly-writer/metric-format";
 import type { TenancyChecker } from "@anomaly-writer/tenancy";
 import type { WriteState } from "./batch.ts";
 import { createBatchSender, type WriteProgress } from "./create-batch-sender.ts";
@@ -24,6 +29,10 @@ export interface WritePipeline {
   readonly encoder: RecordEncoder;
   /** Single-point records as Prometheus text, for a sink that takes it. */
   readonly textEncoder: PrometheusTextEncoder | undefined;
+  /** Records of many points as remote-write protobuf, for a sink that takes it. */
+  readonly remoteWriteEncoder: RemoteWriteEncoder | undefined;
+  /** From how many timestamps a record goes as remote write. */
+  readonly remoteWriteMinPoints: number;
   readonly metricFormat: Readonly<Record<string, string>>;
   readonly tenancy: TenancyChecker | undefined;
   readonly tenantSensitive: boolean;

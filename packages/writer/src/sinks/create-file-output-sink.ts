@@ -17,6 +17,7 @@ export function createFileOutputSink(file: FileOutputConfig, maxInFlight: number
     target,
     format: "json_lines",
     takesPrometheusText: false,
+    takesRemoteWrite: false,
     bodyEncoding: "utf8",
     mergeable: true,
     maxInFlight,

@@ -23,8 +23,8 @@ export interface HttpTargetOptions {
   /** The import path: vm's (import_json_path or /api/v1/import) or remote write's /api/v1/write. */
   readonly importPath: { readonly importJsonPath?: string } | { readonly path: string };
   readonly requestOptions: { readonly contentType?: string; readonly headers?: Readonly<Record<string, string>> };
-  /** Other body formats it takes, each to its own path (under the same tenant prefix): vm's `prometheus` text. */
-  readonly otherFormats?: Readonly<Record<string, { readonly path: string; readonly contentType: string }>>;
+  /** Other body formats it takes, each to its own path (under the same tenant prefix): vm's `prometheus` text and `remote_write`. */
+  readonly otherFormats?: Readonly<Record<string, OtherFormat>>;
   /** Restarts can be seen on `{datasource_url}/metrics` (a VictoriaMetrics single node). */
   readonly startTimeOnMetrics: boolean;
   /** A transport to use instead of one made from the config (not closed by close()). */
@@ -32,6 +32,17 @@ export interface HttpTargetOptions {
   readonly gzip?: boolean;
   /** Every attempt of a write (for the self-metrics and the queued delivery). */
   readonly onAttempt: (info: AttemptInfo) => void;
+}
+
+/** A body format besides the sink's own, sent to its own path. */
+export interface OtherFormat {
+  readonly path: string;
+  readonly contentType: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The request body of a queued or batched body (remote write: the snappy framing). */
+  readonly frame?: (body: Uint8Array) => Uint8Array;
+  /** An empty write in this format, for the probe. Default "". */
+  readonly emptyBody?: Uint8Array;
 }
 
 /** The HTTP side shared by the `vm` and `remote_write` sinks. */
@@ -57,12 +68,18 @@ async function probeAll(
   transport: Transport,
   healthUrl: string,
   importUrl: string,
-  others: readonly { readonly format: string; readonly url: string }[],
+  others: readonly { readonly format: string; readonly url: string; readonly spec: OtherFormat }[],
 ) {
   const [health, write, ...rest] = await Promise.all([
     probeHealth(transport, healthUrl),
     probeWrite(transport, importUrl),
-    ...others.map((o) => probeWrite(transport, o.url)),
+    ...others.map((o) =>
+      probeWrite(transport, o.url, {
+        contentType: o.spec.contentType,
+        ...(o.spec.emptyBody !== undefined ? { body: o.spec.emptyBody } : {}),
+        ...(o.spec.headers !== undefined ? { headers: o.spec.headers } : {}),
+      }),
+    ),
   ]);
   const failed = rest.findIndex((result) => !result.ok);
   if (write.ok && failed >= 0) {
@@ -98,10 +115,15 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
   const checkTransport = () =>
     (checks ??= options.transport ?? createTransport({ ...resolveTransportOptions(writer), retry: { attempts: 1 } }));
   const metricsUrl = `${datasourceUrl.replace(/\/+$/, "")}/metrics`;
-  const others = Object.entries(options.otherFormats ?? {}).map(([format, other]) => ({
+  const others = Object.entries(options.otherFormats ?? {}).map(([format, spec]) => ({
     format,
-    url: resolveWriterEndpoints(writer, { path: other.path }).importUrl,
-    requestOptions: { ...options.requestOptions, contentType: other.contentType },
+    spec,
+    url: resolveWriterEndpoints(writer, { path: spec.path }).importUrl,
+    requestOptions: {
+      ...options.requestOptions,
+      contentType: spec.contentType,
+      ...(spec.headers !== undefined ? { headers: { ...options.requestOptions.headers, ...spec.headers } } : {}),
+    },
   }));
   const byFormat = new Map(others.map((other) => [other.format, other]));
   return {
@@ -112,7 +134,8 @@ export function createHttpTarget(options: HttpTargetOptions): HttpTarget {
     formatUrls: Object.fromEntries(others.map((other) => [other.format, redactUrl(other.url)])),
     async send(body, send) {
       const other = send.format === undefined ? undefined : byFormat.get(send.format);
-      const response = await transport.post(other?.url ?? endpoints.importUrl, body, {
+      const payload = other?.spec.frame ? other.spec.frame(body) : body;
+      const response = await transport.post(other?.url ?? endpoints.importUrl, payload, {
         ...(other?.requestOptions ?? options.requestOptions),
         context: send.context,
         ...(send.signal !== undefined ? { signal: send.signal } : {}),

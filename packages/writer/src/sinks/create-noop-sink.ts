@@ -8,6 +8,7 @@ export function createNoopSink(): Sink {
     target: "noop",
     format: "json_lines",
     takesPrometheusText: false,
+    takesRemoteWrite: false,
     bodyEncoding: "utf8",
     mergeable: true,
     maxInFlight: 1,

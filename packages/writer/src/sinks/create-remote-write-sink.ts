@@ -32,6 +32,7 @@ export function createRemoteWriteSink(
     kind: "remote_write",
     format: "series",
     takesPrometheusText: false,
+    takesRemoteWrite: false,
     bodyEncoding: "base64",
     mergeable: false,
     maxInFlight: 1,

@@ -3,8 +3,12 @@ import type { ProbeResult } from "@anomaly-writer/healthcheck";
 import type { FormattedSeries } from "@anomaly-writer/metric-format";
 import type { ServerLimits } from "../read-server-limits.ts";
 
-/** The wire format of one request body: JSON lines, or Prometheus text (vm, for single-point series). */
-export type BodyFormat = "json" | "prometheus";
+/**
+ * The wire format of one request body: JSON lines, Prometheus text (vm, single-point series) or
+ * remote-write protobuf (vm, multi-point series; bodies are the bare `WriteRequest`, framed for
+ * snappy when sent, so that they join by concatenation).
+ */
+export type BodyFormat = "json" | "prometheus" | "remote_write";
 
 /** The writer classes: one sink each. */
 export type SinkKind = "vm" | "remote_write" | "file" | "noop";
@@ -23,6 +27,12 @@ export interface Sink extends DeliveryTarget {
    * pipeline then sends single-point series that way (vm with `wire_format: auto`).
    */
   readonly takesPrometheusText: boolean;
+  /**
+   * Besides JSON lines, it takes bare remote-write `WriteRequest` protobuf (`send` with
+   * `format: "remote_write"`): the pipeline then sends multi-point series that way (vm with
+   * `wire_format: auto`).
+   */
+  readonly takesRemoteWrite: boolean;
   /** Requests in flight at once. */
   readonly maxInFlight: number;
   /** False for noop: nothing is written, what it is given is reported as what it would write. */
@@ -31,6 +41,8 @@ export interface Sink extends DeliveryTarget {
   readonly importUrl?: string;
   /** Where Prometheus-text bodies go (credentials redacted), when it takes them. */
   readonly prometheusImportUrl?: string;
+  /** Where remote-write bodies go (credentials redacted), when it takes them. */
+  readonly remoteWriteUrl?: string;
   /** The health URL (credentials redacted) of an HTTP sink. */
   readonly healthUrl?: string;
   /** Where the server's flags are (redacted), when it has them (VictoriaMetrics). */

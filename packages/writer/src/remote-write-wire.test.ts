@@ -1,0 +1,258 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "@anomaly-writer/config";
+import { formatRecord, frameSnappyLiteral, type ModelOutputRecord } from "@anomaly-writer/metric-format";
+import { decodeWriteRequest } from "@anomaly-writer/remote-write";
+import {
+  BACKFILL_LIMITS,
+  makeRecords,
+  type NginxServer,
+  startNginx,
+  startVictoriaMetrics,
+  type VictoriaMetricsServer,
+  writerYaml,
+} from "@anomaly-writer/test-stack";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
+import {
+  exportPoints,
+  extremeDouble,
+  hostile,
+  labelName,
+  nonFinite,
+  rowsInserted,
+  without,
+} from "./testing/wire-formats.ts";
+
+const DAY = 86_400_000;
+const now = Date.now();
+/** Records of this many timestamps go as remote write (create-vm-writer's REMOTE_WRITE_MIN_POINTS). */
+const MANY = 16;
+let vm: VictoriaMetricsServer;
+let proxy: NginxServer;
+let cluster: NginxServer;
+beforeAll(async () => {
+  vm = await startVictoriaMetrics();
+  proxy = await startNginx({ upstream: vm.url });
+  cluster = await startNginx({ upstream: vm.url, cluster: true });
+});
+afterAll(async () => {
+  await cluster?.stop();
+  await proxy?.stop();
+  await vm?.stop();
+});
+
+/** The paths POSTed to, from nginx access-log lines (`METHOD URI STATUS ...`). */
+const paths = (lines: readonly string[]) =>
+  lines.filter((line) => line.startsWith("POST ")).map((line) => line.split(" ")[1]?.split("?")[0]);
+
+const longRecord = fc.integer({ min: MANY, max: 40 }).chain((count) =>
+  fc.record(
+    {
+      query_key: hostile.filter((s) => s !== ""),
+      labels: fc.dictionary(labelName, hostile, { maxKeys: 5 }),
+      timestamps: fc.uniqueArray(fc.integer({ min: now - 3 * DAY, max: now }), { minLength: count, maxLength: count }),
+      outputs: fc.dictionary(
+        fc.constantFrom("anomaly_score", "y", "yhat", "x.bad"),
+        fc.array(fc.oneof({ weight: 6, arbitrary: extremeDouble }, { weight: 1, arbitrary: nonFinite }), {
+          minLength: count,
+          maxLength: count,
+        }),
+        { minKeys: 1, maxKeys: 3 },
+      ),
+      model_alias: hostile,
+    },
+    { requiredKeys: ["query_key", "labels", "timestamps", "outputs"] },
+  ),
+);
+
+describe("remote write for series of many points (wire_format auto)", () => {
+  let auto: VmWriter;
+  let json: VmWriter;
+  beforeAll(() => {
+    const format = (wire: string) => `  metric_format: {__name__: "$VAR", for: "$QUERY_KEY", wire: "${wire}"}\n`;
+    auto = createVmWriter(parseConfig(writerYaml(vm.url, BACKFILL_LIMITS + format("rw"))));
+    json = createVmWriter(parseConfig(writerYaml(vm.url, `${BACKFILL_LIMITS}${format("json")}  wire_format: json\n`)));
+  });
+  afterAll(async () => {
+    await auto?.close();
+    await json?.close();
+  });
+
+  it("reads back the same series and values as JSON lines, for hostile labels and any double (property)", async () => {
+    const rowsBefore = await rowsInserted(vm, "promremotewrite");
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(longRecord, { minLength: 1, maxLength: 4 }), async (generated) => {
+        run++;
+        // Every series in one record only (its query key is unique): one block each, same rounding either way.
+        const records: ModelOutputRecord[] = generated.map(
+          (r, i): ModelOutputRecord => ({
+            ...r,
+            query_key: `${r.query_key}#${i}`,
+            labels: { ...r.labels, prop_run: String(run) },
+          }),
+        );
+        const points = records
+          .flatMap((r) => formatRecord(r, { metricFormat: { __name__: "$VAR", for: "$QUERY_KEY" } }).series)
+          .reduce((n, s) => n + s.values.length, 0);
+        const [a, b] = await Promise.all([auto.write(records), json.write(records)]);
+        expect(a).toMatchObject({ ok: true, datapoints: points });
+        expect(b).toMatchObject({ ok: true, datapoints: points });
+        const viaRemote = await exportPoints(vm, `{prop_run="${run}",wire="rw"}`, points);
+        const viaJson = await exportPoints(vm, `{prop_run="${run}",wire="json"}`, points);
+        expect(viaRemote.reduce((n, s) => n + s.values.length, 0)).toBe(points);
+        expect(without("wire", viaRemote)).toEqual(without("wire", viaJson));
+      }),
+      {
+        numRuns: 80,
+        endOnFailure: true,
+        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+      },
+    );
+    // Not vacuous: VictoriaMetrics counted samples through its remote-write path.
+    expect((await rowsInserted(vm, "promremotewrite")) - rowsBefore).toBeGreaterThan(1000);
+  }, 240_000);
+
+  it("splits a record larger than one request along its series and points", async () => {
+    const writer = createVmWriter(parseConfig(writerYaml(proxy.url, BACKFILL_LIMITS)), { maxRequestBytes: 8192 });
+    const logged = proxy.accessLog().length;
+    const records = makeRecords({ queryKey: "rw_split", count: 3, points: 1000, start: now - 2 * DAY });
+    const result = await writer.write(records);
+    await writer.close();
+    expect(result).toMatchObject({ ok: true, datapoints: 3 * 3 * 1000 });
+    const used = paths(proxy.accessLog().slice(logged));
+    expect(used.length).toBe(result.requests);
+    expect(result.requests).toBeGreaterThan((3 * 3 * 1000 * 18) / 8192);
+    expect(new Set(used)).toEqual(new Set(["/api/v1/write"]));
+    const back = await exportPoints(vm, '{for="rw_split"}', 9000);
+    expect(back.map((s) => s.values.length)).toEqual(Array(9).fill(1000));
+    const y2 = back.find((s) => s.metric.__name__ === "y" && s.metric.instance === "host-2");
+    expect(y2?.values).toEqual(records[2]?.outputs.y);
+  });
+});
+
+describe("the remote-write path of a vm writer", () => {
+  it("goes under the tenant prefix: /insert/A:P/prometheus/api/v1/write, and multitenant", async () => {
+    const tenant = createVmWriter(parseConfig(writerYaml(cluster.url, `${BACKFILL_LIMITS}  tenant_id: "5:6"\n`)));
+    const logged = cluster.accessLog().length;
+    expect(
+      (await tenant.write(makeRecords({ queryKey: "rw_tenant", count: 2, points: MANY, start: now - DAY }))).ok,
+    ).toBe(true);
+    await tenant.close();
+    const multi = createVmWriter(parseConfig(writerYaml(cluster.url, `${BACKFILL_LIMITS}  tenant_id: multitenant\n`)));
+    const labels = (i: number) => ({ instance: `m${i}`, vm_account_id: "8", vm_project_id: String(i) });
+    const many = makeRecords({ queryKey: "rw_multi", count: 2, points: MANY, start: now - DAY, labels });
+    expect((await multi.write(many)).ok).toBe(true);
+    await multi.close();
+    expect(paths(cluster.accessLog().slice(logged))).toEqual([
+      "/insert/5:6/prometheus/api/v1/write",
+      "/insert/multitenant/prometheus/api/v1/write",
+    ]);
+    const back = await exportPoints(vm, '{for="rw_tenant"}', 2 * 3 * MANY);
+    expect(back.map((s) => [s.metric.vm_account_id, s.metric.vm_project_id])).toEqual(Array(6).fill(["5", "6"]));
+    const tenants = (await exportPoints(vm, '{for="rw_multi",__name__="y"}', 2 * MANY)).map((s) => [
+      s.metric.vm_account_id,
+      s.metric.vm_project_id,
+    ]);
+    expect(tenants.sort()).toEqual([
+      ["8", "0"],
+      ["8", "1"],
+    ]);
+  });
+
+  it("queues remote-write bodies and catches up with merged requests of that format only", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aw-rw-queue-"));
+    try {
+      const yaml = writerYaml(proxy.url, `${BACKFILL_LIMITS}  queue:\n    path: ${dir}\n`);
+      const writer = createVmWriter(parseConfig(yaml), { backgroundSender: false });
+      // Queued in this order: the two remote-write entries are neighbours.
+      const order = [1, 3, MANY, MANY, 3, 1];
+      for (const [batch, points] of order.entries()) {
+        const records = makeRecords({
+          queryKey: "rw_queued",
+          count: 4,
+          points,
+          start: now - DAY - batch * 60 * 60_000,
+          labels: (i) => ({ instance: `q${batch}-${i}` }),
+        });
+        expect((await writer.write(records)).ok).toBe(true);
+      }
+      const logged = proxy.accessLog().length;
+      const drained = await writer.drainQueue();
+      await writer.close();
+      expect(drained.remaining).toBe(0);
+      const used = paths(proxy.accessLog().slice(logged));
+      // Neighbours of one format are merged (two remote-write entries, one request), never with another format.
+      expect(used.filter((p) => p === "/api/v1/write")).toHaveLength(1);
+      expect(new Set(used)).toEqual(new Set(["/api/v1/import", "/api/v1/import/prometheus", "/api/v1/write"]));
+      const expected = 2 * 4 * 3 * (1 + 3 + MANY);
+      const back = await exportPoints(vm, '{for="rw_queued"}', expected);
+      expect(back.reduce((n, s) => n + s.values.length, 0)).toBe(expected);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a refused remote-write body as base64 in the dead-letter file, decodable", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aw-rw-dead-"));
+    const refusing = await startNginx({
+      upstream: vm.url,
+      extraServerConfig: "location = /api/v1/write { return 400; }",
+    });
+    try {
+      const yaml = writerYaml(refusing.url, `${BACKFILL_LIMITS}  queue:\n    path: ${dir}\n`);
+      const writer = createVmWriter(parseConfig(yaml), { backgroundSender: false });
+      const records = makeRecords({ queryKey: "rw_dead", count: 2, points: MANY, start: now - DAY });
+      expect((await writer.write(records)).ok).toBe(true);
+      expect((await writer.drainQueue()).remaining).toBe(0);
+      await writer.close();
+      const letters = readFileSync(join(dir, "dead-letters.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(letters).toHaveLength(1);
+      expect(letters[0]).toMatchObject({
+        code: "400",
+        bodyEncoding: "base64",
+        meta: { query_key: "rw_dead", datapoints: 2 * 3 * MANY, format: "remote_write" },
+      });
+      const decoded = decodeWriteRequest(Buffer.from(letters[0].body, "base64"), { uncompressed: true });
+      expect(decoded.timeseries).toHaveLength(6);
+      expect(decoded.timeseries[0]?.samples.map((s) => s.timestamp)).toEqual(records[0]?.timestamps);
+      // Importable once the cause is fixed: framed for snappy, to /api/v1/write.
+      const imported = await vm.request("/api/v1/write", {
+        method: "POST",
+        body: frameSnappyLiteral(Buffer.from(letters[0].body, "base64")),
+        headers: { "Content-Encoding": "snappy", "Content-Type": "application/x-protobuf" },
+      });
+      expect(imported.status).toBe(204);
+      expect(await exportPoints(vm, '{for="rw_dead"}', 2 * 3 * MANY)).toHaveLength(6);
+    } finally {
+      await refusing.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("probe() checks /api/v1/write with an empty snappy block, and names wire_format when a receiver lacks it", async () => {
+    const fine = createVmWriter(parseConfig(writerYaml(vm.url)));
+    expect((await fine.probe()).write).toMatchObject({ ok: true, status: 204 });
+    await fine.close();
+    const partial = await startNginx({
+      upstream: vm.url,
+      extraServerConfig: "location = /api/v1/write { return 404; }",
+    });
+    try {
+      const auto = createVmWriter(parseConfig(writerYaml(partial.url)));
+      const probed = await auto.probe();
+      await auto.close();
+      expect(probed.write).toMatchObject({ ok: false, url: `${partial.url}/api/v1/write` });
+      expect(probed.write.reason).toContain("wire_format: json");
+    } finally {
+      await partial.stop();
+    }
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Test helpers of the wire-format tests (Prometheus text, remote write): reading a real
+ * VictoriaMetrics back and fast-check arbitraries of hostile records.
+ */
+import type { RawValue } from "@anomaly-writer/metric-format";
+import type { ExportedSeries, VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import fc from "fast-check";
+
+/** Samples VictoriaMetrics took through one of its ingestion paths, by its own counter (`prometheus`, `promremotewrite`). */
+export async function rowsInserted(vm: VictoriaMetricsServer, type: string): Promise<number> {
+  const body = (await vm.request("/metrics")).body;
+  return Number(new RegExp(`^vm_rows_inserted_total\\{type="${type}"\\} (\\d+)$`, "m").exec(body)?.[1] ?? 0);
+}
+
+/** Export until `match` has `points` datapoints (a new day's first rows become searchable a moment later). */
+export async function exportPoints(
+  vm: VictoriaMetricsServer,
+  match: string,
+  points: number,
+): Promise<ExportedSeries[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const series = await vm.exportSeries(match);
+    if (series.reduce((n, s) => n + s.values.length, 0) >= points || Date.now() > deadline) return series;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Series without one label, sorted, for comparing two read-backs. */
+export function without(label: string, series: readonly ExportedSeries[]) {
+  return series
+    .map((s) => ({
+      metric: Object.fromEntries(Object.entries(s.metric).filter(([name]) => name !== label)),
+      values: s.values,
+      timestamps: s.timestamps,
+    }))
+    .sort((a, b) => (JSON.stringify(a.metric) < JSON.stringify(b.metric) ? -1 : 1));
+}
+
+/** Label text with everything an encoder must escape or replace. */
+export const hostile = fc.string({
+  unit: fc.constantFrom(...'abcxyzAB019 _-.:/"\\\n\r\t\u0000{}=,#é日😀\ud800'.split(/(?:)/u)),
+  maxLength: 10,
+});
+
+/** Label names, mostly Prometheus ones, some not; never the names the tests use themselves. */
+export const labelName = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc
+      .stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,7}$/)
+      .filter((n) => !["prop_run", "wire", "for"].includes(n) && !n.startsWith("__")),
+  },
+  { weight: 1, arbitrary: fc.constantFrom("a-b", "ünï", "a:b", "x.y") },
+);
+
+/** Any double, and the ones number text gets wrong most easily. */
+export const extremeDouble = fc.oneof(
+  fc.double(),
+  fc.constantFrom(
+    5e-324,
+    -5e-324,
+    1.7976931348623157e308,
+    -1.7976931348623157e308,
+    2.2250738585072014e-308,
+    1e21,
+    1e-7,
+    -0,
+    0.1 + 0.2,
+    123456789012345680000,
+    // biome-ignore lint/correctness/noPrecisionLoss: on purpose, a literal that does not round-trip
+    9007199254740993,
+  ),
+);
+
+/** What the writer drops and counts instead of writing. */
+export const nonFinite = fc.constantFrom<RawValue>(null, "NaN", "Inf", "-Inf", Number.NaN, Number.POSITIVE_INFINITY);
