@@ -212,7 +212,8 @@ function writeRecord(
       body[at] = 0x12;
       body[at + 1] = SAMPLE_HEAD_BYTES - 2 + suffix.length;
       body[at + 2] = 0x09;
-      body.writeDoubleLE(value, at + 3);
+      // -0 goes as 0, as formatRecord and the JSON encoder write it.
+      body.writeDoubleLE(value === 0 ? 0 : value, at + 3);
       body.set(suffix, at + SAMPLE_HEAD_BYTES);
       at += SAMPLE_HEAD_BYTES + suffix.length;
     }
