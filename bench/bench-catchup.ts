@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseConfig } from "@anomaly-writer/config";
-import { createVmWriter } from "@anomaly-writer/writer";
 import { ownCpuSeconds } from "./lib/cpu.ts";
 import type { EndToEndContext, Participant } from "./lib/end-to-end.ts";
+import { loadBuiltLibrary } from "./lib/load-built-library.ts";
 import { type BenchRecord, datapointsOf } from "./lib/shapes.ts";
 
 /**
@@ -16,12 +15,10 @@ import { type BenchRecord, datapointsOf } from "./lib/shapes.ts";
  */
 export function createCatchupParticipant(ctx: EndToEndContext): Participant {
   const dir = mkdtempSync(join(ctx.dir || tmpdir(), "catchup-queue-"));
-  const config = parseConfig(
-    `writer:\n  class: vm\n  datasource_url: "${ctx.vm.url}"\n  queue:\n    path: ${join(dir, "queue")}\n    max_size: 4GiB\n`,
-    { env: {} },
-  );
+  const yaml = `writer:\n  class: vm\n  datasource_url: "${ctx.vm.url}"\n  queue:\n    path: ${join(dir, "queue")}\n    max_size: 4GiB\n`;
   const fill = async (records: readonly BenchRecord[], expected: number) => {
-    const writer = createVmWriter(config, { backgroundSender: false });
+    const { createVmWriter, parseConfig } = await loadBuiltLibrary();
+    const writer = createVmWriter(parseConfig(yaml, { env: {} }), { backgroundSender: false });
     try {
       const result = await writer.write(records);
       if (!result.ok || result.datapoints !== expected)
@@ -31,7 +28,8 @@ export function createCatchupParticipant(ctx: EndToEndContext): Participant {
     }
   };
   const catchUp = async () => {
-    const writer = createVmWriter(config);
+    const { createVmWriter, parseConfig } = await loadBuiltLibrary();
+    const writer = createVmWriter(parseConfig(yaml, { env: {} }));
     try {
       await writer.ready();
       while (writer.queueStats().pendingEntries > 0) await sleep(2);

@@ -1,7 +1,7 @@
-import { parseConfig } from "@anomaly-writer/config";
-import { type CreateVmWriterOptions, createVmWriter, type VmWriter } from "@anomaly-writer/writer";
+import type { CreateVmWriterOptions, VmWriter } from "@anomaly-writer/writer";
 import { ownCpuSeconds } from "./lib/cpu.ts";
 import type { EndToEndContext, Participant } from "./lib/end-to-end.ts";
+import { loadBuiltLibrary } from "./lib/load-built-library.ts";
 import { datapointsOf } from "./lib/shapes.ts";
 
 /** The config every end-to-end benchmark uses: the run's VictoriaMetrics, vmanomaly defaults (and our default `wire_format: auto`). */
@@ -11,7 +11,8 @@ export function benchConfigYaml(vmUrl: string, wireFormat: "auto" | "json" = "au
 
 /**
  * Benchmark 1, the library path: `createVmWriter(config).write(records)` from in-memory records
- * (materialized before the clock starts), with the writer's default options unless given. One
+ * (materialized before the clock starts), with the writer's default options unless given, built
+ * as a user's program runs it (load-built-library.ts). One
  * writer per shape, kept across attempts as a long-running inference service keeps it (its label
  * cache is warm after the warm-up write, as VictoriaMetrics' index is).
  */
@@ -21,16 +22,19 @@ export function createLibraryParticipant(
   name = "library",
   wireFormat: "auto" | "json" = "auto",
 ): Participant {
-  const config = parseConfig(benchConfigYaml(ctx.vm.url, wireFormat), { env: {} });
   let writer: VmWriter | undefined;
-  const writerFor = () => (writer ??= createVmWriter(config, options));
+  const writerFor = async () => {
+    const { createVmWriter, parseConfig } = await loadBuiltLibrary();
+    writer ??= createVmWriter(parseConfig(benchConfigYaml(ctx.vm.url, wireFormat), { env: {} }), options);
+    return writer;
+  };
   return {
     name,
     async warmUp(_shape, _slot, records) {
-      await writerFor().write(records);
+      await (await writerFor()).write(records);
     },
     async measure(shape, _slot, records) {
-      const w = writerFor();
+      const w = await writerFor();
       const cpu0 = ownCpuSeconds();
       const t0 = performance.now();
       const result = await w.write(records);

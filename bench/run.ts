@@ -23,6 +23,7 @@ import { createCurlParticipant } from "./lib/curl-baseline.ts";
 import { type EndToEndContext, type Participant, runEndToEnd } from "./lib/end-to-end.ts";
 import { ensureAppBuilt, prepareRunnableApp } from "./lib/ensure-app-built.ts";
 import { createHostedParticipant } from "./lib/hosted-participant.ts";
+import { ensureLibraryBuilt } from "./lib/load-built-library.ts";
 import {
   bestSample,
   type CpuRow,
@@ -158,6 +159,8 @@ async function main(): Promise<void> {
         ? await prepareRunnableApp(root, await ensureAppBuilt(root, log), dir, log)
         : { main: join(root, "apps/writer/dist/main.mjs") };
       if (app.problem) log(`${app.problem}: the CLI and memory benchmarks will fail`);
+      // The library as a user's program runs it: compiled, bundled (load-built-library.ts).
+      if (has("library") || has("catchup")) await ensureLibraryBuilt();
       if (app.note) notes.push(app.note);
       const appMain = app.main;
       vm = await startBenchVm();
