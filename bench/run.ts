@@ -19,7 +19,7 @@ import { createCliParticipant } from "./bench-cli.ts";
 import { benchEncoder } from "./bench-encoder.ts";
 import { benchMemory } from "./bench-memory.ts";
 import { type BenchVm, startBenchVm } from "./lib/bench-vm.ts";
-import { createCurlParticipant } from "./lib/curl-baseline.ts";
+import { createCurlParticipant, curlName } from "./lib/curl-baseline.ts";
 import { type EndToEndContext, type Participant, runEndToEnd } from "./lib/end-to-end.ts";
 import { ensureAppBuilt, prepareRunnableApp } from "./lib/ensure-app-built.ts";
 import { createHostedParticipant } from "./lib/hosted-participant.ts";
@@ -276,7 +276,11 @@ async function benchShape(
   if (has("library"))
     participants.push(createHostedParticipant(ctx, { kind: "library", name: "library json", wireFormat: "json" }));
   if (has("library") || has("cli"))
-    participants.push(createCurlParticipant(ctx, "json"), createCurlParticipant(ctx, "prometheus"));
+    participants.push(
+      createCurlParticipant(ctx, "json"),
+      createCurlParticipant(ctx, "prometheus"),
+      createCurlParticipant(ctx, "remote_write"),
+    );
   if (has("cli")) participants.push(createCliParticipant(ctx));
   if (has("peer")) participants.push(createHostedParticipant(ctx, { kind: "peer" }));
   if (has("catchup")) participants.push(createHostedParticipant(ctx, { kind: "catchup" }));
@@ -292,12 +296,22 @@ async function benchShape(
   }
 }
 
+/** How the curl baselines are named in the result rows. */
+const BASELINE_NAMES: Readonly<Record<string, string>> = {
+  curl: "curl JSON lines",
+  "curl text": "curl Prometheus text",
+  "curl remote write": "curl remote write",
+};
+
 /** The rows of one shape: each participant against curl of JSON lines (vmanomaly's wire) and against the fastest curl. */
 function shapeRows(shape: Shape, samples: Readonly<Record<string, Sample[]>>, options: RunOptions): ResultRow[] {
   const has = (name: BenchmarkName) => options.benchmarks.has(name);
   const of = (name: string) => samples[name] ?? [];
   const target = TARGETS[shape.name];
-  const fastest = rateOf(bestSample(of("curl text"))) > rateOf(bestSample(of("curl"))) ? "curl text" : "curl";
+  const curls = (["json", "prometheus", "remote_write"] as const).map((format) => curlName(format));
+  const fastest = curls.reduce((best, name) =>
+    rateOf(bestSample(of(name))) > rateOf(bestSample(of(best))) ? name : best,
+  );
   const vsCurl = (name: string, benchmark: string, goal: number | undefined): ResultRow[] => [
     rateRow({
       benchmark: `${benchmark} vs curl (JSON lines)`,
@@ -313,7 +327,7 @@ function shapeRows(shape: Shape, samples: Readonly<Record<string, Sample[]>>, op
       shape: shape.name,
       ours: of(name),
       baseline: of(fastest),
-      baselineName: fastest === "curl" ? "curl JSON lines" : "curl Prometheus text",
+      baselineName: BASELINE_NAMES[fastest] ?? fastest,
       samples: { [name]: of(name), [fastest]: of(fastest) },
     }),
   ];

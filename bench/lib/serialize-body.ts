@@ -1,4 +1,11 @@
-import { createPrometheusTextEncoder, createRecordEncoder, parseRecord } from "@anomaly-writer/metric-format";
+import { writeFile } from "node:fs/promises";
+import {
+  createPrometheusTextEncoder,
+  createRecordEncoder,
+  createRemoteWriteEncoder,
+  frameSnappyLiteral,
+  parseRecord,
+} from "@anomaly-writer/metric-format";
 import { type BenchRecord, writeStreamed } from "./shapes.ts";
 
 /** The metric_format of every benchmark (vmanomaly's default). */
@@ -8,7 +15,7 @@ export const METRIC_FORMAT = { __name__: "$VAR", for: "$QUERY_KEY" } as const;
 export const DEFAULT_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 /** The wire formats a curl baseline can post: vmanomaly's JSON lines, or Prometheus text. */
-export type BodyFormat = "json" | "prometheus";
+export type BodyFormat = "json" | "prometheus" | "remote_write";
 
 /**
  * The exact JSON lines vmanomaly's wire (and our writer with `wire_format: json`) sends for these
@@ -62,4 +69,43 @@ export function writeBodyFile(
   format: BodyFormat = "json",
 ): Promise<number> {
   return writeStreamed(path, format === "json" ? encodeBodyLines(records) : encodeTextBodyLines(records));
+}
+
+/**
+ * The same points as remote-write requests (what our writer sends series of many points as),
+ * encoded by our remote-write encoder into bodies of at most `maxRequestBytes` (VictoriaMetrics
+ * refuses requests over 32 MB and decodes each whole), each framed for snappy, one file each.
+ * Returns the files and their total size.
+ */
+export async function writeRemoteWriteFiles(
+  pathOf: (index: number) => string,
+  records: Iterable<BenchRecord>,
+  maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES,
+): Promise<{ files: string[]; bytes: number }> {
+  const encoder = createRemoteWriteEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 1024 * 1024 });
+  const files: string[] = [];
+  let bytes = 0;
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (size === 0) return;
+    const body = frameSnappyLiteral(Buffer.concat(parts, size));
+    const file = pathOf(files.length);
+    await writeFile(file, body);
+    files.push(file);
+    bytes += body.length;
+    parts = [];
+    size = 0;
+  };
+  for (const record of records) {
+    const encoded = encoder.encode(parseRecord(record));
+    if (encoded === undefined) throw new Error("a bench record cannot be written as remote write");
+    for (const part of encoded.parts) {
+      if (size + part.end - part.start > maxRequestBytes) await flush();
+      parts.push(encoded.body.subarray(part.start, part.end));
+      size += part.end - part.start;
+    }
+  }
+  await flush();
+  return { files, bytes };
 }
