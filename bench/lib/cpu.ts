@@ -33,3 +33,26 @@ export function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
 }
+
+/**
+ * Wait until a process is idle: less than `maxShare` of one core over a `windowMs` window (its
+ * background work done, e.g. VictoriaMetrics merging the parts of the previous attempt), at most
+ * `timeoutMs`. Resolves with whether it became idle.
+ */
+export async function waitForIdle(
+  pid: number | undefined,
+  options: { windowMs?: number; maxShare?: number; timeoutMs?: number } = {},
+): Promise<boolean> {
+  const windowMs = options.windowMs ?? 250;
+  const maxShare = options.maxShare ?? 0.05;
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let before = processCpuSeconds(pid);
+  if (!Number.isFinite(before)) return false;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = processCpuSeconds(pid);
+    if (now - before <= (maxShare * windowMs) / 1000) return true;
+    before = now;
+  }
+  return false;
+}

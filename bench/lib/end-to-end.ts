@@ -1,5 +1,5 @@
 import type { BenchVm } from "./bench-vm.ts";
-import { processCpuSeconds } from "./cpu.ts";
+import { processCpuSeconds, waitForIdle } from "./cpu.ts";
 import { collectGarbage } from "./measure.ts";
 import type { Sample } from "./results.ts";
 import {
@@ -47,8 +47,9 @@ export interface Participant {
 
 /**
  * Run the participants `reps` times each on one shape, interleaved and in a rotating order (so
- * that a slow phase of a shared machine, or VictoriaMetrics merging in the background, does not
- * fall on one participant), each on its own slot of the same series, every attempt read back.
+ * that a slow phase of a shared machine does not fall on one participant), each on its own slot
+ * of the same series, every attempt read back and started once VictoriaMetrics is idle again
+ * (its merges after the previous attempt are not billed to the next).
  * The first participant first writes a warm-up slot: afterwards every series is known to
  * VictoriaMetrics ("series already known to VM", the inference case); participants with a
  * `warmUp` (long-lived writers) write one too, so that their label cache is warm.
@@ -79,6 +80,9 @@ export async function runEndToEnd(
       const records = participant.generatesOwnRecords ? [] : materializeRecords(shape, slot);
       let sample: Sample;
       try {
+        // VictoriaMetrics' CPU is billed to the attempt that causes it, not to the next one: its
+        // background work after the previous attempt (merging parts, the read-back) ends first.
+        await waitForIdle(ctx.vm.server.pid);
         collectGarbage();
         const vmBefore = processCpuSeconds(ctx.vm.server.pid);
         const { ms, note, clientCpuS } = await participant.measure(shape, slot, records);
