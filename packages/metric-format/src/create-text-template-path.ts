@@ -9,6 +9,10 @@ import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
 const SURROGATE = /[\ud800-\udfff]/;
+/** What a label value needs beyond quoting: escaping, or the general path (a lone surrogate). */
+const SPECIAL = /[\\"\n\ud800-\udfff]/;
+/** Label names seen, and whether each is a Prometheus label name (bounded: names repeat). */
+const NAME_MEMORY = 1000;
 
 /** The metric_format part of a line for one (query key, variable). */
 interface TextPieces {
@@ -54,6 +58,7 @@ export function createTextTemplatePath(
     formatNames.every((name) => name === "__name__" || isPrometheusName(name, "label")) &&
     !formatNames.some((name) => (ALIASES as readonly string[]).includes(name));
   const piecesOf = createPiecesCache((queryKey, variable) => textPiecesOf(entries, queryKey, variable, limits));
+  const labelNames = new Map<string, boolean>();
 
   // Records of one inference share their aliases and their timestamp: their text is made once.
   let lastModel: unknown = {};
@@ -83,7 +88,7 @@ export function createTextTemplatePath(
       lastTimestamp = timestamp;
       lastTimestampText = `${timestamp}`;
     }
-    const own = inputLabelText(record.labels, reserved, limits);
+    const own = inputLabelText(record.labels, reserved, limits, labelNames);
     if (own === undefined) return undefined;
     const aliases = sharedAliasesOf(record);
     if (aliases === undefined) return undefined;
@@ -184,6 +189,7 @@ function inputLabelText(
   labels: Readonly<Record<string, string>>,
   reserved: readonly string[],
   limits: TemplateLimits | undefined,
+  names: Map<string, boolean>,
 ): { text: string; bytes: number; labels: number } | undefined {
   if (typeof labels !== "object" || labels === null || Array.isArray(labels)) return undefined;
   for (const name of reserved) if (labels[name] !== undefined) return undefined;
@@ -191,11 +197,20 @@ function inputLabelText(
   let count = 0;
   for (const name in labels) {
     const value: unknown = labels[name];
-    if (typeof value !== "string" || value === "" || !isPrometheusName(name, "label") || SURROGATE.test(value))
-      return undefined;
+    if (typeof value !== "string" || value === "") return undefined;
+    let valid = names.get(name);
+    if (valid === undefined) {
+      valid = isPrometheusName(name, "label");
+      if (names.size >= NAME_MEMORY) names.clear();
+      names.set(name, valid);
+    }
+    if (!valid) return undefined;
     // UTF-16 length x 3 bounds the UTF-8 length: only near a limit does the general path decide.
     if (limits && (name.length > limits.maxNameBytes || value.length * 3 > limits.maxValueBytes)) return undefined;
-    text += `,${name}="${escapeLabelValue(value)}"`;
+    if (SPECIAL.test(value)) {
+      if (SURROGATE.test(value)) return undefined;
+      text += `,${name}="${escapeLabelValue(value)}"`;
+    } else text += `,${name}="${value}"`;
     count++;
   }
   return { text, bytes: Buffer.byteLength(text), labels: count };
