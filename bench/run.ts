@@ -24,6 +24,7 @@ import { type EndToEndContext, type Participant, runEndToEnd } from "./lib/end-t
 import { ensureAppBuilt, prepareRunnableApp } from "./lib/ensure-app-built.ts";
 import { createHostedParticipant } from "./lib/hosted-participant.ts";
 import { ensureLibraryBuilt } from "./lib/load-built-library.ts";
+import { renderSummary } from "./lib/render-summary.ts";
 import {
   bestSample,
   type CpuRow,
@@ -377,34 +378,6 @@ function shapeRows(shape: Shape, samples: Readonly<Record<string, Sample[]>>, op
     }
   }
   return rows;
-}
-
-function renderSummary(
-  table: string,
-  cpuTable: string,
-  notes: readonly string[],
-  command: string,
-  machine: { cpus: number; cpuModel: string; node: string; victoriaMetrics: string },
-  seconds: number,
-  date: string,
-): string {
-  return `# Benchmark results
-
-Produced by \`${command}\` (from the repository root) on ${date.slice(0, 10)}: ${machine.cpus} cores
-(${machine.cpuModel}), Node ${machine.node}, VictoriaMetrics ${machine.victoriaMetrics}; ${seconds.toFixed(0)} s in all.
-Every figure is a ratio against a baseline measured in the same run on the same local
-VictoriaMetrics; rates are the best of 3 attempts, each attempt read back from VictoriaMetrics
-(datapoint and series counts of its time range, and one series value by value). How each
-benchmark is measured: [README.md](README.md); why targets are missed and what would reach
-them, measured: [ANALYSIS.md](ANALYSIS.md).
-
-${table}
-${notes.length > 0 ? `\nNotes:\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}
-Where the CPU goes in the end-to-end runs (median of the attempts, CPU seconds of the client
-process and of VictoriaMetrics during each attempt; ${machine.cpus} cores to share):
-
-${cpuTable}
-`;
 }
 
 main().catch((error: unknown) => {
