@@ -3,7 +3,7 @@
  * VictoriaMetrics back and fast-check arbitraries of hostile records.
  */
 import type { RawValue } from "@anomaly-writer/metric-format";
-import type { ExportedSeries, VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import type { ExportedSeries, NginxServer, VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import fc from "fast-check";
 
 /** Samples VictoriaMetrics took through one of its ingestion paths, by its own counter (`prometheus`, `promremotewrite`). */
@@ -75,3 +75,20 @@ export const extremeDouble = fc.oneof(
 
 /** What the writer drops and counts instead of writing. */
 export const nonFinite = fc.constantFrom<RawValue>(null, "NaN", "Inf", "-Inf", Number.NaN, Number.POSITIVE_INFINITY);
+
+/**
+ * The paths POSTed to through nginx since access-log line `from`, once there are `count` of them:
+ * nginx writes a request's log line after its answer, so a client can be done a moment before it.
+ */
+export async function postedPaths(proxy: NginxServer, from: number, count: number): Promise<(string | undefined)[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const posts = proxy
+      .accessLog()
+      .slice(from)
+      .filter((line) => line.startsWith("POST "))
+      .map((line) => line.split(" ")[1]?.split("?")[0]);
+    if (posts.length >= count || Date.now() > deadline) return posts;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
