@@ -72,26 +72,33 @@ function writeVarint(buffer: Uint8Array, offset: number, n: number): number {
   return offset;
 }
 
-/** A length-delimited field: tag, varint length, bytes. */
-function fieldBytes(tag: number, content: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(1 + varintLength(content.length) + content.length);
-  out[0] = tag;
-  const at = writeVarint(out, 1, content.length);
-  out.set(content, at);
-  return out;
-}
-
-/** The `labels` fields of a TimeSeries (Label{name=1, value=2} as field 1), UTF-8. */
+/** The `labels` fields of a TimeSeries (Label{name=1, value=2} as field 1), UTF-8, in one buffer. */
 function labelFields(labels: Readonly<Record<string, string>>): Buffer {
-  const fields: Buffer[] = [];
+  let total = 0;
+  const sizes: number[] = [];
   for (const name in labels) {
-    const label = Buffer.concat([
-      fieldBytes(0x0a, Buffer.from(name, "utf8")),
-      fieldBytes(0x12, Buffer.from(labels[name] as string, "utf8")),
-    ]);
-    fields.push(fieldBytes(0x0a, label));
+    const nameBytes = Buffer.byteLength(name);
+    const valueBytes = Buffer.byteLength(labels[name] as string);
+    const inner = 1 + varintLength(nameBytes) + nameBytes + 1 + varintLength(valueBytes) + valueBytes;
+    sizes.push(nameBytes, valueBytes, inner);
+    total += 1 + varintLength(inner) + inner;
   }
-  return Buffer.concat(fields);
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  let i = 0;
+  for (const name in labels) {
+    const nameBytes = sizes[i++] as number;
+    const valueBytes = sizes[i++] as number;
+    out[at++] = 0x0a;
+    at = writeVarint(out, at, sizes[i++] as number);
+    out[at++] = 0x0a;
+    at = writeVarint(out, at, nameBytes);
+    at += out.write(name, at, "utf8");
+    out[at++] = 0x12;
+    at = writeVarint(out, at, valueBytes);
+    at += out.write(labels[name] as string, at, "utf8");
+  }
+  return out;
 }
 
 /** The timestamps of a record as sample suffixes (timestamp tag + varint), shared by its variables. */

@@ -23,9 +23,11 @@ import { silentLogger, type WriterLogger } from "./writer-logger.ts";
 
 /**
  * From this many timestamps per record, its series go as remote-write protobuf: below it,
- * VictoriaMetrics' cost per series outweighs what it saves per point (bench/ANALYSIS.md).
+ * VictoriaMetrics' higher cost per remote-write series outweighs what it saves per point, and
+ * JSON lines are cheaper (crossover measured at about 4 points for VictoriaMetrics and about 8
+ * for us, bench/ANALYSIS.md).
  */
-const REMOTE_WRITE_MIN_POINTS = 16;
+const REMOTE_WRITE_MIN_POINTS = 8;
 
 export interface CreateVmWriterOptions {
   logger?: WriterLogger;
