@@ -1,7 +1,8 @@
 /**
  * Which wire format costs least, for VictoriaMetrics and for us (issue 18). The same slot of the
  * bench shapes as JSON lines (/api/v1/import), Prometheus text (/api/v1/import/prometheus) and
- * remote-write protobuf + snappy (/api/v1/write): the client's encoding CPU (in this process,
+ * remote-write protobuf (/api/v1/write, the writer's encoder, 4 MiB requests, each one snappy
+ * literal): the client's encoding CPU (in this process,
  * from the records in memory), then each body POSTed by curl with VictoriaMetrics' CPU measured
  * (its /proc/<pid>/stat), every slot read back. Attempts interleaved, median of `--reps`.
  *
@@ -14,7 +15,8 @@ import { join } from "node:path";
 import {
   createPrometheusTextEncoder,
   createRecordEncoder,
-  formatRecord,
+  createRemoteWriteEncoder,
+  frameSnappyLiteral,
   parseRecord,
 } from "@anomaly-writer/metric-format";
 import { startBenchVm } from "./lib/bench-vm.ts";
@@ -40,39 +42,34 @@ interface Encoded {
   readonly cpuS: number;
 }
 
-/** Samples per remote-write request: about the writer's 4 MiB of JSON, far below VictoriaMetrics' 32 MB request limit. */
-const REMOTE_WRITE_SAMPLES_PER_REQUEST = 100_000;
-
-// The bench package does not depend on remote-write (the writer loads it for class remote_write):
-// this one-off measurement takes its encoder from the source.
-const { encodeWriteRequest } = (await import(
-  "../packages/remote-write/src/index.ts"
-)) as typeof import("../packages/remote-write/src/index.ts");
+/** Bytes per remote-write request, as the writer sends them (4 MiB: VictoriaMetrics decodes each request whole). */
+const REMOTE_WRITE_REQUEST_BYTES = 4 * 1024 * 1024;
 
 function encodeAs(format: FormatName, records: readonly BenchRecord[]): Encoded {
   collectGarbage();
   const t0 = ownCpuSeconds();
   let bodies: Uint8Array[];
   if (format === "protobuf") {
+    // The writer's remote-write encoder, requests of up to 4 MiB, each one snappy literal.
     bodies = [];
-    let batch: {
-      labels: Readonly<Record<string, string>>;
-      timestamps: readonly number[];
-      values: readonly number[];
-    }[] = [];
-    let samples = 0;
+    const encoder = createRemoteWriteEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 1024 * 1024 });
+    let parts: Uint8Array[] = [];
+    let size = 0;
+    const flush = () => {
+      if (size > 0) bodies.push(frameSnappyLiteral(Buffer.concat(parts, size)));
+      parts = [];
+      size = 0;
+    };
     for (const record of records) {
-      for (const s of formatRecord(parseRecord(record), { metricFormat: METRIC_FORMAT }).series) {
-        batch.push({ labels: s.labels, timestamps: s.timestamps, values: s.values });
-        samples += s.values.length;
-        if (samples >= REMOTE_WRITE_SAMPLES_PER_REQUEST) {
-          bodies.push(encodeWriteRequest(batch, { mergeSeries: false }));
-          batch = [];
-          samples = 0;
-        }
+      const encoded = encoder.encode(parseRecord(record));
+      if (encoded === undefined) throw new Error("protobuf: a bench record cannot be encoded");
+      for (const part of encoded.parts) {
+        if (size + part.end - part.start > REMOTE_WRITE_REQUEST_BYTES) flush();
+        parts.push(encoded.body.subarray(part.start, part.end));
+        size += part.end - part.start;
       }
     }
-    if (batch.length > 0) bodies.push(encodeWriteRequest(batch, { mergeSeries: false }));
+    flush();
   } else {
     const json = createRecordEncoder({ metricFormat: METRIC_FORMAT });
     const text = createPrometheusTextEncoder({ metricFormat: METRIC_FORMAT });
