@@ -30,6 +30,11 @@ export interface DeliveryTarget {
    * between them) and kept as base64 in the dead-letter file. Default none.
    */
   readonly binaryFormats?: readonly string[];
+  /**
+   * Requests at once, also while catching up (each of the next entries in order, marked sent in
+   * order). Only for a target that takes requests in any order (VictoriaMetrics); default 1.
+   */
+  readonly maxInFlight?: number;
   /** Send one body; resolves with the bytes sent once the target took it, rejects otherwise. */
   send(body: Uint8Array, options: SendOptions): Promise<number>;
   /** A cheap liveness check (one attempt, short timeout): true when the target answers at all. */

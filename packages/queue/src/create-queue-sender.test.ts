@@ -260,4 +260,65 @@ describe("createQueueSender", () => {
     process.off("warning", onWarning);
     await queue.close();
   });
+
+  it("keeps maxInFlight requests in flight, marks them sent in queue order, and sends again what follows a failure", async () => {
+    const queue = await queueWith(["a", "b", "c", "d", "e", "f", "g"]);
+    const started: string[] = [];
+    const delivered: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    let dFailed = false;
+    const sender = createQueueSender({
+      queue,
+      maxInFlight: 3,
+      // A step starts all its requests before any of them settles: they overlap.
+      send: async ([entry]) => {
+        const body = String(entry?.body);
+        started.push(body);
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        if (body === "d" && !dFailed) {
+          dFailed = true;
+          throw new Failure("retry");
+        }
+        delivered.push(body);
+      },
+      classify: (e) => (e as Failure).action,
+      deadLetter: async () => undefined,
+      sleep: async () => undefined,
+    });
+    const result = await sender.drain({ maxFailures: 5 });
+    expect(most).toBe(3);
+    expect(result).toEqual({ sent: 7, remaining: 0 });
+    // a b c together; then d (fails) e f: e and f were delivered but not marked, so they go again.
+    expect(started.slice(0, 6)).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect(new Set(delivered)).toEqual(new Set(["a", "b", "c", "d", "e", "f", "g"]));
+    expect(delivered.filter((b) => b === "e")).toHaveLength(2);
+    expect(queue.stats().pendingEntries).toBe(0);
+    await queue.close();
+  });
+
+  it("sends one request at a time with a rate limit, whatever maxInFlight says", async () => {
+    const queue = await queueWith(["a", "b", "c"]);
+    let inFlight = 0;
+    let most = 0;
+    const sender = createQueueSender({
+      queue,
+      maxInFlight: 4,
+      rateLimitBytesPerSecond: 1 << 20,
+      send: async () => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await Promise.resolve();
+        inFlight--;
+      },
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+    });
+    expect(await sender.drain()).toEqual({ sent: 3, remaining: 0 });
+    expect(most).toBe(1);
+    await queue.close();
+  });
 });

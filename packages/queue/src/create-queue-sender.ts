@@ -22,6 +22,12 @@ export interface QueueSenderOptions {
   maxBatchBytes?: number;
   /** Entries are merged only with neighbours of the same key (e.g. the wire format of their bodies). Default: all alike. */
   mergeKey?: (entry: QueueEntry) => string;
+  /**
+   * Requests sent at once, each of the next entries in order (for a target that takes them in any
+   * order, e.g. VictoriaMetrics). They are marked sent in queue order; after a failure the ones
+   * behind it are sent again (at least once). Default 1; 1 with a rate limit.
+   */
+  maxInFlight?: number;
   /** Rate limit of every send (catch-up and replays alike), in queue bytes per second; 0 or undefined = unlimited. */
   rateLimitBytesPerSecond?: number;
   /** Backoff after transient failures: base doubling up to max, with 0-10% jitter. */
@@ -62,16 +68,33 @@ export interface QueueSender {
 type Outcome =
   | { kind: "sent"; entries: number }
   | { kind: "dead" | "split" | "empty" }
-  | { kind: "failed"; delayMs: number; error: unknown };
+  | { kind: "failed"; delayMs: number; error: unknown; entries?: number };
 
-/** The leading entries that share the first one's merge key (all of them without a key). */
-function sameKeyRun(entries: QueueEntry[], mergeKey: ((entry: QueueEntry) => string) | undefined): QueueEntry[] {
-  const first = entries[0];
-  if (mergeKey === undefined || first === undefined || entries.length === 1) return entries;
-  const key = mergeKey(first);
-  let end = 1;
-  while (end < entries.length && mergeKey(entries[end] as QueueEntry) === key) end++;
-  return end === entries.length ? entries : entries.slice(0, end);
+/** The requests of one step: consecutive runs of one key, each up to `maxBytes` (one entry at least), at most `count`. */
+function requestsOf(
+  entries: readonly QueueEntry[],
+  mergeKey: ((entry: QueueEntry) => string) | undefined,
+  maxBytes: number,
+  count: number,
+): QueueEntry[][] {
+  const requests: QueueEntry[][] = [];
+  let current: QueueEntry[] = [];
+  let bytes = 0;
+  let key: string | undefined;
+  for (const entry of entries) {
+    const entryKey = mergeKey?.(entry);
+    if (current.length > 0 && (entryKey !== key || bytes + entry.bytes > maxBytes)) {
+      requests.push(current);
+      if (requests.length === count) return requests;
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += entry.bytes;
+    key = entryKey;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }
 
 /** The sender that drains a durable queue into its target, in order, never dropping an entry. */
@@ -86,6 +109,7 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   const rate = options.rateLimitBytesPerSecond ?? 0;
   // With a rate limit, a request holds at most one second of it, so the limit holds at a fine grain.
   const batchBytes = rate > 0 ? Math.min(options.maxBatchBytes ?? 0, rate) : (options.maxBatchBytes ?? 0);
+  const maxInFlight = rate > 0 ? 1 : Math.max(1, Math.floor(options.maxInFlight ?? 1));
   let controller = new AbortController();
   let loop: Promise<void> | undefined;
   let credentialsRefused = false;
@@ -131,29 +155,42 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
     return { kind: "failed", delayMs, error };
   };
 
-  /** One request: the next entries (merged up to the batch size), sent and marked. */
+  /**
+   * One step: the next entries as up to maxInFlight requests (each merged up to the batch size),
+   * sent at once and marked sent in order; the first failure decides the outcome.
+   */
   const step = async (signal: AbortSignal, failures: number): Promise<Outcome> => {
     await options.beforeSend?.(signal);
-    const entries = sameKeyRun(
-      await queue.peek(singlesLeft > 0 ? { maxEntries: 1 } : { maxBytes: batchBytes }),
-      options.mergeKey,
+    const single = singlesLeft > 0;
+    const peeked = await queue.peek(
+      single
+        ? { maxEntries: 1 }
+        : batchBytes > 0
+          ? { maxBytes: batchBytes * maxInFlight }
+          : { maxEntries: maxInFlight, maxBytes: Number.POSITIVE_INFINITY },
     );
-    if (entries.length === 0) return { kind: "empty" };
-    if (singlesLeft > 0) singlesLeft--;
+    const requests = requestsOf(peeked, options.mergeKey, single ? 0 : batchBytes, maxInFlight);
+    if (requests.length === 0) return { kind: "empty" };
+    if (single) singlesLeft--;
     await takeTokens(
-      entries.reduce((n, e) => n + e.bytes, 0),
+      peeked.reduce((n, e) => n + e.bytes, 0),
       signal,
     );
-    try {
-      await options.send(entries, signal);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      return onFailed(entries, error, failures);
+    const results = await Promise.allSettled(requests.map((entries) => options.send(entries, signal)));
+    let sent = 0;
+    for (const [i, entries] of requests.entries()) {
+      const result = results[i] as PromiseSettledResult<void>;
+      if (result.status === "rejected") {
+        if (signal.aborted) throw result.reason;
+        const outcome = await onFailed(entries, result.reason, failures);
+        return outcome.kind === "failed" ? { ...outcome, entries: sent } : outcome;
+      }
+      credentialsRefused = false;
+      await queue.markSent(entries, { sentAt: now(), tag: options.sentTag?.() ?? 0 });
+      await options.onSent?.(entries);
+      sent += entries.length;
     }
-    credentialsRefused = false;
-    await queue.markSent(entries, { sentAt: now(), tag: options.sentTag?.() ?? 0 });
-    await options.onSent?.(entries);
-    return { kind: "sent", entries: entries.length };
+    return { kind: "sent", entries: sent };
   };
 
   return {
@@ -203,6 +240,7 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
         if (outcome.kind === "empty") break;
         if (outcome.kind === "failed") {
           failures++;
+          sent += outcome.entries ?? 0;
           // No wait after the last allowed failure: what is left stays queued for the next run.
           if (failures < maxFailures) await waitToRetry(outcome.delayMs, outcome.error, signal);
         } else if (outcome.kind !== "split") {
