@@ -324,11 +324,9 @@ describe("vmauth with bearer tokens", () => {
 
 /** The points of `match`, once there are `expected` (a new VictoriaMetrics makes a day's first rows searchable a moment later). */
 async function pointsOf(match: string, expected: number): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  for (const deadline = Date.now() + 20_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
     const points = (await vm.exportSeries(match)).reduce((n, s) => n + s.values.length, 0);
     if (points >= expected || Date.now() > deadline) return points;
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
