@@ -12,17 +12,11 @@ import { mkdtempSync } from "node:fs";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createPrometheusTextEncoder,
-  createRecordEncoder,
-  createRemoteWriteEncoder,
-  frameSnappyLiteral,
-  parseRecord,
-} from "@anomaly-writer/metric-format";
+import { createPrometheusTextEncoder, createRecordEncoder } from "@anomaly-writer/metric-format";
 import { startBenchVm } from "./lib/bench-vm.ts";
 import { ownCpuSeconds, processCpuSeconds } from "./lib/cpu.ts";
 import { collectGarbage, median, runChild } from "./lib/measure.ts";
-import { METRIC_FORMAT } from "./lib/serialize-body.ts";
+import { METRIC_FORMAT, remoteWriteBodies } from "./lib/serialize-body.ts";
 import {
   type BenchRecord,
   createSlotAllocator,
@@ -51,25 +45,7 @@ function encodeAs(format: FormatName, records: readonly BenchRecord[]): Encoded 
   let bodies: Uint8Array[];
   if (format === "protobuf") {
     // The writer's remote-write encoder, requests of up to 4 MiB, each one snappy literal.
-    bodies = [];
-    const encoder = createRemoteWriteEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 1024 * 1024 });
-    let parts: Uint8Array[] = [];
-    let size = 0;
-    const flush = () => {
-      if (size > 0) bodies.push(frameSnappyLiteral(Buffer.concat(parts, size)));
-      parts = [];
-      size = 0;
-    };
-    for (const record of records) {
-      const encoded = encoder.encode(parseRecord(record));
-      if (encoded === undefined) throw new Error("protobuf: a bench record cannot be encoded");
-      for (const part of encoded.parts) {
-        if (size + part.end - part.start > REMOTE_WRITE_REQUEST_BYTES) flush();
-        parts.push(encoded.body.subarray(part.start, part.end));
-        size += part.end - part.start;
-      }
-    }
-    flush();
+    bodies = [...remoteWriteBodies(records, REMOTE_WRITE_REQUEST_BYTES)];
   } else {
     const json = createRecordEncoder({ metricFormat: METRIC_FORMAT });
     const text = createPrometheusTextEncoder({ metricFormat: METRIC_FORMAT });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { runChild } from "./measure.ts";
 
 /** Newest modification time of the sources under a directory (tests and node_modules left out). */
-function newestSource(dir: string): number {
+export function newestSource(dir: string): number {
   let newest = 0;
   if (!existsSync(dir)) return newest;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { newestSource } from "./ensure-app-built.ts";
 
 /** The API the library benchmarks use (library-entry.ts). */
 export type BuiltLibrary = typeof import("./library-entry.ts");
@@ -9,19 +10,6 @@ export type BuiltLibrary = typeof import("./library-entry.ts");
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const out = join(root, "bench/.build/library.mjs");
-
-/** Newest modification time of the TypeScript sources under a directory (tests and node_modules left out). */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === "dist") continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts"))
-      newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 /** Build bench/.build/library.mjs when it is missing or older than a package source; its path. */
 export async function ensureLibraryBuilt(): Promise<string> {

@@ -72,40 +72,45 @@ export function writeBodyFile(
 }
 
 /**
- * The same points as remote-write requests (what our writer sends series of many points as),
- * encoded by our remote-write encoder into bodies of at most `maxRequestBytes` (VictoriaMetrics
- * refuses requests over 32 MB and decodes each whole), each framed for snappy, one file each.
- * Returns the files and their total size.
+ * The same points as remote-write request bodies (what our writer sends series of many points
+ * as), encoded by our remote-write encoder into bodies of at most `maxRequestBytes`
+ * (VictoriaMetrics refuses requests over 32 MB and decodes each whole), each framed for snappy.
  */
-export async function writeRemoteWriteFiles(
-  pathOf: (index: number) => string,
+export function* remoteWriteBodies(
   records: Iterable<BenchRecord>,
   maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES,
-): Promise<{ files: string[]; bytes: number }> {
+): Generator<Buffer> {
   const encoder = createRemoteWriteEncoder({ metricFormat: METRIC_FORMAT, maxLineBytes: 1024 * 1024 });
-  const files: string[] = [];
-  let bytes = 0;
   let parts: Uint8Array[] = [];
   let size = 0;
-  const flush = async () => {
-    if (size === 0) return;
-    const body = frameSnappyLiteral(Buffer.concat(parts, size));
-    const file = pathOf(files.length);
-    await writeFile(file, body);
-    files.push(file);
-    bytes += body.length;
-    parts = [];
-    size = 0;
-  };
   for (const record of records) {
     const encoded = encoder.encode(parseRecord(record));
     if (encoded === undefined) throw new Error("a bench record cannot be written as remote write");
     for (const part of encoded.parts) {
-      if (size + part.end - part.start > maxRequestBytes) await flush();
+      if (size > 0 && size + part.end - part.start > maxRequestBytes) {
+        yield frameSnappyLiteral(Buffer.concat(parts, size));
+        parts = [];
+        size = 0;
+      }
       parts.push(encoded.body.subarray(part.start, part.end));
       size += part.end - part.start;
     }
   }
-  await flush();
+  if (size > 0) yield frameSnappyLiteral(Buffer.concat(parts, size));
+}
+
+/** remoteWriteBodies into one file each; returns the files and their total size. */
+export async function writeRemoteWriteFiles(
+  pathOf: (index: number) => string,
+  records: Iterable<BenchRecord>,
+): Promise<{ files: string[]; bytes: number }> {
+  const files: string[] = [];
+  let bytes = 0;
+  for (const body of remoteWriteBodies(records)) {
+    const file = pathOf(files.length);
+    await writeFile(file, body);
+    files.push(file);
+    bytes += body.length;
+  }
   return { files, bytes };
 }
