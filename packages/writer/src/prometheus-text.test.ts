@@ -2,7 +2,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
-import { formatRecord, type ModelOutputRecord } from "@anomaly-writer/metric-format";
 import {
   BACKFILL_LIMITS,
   makeRecords,
@@ -14,16 +13,17 @@ import {
 } from "@anomaly-writer/test-stack";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
+import { createVmWriter } from "./create-vm-writer.ts";
 import {
+  createWriterPair,
   exportPoints,
   extremeDouble,
-  hostile,
-  labelName,
+  hostileRecord,
   nonFinite,
   postedPaths,
+  propertyRuns,
   rowsInserted,
-  without,
+  writeBothWays,
 } from "./testing/wire-formats.ts";
 
 const DAY = 86_400_000;
@@ -47,45 +47,21 @@ const plainNumber = fc
   .tuple(fc.integer({ min: -999_999, max: 999_999 }), fc.integer({ min: -6, max: 6 }))
   .map(([m, e]) => Number(`${m}e${e}`));
 
-const record = fc
-  .oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 4 }) })
-  .chain((count) =>
-    fc.record(
-      {
-        query_key: hostile.filter((s) => s !== ""),
-        labels: fc.dictionary(labelName, hostile, { maxKeys: 5 }),
-        timestamps: fc.uniqueArray(fc.integer({ min: now - 3 * DAY, max: now }), {
-          minLength: count,
-          maxLength: count,
-        }),
-        outputs: fc.dictionary(
-          fc.constantFrom("anomaly_score", "y", "yhat", "yhat_lower", "x.bad"),
-          fc.array(
-            fc.oneof(
-              { weight: 4, arbitrary: count === 1 ? extremeDouble : plainNumber },
-              { weight: 1, arbitrary: nonFinite },
-            ),
-            { minLength: count, maxLength: count },
-          ),
-          { minKeys: 1, maxKeys: 3 },
-        ),
-        model_alias: hostile,
-      },
-      { requiredKeys: ["query_key", "labels", "timestamps", "outputs"] },
-    ),
-  );
+const record = hostileRecord(
+  fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 4 }) }),
+  (count) =>
+    fc.oneof({ weight: 4, arbitrary: count === 1 ? extremeDouble : plainNumber }, { weight: 1, arbitrary: nonFinite }),
+  ["anomaly_score", "y", "yhat", "yhat_lower", "x.bad"],
+);
 
 describe("Prometheus text for single-point series (wire_format auto)", () => {
-  let text: VmWriter;
-  let json: VmWriter;
+  let pair: ReturnType<typeof createWriterPair>;
   beforeAll(() => {
-    const format = (wire: string) => `  metric_format: {__name__: "$VAR", for: "$QUERY_KEY", wire: "${wire}"}\n`;
-    text = createVmWriter(parseConfig(writerYaml(vm.url, BACKFILL_LIMITS + format("text"))));
-    json = createVmWriter(parseConfig(writerYaml(vm.url, `${BACKFILL_LIMITS}${format("json")}  wire_format: json\n`)));
+    pair = createWriterPair(vm, "text");
   });
   afterAll(async () => {
-    await text?.close();
-    await json?.close();
+    await pair?.auto.close();
+    await pair?.json.close();
   });
 
   it("reads back the same series and values as JSON lines, for hostile labels and any double (property)", async () => {
@@ -93,31 +69,10 @@ describe("Prometheus text for single-point series (wire_format auto)", () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 6 }), async (generated) => {
-        run++;
-        // Every series in one record only (its query key is unique): one block each, same rounding either way.
-        const records: ModelOutputRecord[] = generated.map(
-          (r, i): ModelOutputRecord => ({
-            ...r,
-            query_key: `${r.query_key}#${i}`,
-            labels: { ...r.labels, prop_run: String(run) },
-          }),
-        );
-        const points = records
-          .flatMap((r) => formatRecord(r, { metricFormat: { __name__: "$VAR", for: "$QUERY_KEY" } }).series)
-          .reduce((n, s) => n + s.values.length, 0);
-        const [a, b] = await Promise.all([text.write(records), json.write(records)]);
-        expect(a).toMatchObject({ ok: true, datapoints: points });
-        expect(b).toMatchObject({ ok: true, datapoints: points });
-        const viaText = await exportPoints(vm, `{prop_run="${run}",wire="text"}`, points);
-        const viaJson = await exportPoints(vm, `{prop_run="${run}",wire="json"}`, points);
-        expect(viaText.reduce((n, s) => n + s.values.length, 0)).toBe(points);
-        expect(without("wire", viaText)).toEqual(without("wire", viaJson));
+        const { viaAuto, viaJson } = await writeBothWays(vm, pair, "text", generated, ++run);
+        expect(viaAuto).toEqual(viaJson);
       }),
-      {
-        numRuns: 150,
-        endOnFailure: true,
-        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-      },
+      propertyRuns(150),
     );
     // Not vacuous: VictoriaMetrics counted samples through its Prometheus import.
     expect((await rowsInserted(vm, "prometheus")) - rowsBefore).toBeGreaterThan(100);

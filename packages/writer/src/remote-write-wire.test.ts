@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
-import { formatRecord, frameSnappyLiteral, type ModelOutputRecord } from "@anomaly-writer/metric-format";
+import { frameSnappyLiteral } from "@anomaly-writer/metric-format";
 import { decodeWriteRequest } from "@anomaly-writer/remote-write";
 import {
   BACKFILL_LIMITS,
@@ -17,16 +17,17 @@ import {
 } from "@anomaly-writer/test-stack";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createVmWriter, type VmWriter } from "./create-vm-writer.ts";
+import { createVmWriter } from "./create-vm-writer.ts";
 import {
+  createWriterPair,
   exportPoints,
   extremeDouble,
-  hostile,
-  labelName,
+  hostileRecord,
   nonFinite,
   postedPaths,
+  propertyRuns,
   rowsInserted,
-  without,
+  writeBothWays,
 } from "./testing/wire-formats.ts";
 
 const DAY = 86_400_000;
@@ -47,37 +48,20 @@ afterAll(async () => {
   await vm?.stop();
 });
 
-const longRecord = fc.integer({ min: MANY, max: 40 }).chain((count) =>
-  fc.record(
-    {
-      query_key: hostile.filter((s) => s !== ""),
-      labels: fc.dictionary(labelName, hostile, { maxKeys: 5 }),
-      timestamps: fc.uniqueArray(fc.integer({ min: now - 3 * DAY, max: now }), { minLength: count, maxLength: count }),
-      outputs: fc.dictionary(
-        fc.constantFrom("anomaly_score", "y", "yhat", "x.bad"),
-        fc.array(fc.oneof({ weight: 6, arbitrary: extremeDouble }, { weight: 1, arbitrary: nonFinite }), {
-          minLength: count,
-          maxLength: count,
-        }),
-        { minKeys: 1, maxKeys: 3 },
-      ),
-      model_alias: hostile,
-    },
-    { requiredKeys: ["query_key", "labels", "timestamps", "outputs"] },
-  ),
+const longRecord = hostileRecord(
+  fc.integer({ min: MANY, max: 40 }),
+  () => fc.oneof({ weight: 6, arbitrary: extremeDouble }, { weight: 1, arbitrary: nonFinite }),
+  ["anomaly_score", "y", "yhat", "x.bad"],
 );
 
 describe("remote write for series of many points (wire_format auto)", () => {
-  let auto: VmWriter;
-  let json: VmWriter;
+  let pair: ReturnType<typeof createWriterPair>;
   beforeAll(() => {
-    const format = (wire: string) => `  metric_format: {__name__: "$VAR", for: "$QUERY_KEY", wire: "${wire}"}\n`;
-    auto = createVmWriter(parseConfig(writerYaml(vm.url, BACKFILL_LIMITS + format("rw"))));
-    json = createVmWriter(parseConfig(writerYaml(vm.url, `${BACKFILL_LIMITS}${format("json")}  wire_format: json\n`)));
+    pair = createWriterPair(vm, "rw");
   });
   afterAll(async () => {
-    await auto?.close();
-    await json?.close();
+    await pair?.auto.close();
+    await pair?.json.close();
   });
 
   it("reads back the same series and values as JSON lines, for hostile labels and any double (property)", async () => {
@@ -85,33 +69,15 @@ describe("remote write for series of many points (wire_format auto)", () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(longRecord, { minLength: 1, maxLength: 4 }), async (generated) => {
-        run++;
-        // Every series in one record only (its query key is unique): one block each.
-        const records: ModelOutputRecord[] = generated.map(
-          (r, i): ModelOutputRecord => ({
-            ...r,
-            query_key: `${r.query_key}#${i}`,
-            labels: { ...r.labels, prop_run: String(run) },
-          }),
-        );
-        const sent = records.flatMap(
-          (r) => formatRecord(r, { metricFormat: { __name__: "$VAR", for: "$QUERY_KEY" } }).series,
-        );
-        const points = sent.reduce((n, s) => n + s.values.length, 0);
-        const [a, b] = await Promise.all([auto.write(records), json.write(records)]);
-        expect(a).toMatchObject({ ok: true, datapoints: points });
-        expect(b).toMatchObject({ ok: true, datapoints: points });
-        const viaRemote = without("wire", await exportPoints(vm, `{prop_run="${run}",wire="rw"}`, points));
-        const viaJson = without("wire", await exportPoints(vm, `{prop_run="${run}",wire="json"}`, points));
-        expect(viaRemote.reduce((n, s) => n + s.values.length, 0)).toBe(points);
+        const { sent, viaAuto, viaJson } = await writeBothWays(vm, pair, "rw", generated, ++run);
         // Same series and timestamps; the same values, except where VictoriaMetrics' parsing of the
         // JSON number text lost a digit: remote write carries the double itself, so its value is
         // then nearer to what was sent (property of extreme exponents, e.g. 9.27273631123629e+134).
-        expect(viaRemote.map((s) => [s.metric, s.timestamps])).toEqual(viaJson.map((s) => [s.metric, s.timestamps]));
+        expect(viaAuto.map((s) => [s.metric, s.timestamps])).toEqual(viaJson.map((s) => [s.metric, s.timestamps]));
         const sentValue = new Map(
           sent.flatMap((s) => s.timestamps.map((t, i) => [`${labelKey(s.labels)} ${t}`, s.values[i] as number])),
         );
-        viaRemote.forEach((series, i) => {
+        viaAuto.forEach((series, i) => {
           series.values.forEach((value, j) => {
             const other = viaJson[i]?.values[j] as number;
             if (Object.is(value, other)) return;
@@ -120,11 +86,7 @@ describe("remote write for series of many points (wire_format auto)", () => {
           });
         });
       }),
-      {
-        numRuns: 80,
-        endOnFailure: true,
-        ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
-      },
+      propertyRuns(80),
     );
     // Not vacuous: VictoriaMetrics counted samples through its remote-write path.
     expect((await rowsInserted(vm, "promremotewrite")) - rowsBefore).toBeGreaterThan(1000);

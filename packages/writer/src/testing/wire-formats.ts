@@ -2,9 +2,23 @@
  * Test helpers of the wire-format tests (Prometheus text, remote write): reading a real
  * VictoriaMetrics back and fast-check arbitraries of hostile records.
  */
-import type { RawValue } from "@anomaly-writer/metric-format";
-import type { ExportedSeries, NginxServer, VictoriaMetricsServer } from "@anomaly-writer/test-stack";
+import { parseConfig } from "@anomaly-writer/config";
+import {
+  type FormattedSeries,
+  formatRecord,
+  type ModelOutputRecord,
+  type RawValue,
+} from "@anomaly-writer/metric-format";
+import {
+  BACKFILL_LIMITS,
+  type ExportedSeries,
+  type NginxServer,
+  type VictoriaMetricsServer,
+  writerYaml,
+} from "@anomaly-writer/test-stack";
 import fc from "fast-check";
+import { expect } from "vitest";
+import { createVmWriter, type VmWriter } from "../create-vm-writer.ts";
 
 /** Samples VictoriaMetrics took through one of its ingestion paths, by its own counter (`prometheus`, `promremotewrite`). */
 export async function rowsInserted(vm: VictoriaMetricsServer, type: string): Promise<number> {
@@ -91,4 +105,79 @@ export async function postedPaths(proxy: NginxServer, from: number, count: numbe
     if (posts.length >= count || Date.now() > deadline) return posts;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+const DAY = 86_400_000;
+
+/** Records of `count` timestamps (within the last 3 days) whose values come from `value`, hostile everywhere else. */
+export function hostileRecord(
+  count: fc.Arbitrary<number>,
+  value: (count: number) => fc.Arbitrary<RawValue>,
+  variables: readonly string[],
+) {
+  const now = Date.now();
+  return count.chain((n) =>
+    fc.record(
+      {
+        query_key: hostile.filter((s) => s !== ""),
+        labels: fc.dictionary(labelName, hostile, { maxKeys: 5 }),
+        timestamps: fc.uniqueArray(fc.integer({ min: now - 3 * DAY, max: now }), { minLength: n, maxLength: n }),
+        outputs: fc.dictionary(fc.constantFrom(...variables), fc.array(value(n), { minLength: n, maxLength: n }), {
+          minKeys: 1,
+          maxKeys: 3,
+        }),
+        model_alias: hostile,
+      },
+      { requiredKeys: ["query_key", "labels", "timestamps", "outputs"] },
+    ),
+  );
+}
+
+/** A writer with `wire_format: auto` and one with `json`, told apart by a `wire` label (`auto`'s is `name`). */
+export function createWriterPair(vm: VictoriaMetricsServer, name: string): { auto: VmWriter; json: VmWriter } {
+  const format = (wire: string) => `  metric_format: {__name__: "$VAR", for: "$QUERY_KEY", wire: "${wire}"}\n`;
+  return {
+    auto: createVmWriter(parseConfig(writerYaml(vm.url, BACKFILL_LIMITS + format(name)))),
+    json: createVmWriter(parseConfig(writerYaml(vm.url, `${BACKFILL_LIMITS}${format("json")}  wire_format: json\n`))),
+  };
+}
+
+/**
+ * Write generated records with both writers (each record's query key made unique, so that its
+ * series are in it only: one block each) and read both back, without the `wire` label, sorted.
+ */
+export async function writeBothWays(
+  vm: VictoriaMetricsServer,
+  pair: { auto: VmWriter; json: VmWriter },
+  name: string,
+  generated: readonly ModelOutputRecord[],
+  run: number,
+) {
+  const records = generated.map(
+    (r, i): ModelOutputRecord => ({
+      ...r,
+      query_key: `${r.query_key}#${i}`,
+      labels: { ...r.labels, prop_run: String(run) },
+    }),
+  );
+  const sent: FormattedSeries[] = records.flatMap(
+    (r) => formatRecord(r, { metricFormat: { __name__: "$VAR", for: "$QUERY_KEY" } }).series,
+  );
+  const points = sent.reduce((n, s) => n + s.values.length, 0);
+  const [a, b] = await Promise.all([pair.auto.write(records), pair.json.write(records)]);
+  expect(a).toMatchObject({ ok: true, datapoints: points });
+  expect(b).toMatchObject({ ok: true, datapoints: points });
+  const viaAuto = without("wire", await exportPoints(vm, `{prop_run="${run}",wire="${name}"}`, points));
+  const viaJson = without("wire", await exportPoints(vm, `{prop_run="${run}",wire="json"}`, points));
+  expect(viaAuto.reduce((n, s) => n + s.values.length, 0)).toBe(points);
+  return { sent, viaAuto, viaJson };
+}
+
+/** fast-check settings of the read-back properties (PROPERTY_SEED replays a failure). */
+export function propertyRuns(numRuns: number) {
+  return {
+    numRuns,
+    endOnFailure: true,
+    ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+  };
 }
