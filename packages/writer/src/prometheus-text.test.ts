@@ -2,20 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
-import {
-  BACKFILL_LIMITS,
-  makeRecords,
-  type NginxServer,
-  startNginx,
-  startVictoriaMetrics,
-  type VictoriaMetricsServer,
-  writerYaml,
-} from "@anomaly-writer/test-stack";
+import { BACKFILL_LIMITS, makeRecords, startNginx, writerYaml } from "@anomaly-writer/test-stack";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createVmWriter } from "./create-vm-writer.ts";
 import {
-  createWriterPair,
   exportPoints,
   extremeDouble,
   hostileRecord,
@@ -23,24 +14,14 @@ import {
   postedPaths,
   propertyRuns,
   rowsInserted,
+  useWireStack,
+  useWriterPair,
   writeBothWays,
 } from "./testing/wire-formats.ts";
 
 const DAY = 86_400_000;
 const now = Date.now();
-let vm: VictoriaMetricsServer;
-let proxy: NginxServer;
-let cluster: NginxServer;
-beforeAll(async () => {
-  vm = await startVictoriaMetrics();
-  proxy = await startNginx({ upstream: vm.url });
-  cluster = await startNginx({ upstream: vm.url, cluster: true });
-});
-afterAll(async () => {
-  await cluster?.stop();
-  await proxy?.stop();
-  await vm?.stop();
-});
+const stack = useWireStack();
 
 /** Multi-point series go as JSON lines either way; their values stay exact in VictoriaMetrics' blocks. */
 const plainNumber = fc
@@ -55,33 +36,26 @@ const record = hostileRecord(
 );
 
 describe("Prometheus text for single-point series (wire_format auto)", () => {
-  let pair: ReturnType<typeof createWriterPair>;
-  beforeAll(() => {
-    pair = createWriterPair(vm, "text");
-  });
-  afterAll(async () => {
-    await pair?.auto.close();
-    await pair?.json.close();
-  });
+  const pair = useWriterPair(stack, "text");
 
   it("reads back the same series and values as JSON lines, for hostile labels and any double (property)", async () => {
-    const rowsBefore = await rowsInserted(vm, "prometheus");
+    const rowsBefore = await rowsInserted(stack.vm, "prometheus");
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 6 }), async (generated) => {
-        const { viaAuto, viaJson } = await writeBothWays(vm, pair, "text", generated, ++run);
+        const { viaAuto, viaJson } = await writeBothWays(stack.vm, pair, "text", generated, ++run);
         expect(viaAuto).toEqual(viaJson);
       }),
       propertyRuns(150),
     );
     // Not vacuous: VictoriaMetrics counted samples through its Prometheus import.
-    expect((await rowsInserted(vm, "prometheus")) - rowsBefore).toBeGreaterThan(100);
+    expect((await rowsInserted(stack.vm, "prometheus")) - rowsBefore).toBeGreaterThan(100);
   }, 240_000);
 });
 
 describe("the paths of each wire format", () => {
   it("sends single-point records as text and multi-point ones as JSON lines, in requests of one format each", async () => {
-    const writer = createVmWriter(parseConfig(writerYaml(proxy.url, BACKFILL_LIMITS)), { maxRequestBytes: 4096 });
+    const writer = createVmWriter(parseConfig(writerYaml(stack.proxy.url, BACKFILL_LIMITS)), { maxRequestBytes: 4096 });
     const single = makeRecords({ queryKey: "mixed", count: 60, start: now - DAY });
     const multi = makeRecords({
       queryKey: "mixed",
@@ -90,33 +64,35 @@ describe("the paths of each wire format", () => {
       start: now - 2 * DAY,
       labels: (i) => ({ instance: `multi-${i}`, job: "node" }),
     });
-    const logged = proxy.accessLog().length;
+    const logged = stack.proxy.accessLog().length;
     const result = await writer.write(
       single.flatMap((r, i) => (i < 20 ? [r, multi[i] as (typeof multi)[number]] : [r])),
     );
     await writer.close();
     expect(result).toMatchObject({ ok: true, datapoints: 60 * 3 + 20 * 4 * 3 });
-    const used = await postedPaths(proxy, logged, result.requests);
+    const used = await postedPaths(stack.proxy, logged, result.requests);
     expect(new Set(used)).toEqual(new Set(["/api/v1/import", "/api/v1/import/prometheus"]));
     expect(used.length).toBe(result.requests);
-    expect(await exportPoints(vm, '{for="mixed"}', 60 * 3 + 20 * 4 * 3)).toHaveLength(80 * 3);
+    expect(await exportPoints(stack.vm, '{for="mixed"}', 60 * 3 + 20 * 4 * 3)).toHaveLength(80 * 3);
   });
 
   it("writes text through a cluster tenant path (/insert/A:P/prometheus/api/v1/import/prometheus) and multitenant", async () => {
-    const tenant = createVmWriter(parseConfig(writerYaml(cluster.url, `${BACKFILL_LIMITS}  tenant_id: "3:4"\n`)));
-    const logged = cluster.accessLog().length;
-    expect(tenant.importUrl).toBe(`${cluster.url}/insert/3:4/prometheus/api/v1/import`);
+    const tenant = createVmWriter(parseConfig(writerYaml(stack.cluster.url, `${BACKFILL_LIMITS}  tenant_id: "3:4"\n`)));
+    const logged = stack.cluster.accessLog().length;
+    expect(tenant.importUrl).toBe(`${stack.cluster.url}/insert/3:4/prometheus/api/v1/import`);
     expect((await tenant.write(makeRecords({ queryKey: "tenant34", count: 5, start: now - DAY }))).ok).toBe(true);
     await tenant.close();
-    const multi = createVmWriter(parseConfig(writerYaml(cluster.url, `${BACKFILL_LIMITS}  tenant_id: multitenant\n`)));
+    const multi = createVmWriter(
+      parseConfig(writerYaml(stack.cluster.url, `${BACKFILL_LIMITS}  tenant_id: multitenant\n`)),
+    );
     const labels = (i: number) => ({ instance: `m${i}`, vm_account_id: "7", vm_project_id: String(i) });
     expect((await multi.write(makeRecords({ queryKey: "multi", count: 3, start: now - DAY, labels }))).ok).toBe(true);
     await multi.close();
-    expect(await postedPaths(cluster, logged, 2)).toEqual([
+    expect(await postedPaths(stack.cluster, logged, 2)).toEqual([
       "/insert/3:4/prometheus/api/v1/import/prometheus",
       "/insert/multitenant/prometheus/api/v1/import/prometheus",
     ]);
-    const back = await exportPoints(vm, '{for="tenant34"}', 15);
+    const back = await exportPoints(stack.vm, '{for="tenant34"}', 15);
     expect(back.map((s) => s.metric)).toContainEqual({
       __name__: "y",
       for: "tenant34",
@@ -126,7 +102,7 @@ describe("the paths of each wire format", () => {
       vm_project_id: "4",
     });
     expect(
-      (await exportPoints(vm, '{for="multi",__name__="y"}', 3)).map((s) => [
+      (await exportPoints(stack.vm, '{for="multi",__name__="y"}', 3)).map((s) => [
         s.metric.vm_account_id,
         s.metric.vm_project_id,
       ]),
@@ -138,20 +114,20 @@ describe("the paths of each wire format", () => {
   });
 
   it("sends only JSON lines with wire_format: json, and to import_json_path when it is set", async () => {
-    const logged = proxy.accessLog().length;
+    const logged = stack.proxy.accessLog().length;
     for (const extra of ["  wire_format: json\n", "  import_json_path: /api/v1/import?extra_label=via=path\n"]) {
-      const writer = createVmWriter(parseConfig(writerYaml(proxy.url, BACKFILL_LIMITS + extra)));
+      const writer = createVmWriter(parseConfig(writerYaml(stack.proxy.url, BACKFILL_LIMITS + extra)));
       expect((await writer.write(makeRecords({ queryKey: "jsononly", count: 4, start: now - DAY }))).ok).toBe(true);
       await writer.close();
     }
-    expect(await postedPaths(proxy, logged, 2)).toEqual(["/api/v1/import", "/api/v1/import"]);
-    expect((await exportPoints(vm, '{for="jsononly",via="path"}', 12)).length).toBe(12);
+    expect(await postedPaths(stack.proxy, logged, 2)).toEqual(["/api/v1/import", "/api/v1/import"]);
+    expect((await exportPoints(stack.vm, '{for="jsononly",via="path"}', 12)).length).toBe(12);
   });
 
   it("queues each format as it is and catches up with requests of one format to the right path", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aw-text-queue-"));
     try {
-      const yaml = writerYaml(proxy.url, `${BACKFILL_LIMITS}  queue:\n    path: ${dir}\n`);
+      const yaml = writerYaml(stack.proxy.url, `${BACKFILL_LIMITS}  queue:\n    path: ${dir}\n`);
       const writer = createVmWriter(parseConfig(yaml), { backgroundSender: false, maxRequestBytes: 2048 });
       for (let batch = 0; batch < 4; batch++) {
         const points = batch % 2 === 0 ? 1 : 3;
@@ -164,16 +140,19 @@ describe("the paths of each wire format", () => {
         });
         expect((await writer.write(records)).ok).toBe(true);
       }
-      const logged = proxy.accessLog().length;
+      const logged = stack.proxy.accessLog().length;
       const drained = await writer.drainQueue();
       await writer.close();
       expect(drained.remaining).toBe(0);
       // At least one request of each format (how many depends on the merges).
-      const used = await postedPaths(proxy, logged, 2);
+      const used = await postedPaths(stack.proxy, logged, 2);
       expect(new Set(used)).toEqual(new Set(["/api/v1/import", "/api/v1/import/prometheus"]));
       // Every point back: a merged request of mixed formats would have lost the lines of one of them.
       expect(
-        (await exportPoints(vm, '{for="queued"}', 2 * 10 * 3 + 2 * 10 * 9)).reduce((n, s) => n + s.values.length, 0),
+        (await exportPoints(stack.vm, '{for="queued"}', 2 * 10 * 3 + 2 * 10 * 9)).reduce(
+          (n, s) => n + s.values.length,
+          0,
+        ),
       ).toBe(2 * 10 * 3 + 2 * 10 * 9);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -182,7 +161,7 @@ describe("the paths of each wire format", () => {
 
   it("probe() checks the Prometheus-text path too, and names wire_format when a receiver lacks it", async () => {
     const partial = await startNginx({
-      upstream: vm.url,
+      upstream: stack.vm.url,
       extraServerConfig: "location = /api/v1/import/prometheus { return 404; }",
     });
     try {

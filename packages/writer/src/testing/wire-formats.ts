@@ -13,11 +13,13 @@ import {
   BACKFILL_LIMITS,
   type ExportedSeries,
   type NginxServer,
+  startNginx,
+  startVictoriaMetrics,
   type VictoriaMetricsServer,
   writerYaml,
 } from "@anomaly-writer/test-stack";
 import fc from "fast-check";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { createVmWriter, type VmWriter } from "../create-vm-writer.ts";
 
 /** Samples VictoriaMetrics took through one of its ingestion paths, by its own counter (`prometheus`, `promremotewrite`). */
@@ -179,5 +181,64 @@ export function propertyRuns(numRuns: number) {
     numRuns,
     endOnFailure: true,
     ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED) } : {}),
+  };
+}
+
+/** The peers of a wire-format test file: a VictoriaMetrics, nginx in front of it, and nginx as a cluster vminsert. */
+export interface WireStack {
+  readonly vm: VictoriaMetricsServer;
+  readonly proxy: NginxServer;
+  readonly cluster: NginxServer;
+}
+
+/** Start the peers before the file's tests and stop them after; read them from the answer inside tests. */
+export function useWireStack(): WireStack {
+  const stack: { vm?: VictoriaMetricsServer; proxy?: NginxServer; cluster?: NginxServer } = {};
+  beforeAll(async () => {
+    stack.vm = await startVictoriaMetrics();
+    stack.proxy = await startNginx({ upstream: stack.vm.url });
+    stack.cluster = await startNginx({ upstream: stack.vm.url, cluster: true });
+  });
+  afterAll(async () => {
+    await stack.cluster?.stop();
+    await stack.proxy?.stop();
+    await stack.vm?.stop();
+  });
+  const started = <T>(peer: T | undefined): T => {
+    if (peer === undefined) throw new Error("the wire-format peers are not started yet");
+    return peer;
+  };
+  return {
+    get vm() {
+      return started(stack.vm);
+    },
+    get proxy() {
+      return started(stack.proxy);
+    },
+    get cluster() {
+      return started(stack.cluster);
+    },
+  };
+}
+
+/** A writer pair (createWriterPair) made before the describe's tests and closed after them. */
+export function useWriterPair(stack: WireStack, name: string): { readonly auto: VmWriter; readonly json: VmWriter } {
+  let pair: { auto: VmWriter; json: VmWriter } | undefined;
+  beforeAll(() => {
+    pair = createWriterPair(stack.vm, name);
+  });
+  afterAll(async () => {
+    await pair?.auto.close();
+    await pair?.json.close();
+  });
+  return {
+    get auto() {
+      if (!pair) throw new Error("the writer pair is not made yet");
+      return pair.auto;
+    },
+    get json() {
+      if (!pair) throw new Error("the writer pair is not made yet");
+      return pair.json;
+    },
   };
 }
