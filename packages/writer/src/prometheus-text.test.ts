@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseConfig } from "@anomaly-writer/config";
 import { BACKFILL_LIMITS, makeRecords, startNginx, writerYaml } from "@anomaly-writer/test-stack";
 import fc from "fast-check";
@@ -122,41 +119,6 @@ describe("the paths of each wire format", () => {
     }
     expect(await postedPaths(stack.proxy, logged, 2)).toEqual(["/api/v1/import", "/api/v1/import"]);
     expect((await exportPoints(stack.vm, '{for="jsononly",via="path"}', 12)).length).toBe(12);
-  });
-
-  it("queues each format as it is and catches up with requests of one format to the right path", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "aw-text-queue-"));
-    try {
-      const yaml = writerYaml(stack.proxy.url, `${BACKFILL_LIMITS}  queue:\n    path: ${dir}\n`);
-      const writer = createVmWriter(parseConfig(yaml), { backgroundSender: false, maxRequestBytes: 2048 });
-      for (let batch = 0; batch < 4; batch++) {
-        const points = batch % 2 === 0 ? 1 : 3;
-        const records = makeRecords({
-          queryKey: "queued",
-          count: 10,
-          points,
-          start: now - DAY - batch * 10 * 60_000,
-          labels: (i) => ({ instance: `q${batch}-${i}` }),
-        });
-        expect((await writer.write(records)).ok).toBe(true);
-      }
-      const logged = stack.proxy.accessLog().length;
-      const drained = await writer.drainQueue();
-      await writer.close();
-      expect(drained.remaining).toBe(0);
-      // At least one request of each format (how many depends on the merges).
-      const used = await postedPaths(stack.proxy, logged, 2);
-      expect(new Set(used)).toEqual(new Set(["/api/v1/import", "/api/v1/import/prometheus"]));
-      // Every point back: a merged request of mixed formats would have lost the lines of one of them.
-      expect(
-        (await exportPoints(stack.vm, '{for="queued"}', 2 * 10 * 3 + 2 * 10 * 9)).reduce(
-          (n, s) => n + s.values.length,
-          0,
-        ),
-      ).toBe(2 * 10 * 3 + 2 * 10 * 9);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 
   it("probe() checks the Prometheus-text path too, and names wire_format when a receiver lacks it", async () => {
