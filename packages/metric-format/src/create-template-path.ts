@@ -2,6 +2,7 @@ import { buildLabelSet } from "./build-label-set.ts";
 import { classifyValue } from "./classify-value.ts";
 import { createPiecesCache } from "./create-pieces-cache.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
+import { createSharedAliases } from "./create-shared-aliases.ts";
 import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
 import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 
@@ -19,13 +20,6 @@ interface Pieces {
   /** UTF-8 bytes of head and tail. */
   readonly bytes: number;
   readonly labels: number;
-}
-
-/** The aliases' part of a record's prefix. */
-interface AliasPart {
-  readonly json: string;
-  readonly labels: number;
-  readonly bytes: number;
 }
 
 /** What a record's outputs dropped so far, and the timestamps kept by the last output. */
@@ -92,37 +86,7 @@ export function createTemplatePath(
     !formatNames.some((name) => (ALIASES as readonly string[]).includes(name));
   const piecesOf = createPiecesCache((queryKey, variable) => jsonPiecesOf(entries, queryKey, variable, limits));
 
-  /** The aliases' part of the prefix, or undefined when one of them needs the general path. */
-  const aliasesOf = (record: ModelOutputRecord): AliasPart | undefined => {
-    let json = "";
-    let labels = 0;
-    for (const alias of ALIASES) {
-      const value: unknown = record[alias];
-      if (value === undefined || value === null || value === "") continue;
-      if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes))
-        return undefined;
-      json += `,"${alias}":${JSON.stringify(value)}`;
-      labels++;
-    }
-    return { json, labels, bytes: Buffer.byteLength(json) };
-  };
-  // Records of one inference share their aliases: their JSON is made once.
-  let lastModel: unknown = {};
-  let lastScheduler: unknown;
-  let lastPreset: unknown;
-  let lastAliases: AliasPart | undefined;
-  const sharedAliasesOf = (record: ModelOutputRecord): AliasPart | undefined => {
-    const model = record.model_alias;
-    const scheduler = record.scheduler_alias;
-    const preset = record.preset;
-    if (model !== lastModel || scheduler !== lastScheduler || preset !== lastPreset) {
-      lastModel = model;
-      lastScheduler = scheduler;
-      lastPreset = preset;
-      lastAliases = aliasesOf(record);
-    }
-    return lastAliases;
-  };
+  const sharedAliasesOf = createSharedAliases(limits, (name, value) => `,"${name}":${JSON.stringify(value)}`);
 
   // An inference stamps all its records alike: the last text is reused.
   let lastTimestamp = -1;
@@ -156,7 +120,7 @@ export function createTemplatePath(
     if ((first >= 48 && first <= 57) || json.includes(':""') || json.includes("\\ud")) return undefined;
     const aliasPart = sharedAliasesOf(record);
     if (aliasPart === undefined) return undefined;
-    const inner = json.length > 2 ? `,${json.slice(1, -1)}${aliasPart.json}` : aliasPart.json;
+    const inner = json.length > 2 ? `,${json.slice(1, -1)}${aliasPart.text}` : aliasPart.text;
     // From the flat JSON text: measuring `inner` itself would flatten it first.
     const innerBytes = (json.length > 2 ? Buffer.byteLength(json) - 1 : 0) + aliasPart.bytes;
     const timestampTexts = timestampTextsOf(record.timestamps);

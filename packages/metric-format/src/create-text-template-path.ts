@@ -1,6 +1,7 @@
 import { classifyValue } from "./classify-value.ts";
 import { createPiecesCache } from "./create-pieces-cache.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
+import { createSharedAliases } from "./create-shared-aliases.ts";
 import { LazyRecord, type TemplateLimits } from "./create-template-path.ts";
 import { escapeLabelValue } from "./escape-label-value.ts";
 import { isPrometheusName } from "./is-prometheus-name.ts";
@@ -26,13 +27,6 @@ interface TextPieces {
   readonly tailBytes: number;
   /** Labels of the line it makes, `__name__` included. */
   readonly labels: number;
-}
-
-/** The aliases' `,k="v"` text. */
-interface AliasText {
-  readonly text: string;
-  readonly labels: number;
-  readonly bytes: number;
 }
 
 /**
@@ -61,19 +55,7 @@ export function createTextTemplatePath(
   const labelNames = new Map<string, boolean>();
 
   // Records of one inference share their aliases and their timestamp: their text is made once.
-  let lastModel: unknown = {};
-  let lastScheduler: unknown;
-  let lastPreset: unknown;
-  let lastAliases: AliasText | undefined;
-  const sharedAliasesOf = (record: ModelOutputRecord): AliasText | undefined => {
-    if (record.model_alias !== lastModel || record.scheduler_alias !== lastScheduler || record.preset !== lastPreset) {
-      lastModel = record.model_alias;
-      lastScheduler = record.scheduler_alias;
-      lastPreset = record.preset;
-      lastAliases = aliasTextOf(record, limits);
-    }
-    return lastAliases;
-  };
+  const sharedAliasesOf = createSharedAliases(limits, (name, value) => `,${name}="${escapeLabelValue(value)}"`);
   let lastTimestamp = -1;
   let lastTimestampText = "";
   const dropped: DroppedPoints = { nan: 0, inf: 0 };
@@ -214,19 +196,4 @@ function inputLabelText(
     count++;
   }
   return { text, bytes: Buffer.byteLength(text), labels: count };
-}
-
-/** The aliases as `,k="v"` text, or undefined when one of them needs the general path. */
-function aliasTextOf(record: ModelOutputRecord, limits: TemplateLimits | undefined): AliasText | undefined {
-  let text = "";
-  let labels = 0;
-  for (const alias of ALIASES) {
-    const value: unknown = record[alias];
-    if (value === undefined || value === null || value === "") continue;
-    if (typeof value !== "string" || SURROGATE.test(value) || (limits && value.length * 3 > limits.maxValueBytes))
-      return undefined;
-    text += `,${alias}="${escapeLabelValue(value)}"`;
-    labels++;
-  }
-  return { text, labels, bytes: Buffer.byteLength(text) };
 }
