@@ -31,7 +31,8 @@ const TIMEOUT_CODES = new Set([
   "ESOCKETTIMEDOUT",
 ]);
 const ABORT_CODES = new Set(["ABORT_ERR", "UND_ERR_ABORTED"]);
-const CONNECTION_CODES = new Set([
+/** No connection could be made: refused, the name not resolved, the host or network unreachable. */
+const NO_CONNECTION_CODES = [
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",
@@ -41,15 +42,11 @@ const CONNECTION_CODES = new Set([
   "ENETUNREACH",
   "EHOSTDOWN",
   "ENETDOWN",
-  "ECONNRESET",
-  "EPIPE",
-  "ECONNABORTED",
   "EADDRNOTAVAIL",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-]);
+];
 /** A connection that existed and was closed under the request (stale keep-alive socket, server refusing after the handshake). */
 const SOCKET_CLOSED_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+const CONNECTION_CODES = new Set([...NO_CONNECTION_CODES, ...SOCKET_CLOSED_CODES]);
 
 /** Server-certificate verification failures (Node/OpenSSL codes). */
 const SERVER_CERT_CODES = new Set([
@@ -148,19 +145,7 @@ export function isSocketClosed(error: unknown): boolean {
   return errorChain(error).some((l) => SOCKET_CLOSED_CODES.has(l.code) || /other side closed/i.test(l.message));
 }
 
-const BEFORE_SENDING_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EAI_NONAME",
-  "EAI_FAIL",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EHOSTDOWN",
-  "ENETDOWN",
-  "EADDRNOTAVAIL",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
+const BEFORE_SENDING_CODES = new Set([...NO_CONNECTION_CODES, "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** Whether the failure happened before a byte of the request could be written (connect, DNS, TLS handshake). */
 export function failedBeforeSending(error: unknown): boolean {
