@@ -291,33 +291,13 @@ function takenRecord(
 ): TakenRecord {
   const { groupKey, context } = group;
   const { bytes, series, datapoints, wire } = out;
-  if (out.binary)
-    return {
-      index,
-      queryKey,
-      groupKey,
-      context,
-      binary: out.binary,
-      wire,
-      bytes,
-      series,
-      datapoints,
-      serializeSeconds,
-    };
-  return out.encoded
-    ? { index, queryKey, groupKey, context, encoded: out.encoded, wire, bytes, series, datapoints, serializeSeconds }
-    : {
-        index,
-        queryKey,
-        groupKey,
-        context,
-        formatted: out.formatted ?? [],
-        wire,
-        bytes,
-        series,
-        datapoints,
-        serializeSeconds,
-      };
+  // One body: remote-write bytes, JSON-lines or text, or (series sinks) formatted series.
+  const body = out.binary
+    ? { binary: out.binary }
+    : out.encoded
+      ? { encoded: out.encoded }
+      : { formatted: out.formatted ?? [] };
+  return { index, queryKey, groupKey, context, ...body, wire, bytes, series, datapoints, serializeSeconds };
 }
 
 /** A `json_lines` sink's record: the encoder's answer (its lazy label sets stay unread unless asked). */
