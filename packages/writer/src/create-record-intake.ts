@@ -145,20 +145,6 @@ export function createRecordIntake(
   };
   const text = sink.takesPrometheusText ? options.textEncoder : undefined;
   const remote = sink.takesRemoteWrite ? options.remoteWriteEncoder : undefined;
-  /** A record of many points goes as remote write (validated first: its encoder takes validated records). */
-  const encodeRemote = (value: unknown, where: () => string) => {
-    const parsed = safeParseRecord(value);
-    if (!parsed.success) return void refuse(where(), parsed.issues, value, countRawPoints(value));
-    const record = parsed.output;
-    const t0 = performance.now();
-    try {
-      const binary = remote?.encode(record);
-      return { record, out: binary === undefined ? undefined : ofBinary(binary), t0 };
-    } catch (error) {
-      if (!(error instanceof RecordError)) throw error;
-      return void refuse(where(), error.issues, record, countRawPoints(record));
-    }
-  };
   /** Validate and encode; undefined when refused. */
   const encode = (
     value: unknown,
@@ -171,21 +157,14 @@ export function createRecordIntake(
     let wire: BodyFormat = "json";
     let encoded: EncodedRecord | undefined;
     let record = value as ModelOutputRecord;
-    let validated = false;
-    if (remote !== undefined && hasManyPoints(value, options.remoteWriteMinPoints)) {
-      const done = encodeRemote(value, where);
-      if (done === undefined) return undefined;
-      if (done.out !== undefined) return { record: done.record, out: done.out, t0: done.t0 };
-      // Left to the JSON encoder (which refuses what it must, naming it).
-      record = done.record;
-      validated = true;
-      t0 = done.t0;
-    } else if (sink.format === "json_lines") {
+    // A record of many points goes as remote write, whose encoder takes validated records.
+    const many = remote !== undefined && hasManyPoints(value, options.remoteWriteMinPoints);
+    if (!many && sink.format === "json_lines") {
       encoded = text?.encodeIfValid(value);
       if (encoded !== undefined) wire = "prometheus";
       else encoded = options.encoder.encodeIfValid(value);
     }
-    if (!encoded && !validated) {
+    if (!encoded) {
       const parsed = safeParseRecord(value);
       if (!parsed.success) return void refuse(where(), parsed.issues, value, countRawPoints(value));
       record = parsed.output;
@@ -193,6 +172,9 @@ export function createRecordIntake(
     }
     try {
       if (sink.format === "series") return { record, out: formatSeries(record, options.metricFormat), t0 };
+      // Left to the JSON encoder when remote write cannot carry it (which refuses what it must, naming it).
+      const binary = many ? remote?.encode(record) : undefined;
+      if (binary !== undefined) return { record, out: ofBinary(binary), t0 };
       if (encoded === undefined && text !== undefined) {
         encoded = text.encode(record);
         if (encoded !== undefined) wire = "prometheus";
