@@ -54,14 +54,19 @@ export function createBatcher(options: BatcherOptions): Batcher {
   };
   const pending: (Batch | SplitRecord)[] = [];
 
+  /** The batch's body with room for `bytes` more (taken from the pool or grown). */
+  const roomFor = (batch: Batch, bytes: number): Buffer => {
+    const needed = batch.bytes + bytes;
+    if (batch.buffer === undefined) batch.buffer = options.bodies.take(needed);
+    else if (batch.buffer.length < needed) batch.buffer = options.bodies.grow(batch.buffer, batch.bytes, needed);
+    return batch.buffer;
+  };
+
   /** Encode text of a known UTF-8 length into the batch's body (nothing is kept when bodies are not stored). */
   const appendText = (batch: Batch, text: string, bytes: number): void => {
     if (options.storesBodies) {
-      const needed = batch.bytes + bytes;
-      if (batch.buffer === undefined) batch.buffer = options.bodies.take(needed);
-      else if (batch.buffer.length < needed) batch.buffer = options.bodies.grow(batch.buffer, batch.bytes, needed);
       // As many bytes as UTF-16 units: all ASCII, and latin1 copies it as it is (faster than encoding).
-      const written = batch.buffer.write(text, batch.bytes, bytes === text.length ? "latin1" : "utf8");
+      const written = roomFor(batch, bytes).write(text, batch.bytes, bytes === text.length ? "latin1" : "utf8");
       if (written !== bytes)
         throw new WriterError("WRITER_INTERNAL", `the encoder counted ${bytes} bytes but wrote ${written}`);
     }
@@ -70,12 +75,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
 
   /** Copy bytes into the batch's body (nothing is kept when bodies are not stored). */
   const appendBytes = (batch: Batch, bytes: Uint8Array): void => {
-    if (options.storesBodies) {
-      const needed = batch.bytes + bytes.length;
-      if (batch.buffer === undefined) batch.buffer = options.bodies.take(needed);
-      else if (batch.buffer.length < needed) batch.buffer = options.bodies.grow(batch.buffer, batch.bytes, needed);
-      batch.buffer.set(bytes, batch.bytes);
-    }
+    if (options.storesBodies) roomFor(batch, bytes.length).set(bytes, batch.bytes);
     batch.bytes += bytes.length;
   };
 
@@ -140,23 +140,12 @@ export function createBatcher(options: BatcherOptions): Batcher {
       }
       // A record larger than one request is split along its lines (series formats: a record is one request at most).
       const large = record.bytes > maxBytes || record.series > maxSeries;
-      if (record.binary && large) {
+      if (large && (record.binary || record.encoded)) {
         pending.push({
           kind: "split",
           template: batch,
-          lines: [],
-          binary: record.binary,
-          index: record.index,
-          serializeSeconds: record.serializeSeconds,
-          recordBytes: record.bytes,
-        });
-        return;
-      }
-      if (record.encoded && large) {
-        pending.push({
-          kind: "split",
-          template: batch,
-          lines: record.encoded.lines,
+          lines: record.encoded?.lines ?? [],
+          ...(record.binary ? { binary: record.binary } : {}),
           index: record.index,
           serializeSeconds: record.serializeSeconds,
           recordBytes: record.bytes,
