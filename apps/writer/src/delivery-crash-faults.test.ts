@@ -14,6 +14,7 @@ import {
   waitForEmptyQueue,
   waitForText,
   withVm,
+  writeQueueConfig,
 } from "./testing/fault-stream.ts";
 import { finished, runCli } from "./testing/run-cli.ts";
 
@@ -22,14 +23,7 @@ import { finished, runCli } from "./testing/run-cli.ts";
 // Each test kills its own VictoriaMetrics; each ends by reading it back.
 const dir = mkdtempSync(join(tmpdir(), "aw-crash-faults-"));
 
-function config(name: string, url: string) {
-  const path = join(dir, `${name}.yml`);
-  writeFileSync(
-    path,
-    `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n`,
-  );
-  return path;
-}
+const config = (name: string, url: string) => writeQueueConfig(dir, name, url);
 
 /** A small seeded generator, so that a failing run's random moments can be told and tried again. */
 function seeded(seed: number) {

@@ -14,20 +14,15 @@ import {
   waitForEmptyQueue,
   waitForText,
   withVm,
+  writeQueueConfig,
 } from "./testing/fault-stream.ts";
 import { finished, runCli, startCli } from "./testing/run-cli.ts";
 
 // The queue's own disk and directory going wrong: full, shared by two writers, damaged.
 const dir = mkdtempSync(join(tmpdir(), "aw-disk-faults-"));
 
-function config(name: string, url: string, queuePath: string, queueExtra = "", timeout = "500ms") {
-  const path = join(dir, `${name}.yml`);
-  writeFileSync(
-    path,
-    `writer:\n  datasource_url: ${url}\n  timeout: ${timeout}\n  queue:\n    path: ${queuePath}\n${queueExtra}`,
-  );
-  return path;
-}
+const config = (name: string, url: string, queuePath: string, queueExtra = "", timeout = "500ms") =>
+  writeQueueConfig(dir, name, url, { queuePath, queueExtra, timeout });
 
 const segmentsIn = (path: string) =>
   readdirSync(path)

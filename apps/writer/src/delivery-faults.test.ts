@@ -20,6 +20,7 @@ import {
   waitForEmptyQueue,
   waitForMoreAcknowledged,
   waitForText,
+  writeQueueConfig,
 } from "./testing/fault-stream.ts";
 import { finished, runCli } from "./testing/run-cli.ts";
 
@@ -34,14 +35,7 @@ afterAll(async () => {
   await vm?.stop();
 });
 
-function config(name: string, url: string, queueExtra = "") {
-  const path = join(dir, `${name}.yml`);
-  writeFileSync(
-    path,
-    `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n${queueExtra}`,
-  );
-  return path;
-}
+const config = (name: string, url: string, queueExtra = "") => writeQueueConfig(dir, name, url, { queueExtra });
 
 describe("durable delivery under faults", () => {
   it("1. VictoriaMetrics killed with SIGKILL mid-stream, restarted later: nothing acknowledged is missing", async () => {

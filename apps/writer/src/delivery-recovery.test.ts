@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,20 +12,14 @@ import {
   waitForEmptyQueue,
   waitForText,
   withVm,
+  writeQueueConfig,
 } from "./testing/fault-stream.ts";
 import { finished } from "./testing/run-cli.ts";
 
 // How delivery comes back after an outage: at the configured rate, and soon.
 const dir = mkdtempSync(join(tmpdir(), "aw-recovery-"));
 
-function config(name: string, url: string, queueExtra = "") {
-  const path = join(dir, `${name}.yml`);
-  writeFileSync(
-    path,
-    `writer:\n  datasource_url: ${url}\n  timeout: 500ms\n  queue:\n    path: ${join(dir, `queue-${name}`)}\n${queueExtra}`,
-  );
-  return path;
-}
+const config = (name: string, url: string, queueExtra = "") => writeQueueConfig(dir, name, url, { queueExtra });
 
 /**
  * The most bytes sent beyond `rate` over any span of requests: for request i < j (sent one after

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { httpSend, startVictoriaMetrics, type VictoriaMetricsServer } from "@anomaly-writer/test-stack";
 import { startCli } from "./run-cli.ts";
@@ -195,4 +196,24 @@ export async function withVm(run: (vm: VictoriaMetricsServer) => Promise<void>):
   } finally {
     await vm.stop();
   }
+}
+
+/**
+ * Write the config of a `serve` with a durable queue into `dir` as `<name>.yml` (a 500 ms request
+ * timeout unless given, so that faults show fast; the queue in `dir/queue-<name>` unless given);
+ * returns its path.
+ */
+export function writeQueueConfig(
+  dir: string,
+  name: string,
+  url: string,
+  options: { readonly queuePath?: string; readonly queueExtra?: string; readonly timeout?: string } = {},
+): string {
+  const path = join(dir, `${name}.yml`);
+  const queuePath = options.queuePath ?? join(dir, `queue-${name}`);
+  writeFileSync(
+    path,
+    `writer:\n  datasource_url: ${url}\n  timeout: ${options.timeout ?? "500ms"}\n  queue:\n    path: ${queuePath}\n${options.queueExtra ?? ""}`,
+  );
+  return path;
 }
