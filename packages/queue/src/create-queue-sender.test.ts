@@ -116,6 +116,32 @@ describe("createQueueSender", () => {
     await queue.close();
   });
 
+  it("charges the rate limit for the entries sent, not for the neighbours of another key it peeked at", async () => {
+    // Keys alternate: each request is one entry, though each peek reads three.
+    const queue = await queueWith(["a", "b", "a", "b"].map((key) => key + "x".repeat(2999)));
+    let clock = 0;
+    let waited = 0;
+    const sender = createQueueSender({
+      queue,
+      maxBatchBytes: 10_000,
+      mergeKey: (entry) => String(entry.body).slice(0, 1),
+      send: async () => undefined,
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+      rateLimitBytesPerSecond: 10_000,
+      now: () => clock,
+      sleep: async (ms) => {
+        waited += ms;
+        clock += ms;
+      },
+    });
+    expect(await sender.drain()).toEqual({ sent: 4, remaining: 0 });
+    // 12,000 bytes sent at 10,000 B/s with a first second's worth in hand: about 0.2 s of waiting.
+    expect(waited).toBeGreaterThanOrEqual(150);
+    expect(waited).toBeLessThan(500);
+    await queue.close();
+  });
+
   it("drains in the background as entries arrive and stops cleanly", async () => {
     const queue = await queueWith([]);
     const sent: string[] = [];

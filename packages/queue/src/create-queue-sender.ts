@@ -172,8 +172,9 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
     const requests = requestsOf(peeked, options.mergeKey, single ? 0 : batchBytes, maxInFlight);
     if (requests.length === 0) return { kind: "empty" };
     if (single) singlesLeft--;
+    // What is sent, not what was peeked: neighbours of another key wait for the next step.
     await takeTokens(
-      peeked.reduce((n, e) => n + e.bytes, 0),
+      requests.reduce((n, entries) => entries.reduce((m, e) => m + e.bytes, n), 0),
       signal,
     );
     const results = await Promise.allSettled(requests.map((entries) => options.send(entries, signal)));
