@@ -118,7 +118,10 @@ describe("createQueueSender", () => {
 
   it("charges the rate limit for the entries sent, not for the neighbours of another key it peeked at", async () => {
     // Keys alternate: each request is one entry, though each peek reads three.
-    const queue = await queueWith(["a", "b", "a", "b"].map((key) => key + "x".repeat(2999)));
+    const queue = await queueWith(
+      ["a", "b", "a", "b"].map((key) => key + "x".repeat(2999)),
+      false,
+    );
     let clock = 0;
     let waited = 0;
     const sender = createQueueSender({
