@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseRecordsText, readJsonLines } from "./read-json-lines.ts";
 
@@ -51,6 +52,40 @@ describe("readJsonLines", () => {
     ).toEqual([{ a: 1 }, { a: 2 }]);
     // Only at the start: a BOM inside is a character like any other.
     expect((await collect(['{"a":1}\n\ufeff{"a":2}\n']))[1]?.parseError).toMatch(/not valid JSON/);
+  });
+});
+
+describe("readJsonLines, however the input is cut into chunks", () => {
+  const line = fc.oneof(
+    fc.json().map((json) => json.replace(/\n/g, " ")),
+    fc.constantFrom("", "  ", "{not json", '{"a":"é🚀"}', `{"long":"${"x".repeat(3000)}"}`),
+  );
+  it("reads the same entries as from one chunk: a line across many chunks, CRLF, blank lines (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 12 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (lines, end, cuts) => {
+          const bytes = Buffer.from(lines.join(end));
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...points].map((from, i) => bytes.subarray(from, points[i] ?? bytes.length));
+          expect(await collect(chunks)).toEqual(await collect([bytes]));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads a 300 KB line that arrives in 64 KiB chunks, and the line after it", async () => {
+    const big = JSON.stringify({ values: Array.from({ length: 30_000 }, (_, i) => i / 7) });
+    const bytes = Buffer.from(`${big}\n{"next":1}\n`);
+    const chunks = [];
+    for (let i = 0; i < bytes.length; i += 65_536) chunks.push(bytes.subarray(i, i + 65_536));
+    const out = await collect(chunks);
+    expect(out.map((e) => e.position)).toEqual(["line 1", "line 2"]);
+    expect(out[0]?.value).toEqual(JSON.parse(big));
+    expect(out[1]?.value).toEqual({ next: 1 });
   });
 });
 

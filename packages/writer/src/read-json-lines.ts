@@ -32,27 +32,35 @@ export async function* readJsonLines(
     return parseLine(text, `${label} ${lineNo}`);
   };
   for await (const chunk of source) {
-    pending +=
+    let text =
       typeof chunk === "string"
         ? chunk
         : decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    if (atStart && pending !== "") {
+    if (atStart && text !== "") {
       atStart = false;
-      if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    let start = 0;
-    for (let nl = pending.indexOf("\n", start); nl !== -1; nl = pending.indexOf("\n", start)) {
-      const line = pending.slice(start, nl);
-      start = nl + 1;
-      if (skipping) {
-        skipping = false;
-        lineNo++;
-        continue;
+    // Newlines are looked for in the new text only: a line longer than a chunk (a backfill
+    // record of thousands of points) is not searched again with every chunk it spans.
+    let nl = text.indexOf("\n");
+    if (nl !== -1) {
+      let line = pending + text.slice(0, nl);
+      let start = nl + 1;
+      for (;;) {
+        if (skipping) {
+          skipping = false;
+          lineNo++;
+        } else {
+          const record = emit(line);
+          if (record) yield record;
+        }
+        nl = text.indexOf("\n", start);
+        if (nl === -1) break;
+        line = text.slice(start, nl);
+        start = nl + 1;
       }
-      const record = emit(line);
-      if (record) yield record;
-    }
-    pending = pending.slice(start);
+      pending = text.slice(start);
+    } else pending += text;
     if (!skipping && pending.length > maxLineBytes) {
       skipping = true;
       pending = "";
