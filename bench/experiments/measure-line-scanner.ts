@@ -7,24 +7,14 @@
  * bytes. The full version (guard, limits, lazy records, the writer's intake) is on the branch
  * `experiment/line-scanner`; it measured no faster in the CLI either.
  */
-import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleForNode } from "../lib/load-built-library.ts";
 import { createSlotAllocator, defaultAnchor, generateRecords, resolveShapes } from "../lib/shapes.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(resolve(here, ".."), ".build/line-scanner.mjs");
-mkdirSync(dirname(out), { recursive: true });
-await build({
-  entryPoints: [join(here, "line-scanner-entry.ts")],
-  outfile: out,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  logLevel: "warning",
-});
+await bundleForNode(join(here, "line-scanner-entry.ts"), out);
 const entry = (await import(out)) as typeof import("./line-scanner-entry.ts");
 
 const shape = resolveShapes(false).wide;

@@ -11,15 +11,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const out = join(root, "bench/.build/library.mjs");
 
-/** Build bench/.build/library.mjs when it is missing or older than a package source; its path. */
-export async function ensureLibraryBuilt(): Promise<string> {
-  const packages = join(root, "packages");
-  const sources = Math.max(...readdirSync(packages).map((name) => newestSource(join(packages, name, "src"))));
-  if (existsSync(out) && statSync(out).mtimeMs >= sources) return out;
-  mkdirSync(dirname(out), { recursive: true });
+/**
+ * Bundle a TypeScript entry and what it imports into one ES module for Node 20 with esbuild, as
+ * a user's build would ship it (CommonJS dependencies get a `require`).
+ */
+export async function bundleForNode(entry: string, outfile: string): Promise<void> {
+  mkdirSync(dirname(outfile), { recursive: true });
   await build({
-    entryPoints: [join(here, "library-entry.ts")],
-    outfile: out,
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -30,6 +30,14 @@ export async function ensureLibraryBuilt(): Promise<string> {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   });
+}
+
+/** Build bench/.build/library.mjs when it is missing or older than a package source; its path. */
+export async function ensureLibraryBuilt(): Promise<string> {
+  const packages = join(root, "packages");
+  const sources = Math.max(...readdirSync(packages).map((name) => newestSource(join(packages, name, "src"))));
+  if (existsSync(out) && statSync(out).mtimeMs >= sources) return out;
+  await bundleForNode(join(here, "library-entry.ts"), out);
   return out;
 }
 
