@@ -3,8 +3,13 @@ import { createRotatingFileWriter } from "@anomaly-writer/file-sink";
 import type { ProbeResult } from "@anomaly-writer/healthcheck";
 import type { Sink } from "./sink.ts";
 
-/** `class: file`: VictoriaMetrics JSON lines appended to a file rotated by size (written, not "would write"). */
-export function createFileOutputSink(file: FileOutputConfig, maxInFlight: number): Sink {
+/**
+ * `class: file`: VictoriaMetrics JSON lines appended to a file rotated by size (written, not
+ * "would write"). One append at a time, whatever `maxInFlight` the writer has: a file keeps the
+ * order its appends land in, so appends behind a failed one would land before its retry (and,
+ * while catching up from the queue, be appended again after it).
+ */
+export function createFileOutputSink(file: FileOutputConfig): Sink {
   const writer = createRotatingFileWriter({
     path: file.path,
     maxBytes: file.maxBytes,
@@ -20,7 +25,7 @@ export function createFileOutputSink(file: FileOutputConfig, maxInFlight: number
     takesRemoteWrite: false,
     bodyEncoding: "utf8",
     mergeable: true,
-    maxInFlight,
+    maxInFlight: 1,
     writes: true,
     ready: () => Promise.resolve(),
     async send(body) {

@@ -12,7 +12,7 @@ export interface CreateSinkOptions {
   /** A transport to use instead of one made from the config (HTTP sinks; not closed by close()). */
   readonly transport?: Transport;
   readonly gzip?: boolean;
-  /** Requests in flight at once (remote_write keeps 1). */
+  /** Requests in flight at once (remote_write and file keep 1). */
   readonly maxInFlight: number;
   /** Every attempt of a write request (HTTP sinks). */
   readonly onAttempt: (info: AttemptInfo) => void;
@@ -34,7 +34,7 @@ export function createSink(writer: WriterConfig, options: CreateSinkOptions): Si
       return writer.class === "vm" ? createVmSink(http, options.maxInFlight) : createRemoteWriteSink(http);
     case "file":
       if (!writer.file) throw new WriterError("WRITER_CONFIG", "writer.file.path is required for class file");
-      return createFileOutputSink(writer.file, options.maxInFlight);
+      return createFileOutputSink(writer.file);
     case "noop":
       return createNoopSink();
   }
