@@ -143,6 +143,7 @@ export async function createQueuedDelivery(options: QueuedDeliveryOptions): Prom
       maxBatchBytes: target.mergeable ? (options.maxRequestBytes ?? 4 * 1024 * 1024) : 0,
       // A request is one format: entries of different formats are never merged.
       mergeKey: formatOf,
+      maxBatchBytesOf: (format) => target.maxBodyBytes?.[format],
       maxInFlight: target.maxInFlight ?? 1,
       send: (entries, signal) => send(entries, attempts, signal),
       beforeSend: () => guard.beforeSend(),

@@ -35,6 +35,11 @@ export interface DeliveryTarget {
    * order). Only for a target that takes requests in any order (VictoriaMetrics); default 1.
    */
   readonly maxInFlight?: number;
+  /**
+   * Per format (`SendOptions.format`): the largest body the target should get in one request,
+   * when it is below the merge size (`maxRequestBytes`), e.g. VictoriaMetrics' remote write.
+   */
+  readonly maxBodyBytes?: Readonly<Record<string, number>>;
   /** Send one body; resolves with the bytes sent once the target took it, rejects otherwise. */
   send(body: Uint8Array, options: SendOptions): Promise<number>;
   /** A cheap liveness check (one attempt, short timeout): true when the target answers at all. */

@@ -198,6 +198,26 @@ describe("createQueueSender", () => {
     await queue.close();
   });
 
+  it("caps the requests of one merge key at maxBatchBytesOf, and the others at maxBatchBytes", async () => {
+    const queue = await queueWith(["r1", "r2", "r3", "r4", "r5", "j1", "j2", "j3", "j4", "j5"]);
+    const [first] = await queue.peek({ maxEntries: 1 });
+    const entryBytes = first?.bytes ?? 0;
+    const requests: string[][] = [];
+    const sender = createQueueSender({
+      queue,
+      maxBatchBytes: 1 << 20,
+      mergeKey: (entry) => String(entry.meta.body).slice(0, 1),
+      // Room for two entries of the "r" format (like remote write's 4 MiB under a larger batch_max_bytes).
+      maxBatchBytesOf: (key) => (key === "r" ? 2 * entryBytes : undefined),
+      send: async (entries) => void requests.push(entries.map((e) => e.body.toString())),
+      classify: () => "retry",
+      deadLetter: async () => undefined,
+    });
+    expect(await sender.drain()).toEqual({ sent: 10, remaining: 0 });
+    expect(requests).toEqual([["r1", "r2"], ["r3", "r4"], ["r5"], ["j1", "j2", "j3", "j4", "j5"]]);
+    await queue.close();
+  });
+
   it("splits a merged request refused for good, to dead-letter only the bad entry", async () => {
     const queue = await queueWith(["good1", "good2", "bad", "good3"]);
     const dead: string[] = [];

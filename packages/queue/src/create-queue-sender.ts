@@ -23,6 +23,11 @@ export interface QueueSenderOptions {
   /** Entries are merged only with neighbours of the same key (e.g. the wire format of their bodies). Default: all alike. */
   mergeKey?: (entry: QueueEntry) => string;
   /**
+   * A lower cap than maxBatchBytes for the requests of one merge key (e.g. a receiver's own limit
+   * for one wire format); undefined for the keys maxBatchBytes alone bounds.
+   */
+  maxBatchBytesOf?: (key: string) => number | undefined;
+  /**
    * Requests sent at once, each of the next entries in order (for a target that takes them in any
    * order, e.g. VictoriaMetrics). They are marked sent in queue order; after a failure the ones
    * behind it are sent again (at least once). Default 1; 1 with a rate limit.
@@ -76,18 +81,24 @@ function requestsOf(
   mergeKey: ((entry: QueueEntry) => string) | undefined,
   maxBytes: number,
   count: number,
+  maxBytesOf: ((key: string) => number | undefined) | undefined,
 ): QueueEntry[][] {
   const requests: QueueEntry[][] = [];
   let current: QueueEntry[] = [];
   let bytes = 0;
   let key: string | undefined;
+  let limit = maxBytes;
   for (const entry of entries) {
     const entryKey = mergeKey?.(entry);
-    if (current.length > 0 && (entryKey !== key || bytes + entry.bytes > maxBytes)) {
+    if (current.length > 0 && (entryKey !== key || bytes + entry.bytes > limit)) {
       requests.push(current);
       if (requests.length === count) return requests;
       current = [];
       bytes = 0;
+    }
+    if (current.length === 0) {
+      const own = entryKey === undefined ? undefined : maxBytesOf?.(entryKey);
+      limit = own === undefined ? maxBytes : Math.min(maxBytes, own);
     }
     current.push(entry);
     bytes += entry.bytes;
@@ -169,7 +180,13 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
           ? { maxBytes: batchBytes * maxInFlight }
           : { maxEntries: maxInFlight, maxBytes: Number.POSITIVE_INFINITY },
     );
-    const requests = requestsOf(peeked, options.mergeKey, single ? 0 : batchBytes, maxInFlight);
+    const requests = requestsOf(
+      peeked,
+      options.mergeKey,
+      single ? 0 : batchBytes,
+      maxInFlight,
+      options.maxBatchBytesOf,
+    );
     if (requests.length === 0) return { kind: "empty" };
     if (single) singlesLeft--;
     // What is sent, not what was peeked: neighbours of another key wait for the next step.

@@ -11,6 +11,8 @@ import type { BodyFormat } from "./sinks/sink.ts";
 export interface BatcherOptions {
   /** Upper bound of one request body, uncompressed (`batch_max_bytes`). */
   readonly maxRequestBytes: number;
+  /** The sink's lower bounds for some wire formats (`DeliveryTarget.maxBodyBytes`). */
+  readonly maxBodyBytes?: Readonly<Record<string, number>> | undefined;
   /** Upper bound of the series in one request (`batch_max_series`); unbounded when undefined. */
   readonly maxRequestSeries: number | undefined;
   /** Keep request bodies (false for a sink that writes nothing). */
@@ -30,21 +32,10 @@ export interface Batcher {
   flush(): Promise<void>;
 }
 
-/**
- * The largest remote-write request. VictoriaMetrics refuses bodies over `-maxInsertRequestSize`
- * (32 MB by default) and decodes a whole request at once: 16 MiB requests cost it about half as
- * much CPU again as 4 MiB ones (bench/ANALYSIS.md), so a larger `batch_max_bytes` applies to the
- * other formats only.
- */
-const REMOTE_WRITE_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
-
 /** Create the batcher of one write. */
 export function createBatcher(options: BatcherOptions): Batcher {
   const { sender } = options;
-  const limitOf = (wire: BodyFormat) =>
-    wire === "remote_write"
-      ? Math.min(options.maxRequestBytes, REMOTE_WRITE_MAX_REQUEST_BYTES)
-      : options.maxRequestBytes;
+  const limitOf = (wire: BodyFormat) => Math.min(options.maxRequestBytes, options.maxBodyBytes?.[wire] ?? Infinity);
   const maxSeries = options.maxRequestSeries ?? Number.POSITIVE_INFINITY;
   // A request is one wire format: the batches being filled, by format, then by group.
   const groupsByWire: Record<BodyFormat, Map<string, Batch>> = {

@@ -84,7 +84,7 @@ export async function writeRecords(
     { ...pipeline, atomic: options.atomic === true && pipeline.delivery !== undefined },
     state,
   );
-  const batcher = createBatcher({ ...pipeline, storesBodies: sink.writes, sender });
+  const batcher = createBatcher({ ...pipeline, maxBodyBytes: sink.maxBodyBytes, storesBodies: sink.writes, sender });
   const take = createRecordIntake({ ...pipeline, guard }, state);
   const add = (item: unknown) => {
     const record = take(item);
