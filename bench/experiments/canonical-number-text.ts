@@ -1,3 +1,6 @@
+// Part of the number-preserving scanner experiment (measure-line-scanner.ts), not used by the
+// writer: the version built into the writer is on the branch experiment/line-scanner.
+
 /** Significant digits that every decimal keeps through a double and back (DBL_DIG). */
 const EXACT_DIGITS = 15;
 

@@ -1,3 +1,6 @@
+// Part of the number-preserving scanner experiment (measure-line-scanner.ts), not used by the
+// writer: the version built into the writer is on the branch experiment/line-scanner.
+
 /**
  * A single-point model-output record read from its JSON line without building it: the pieces a
  * template path writes, as slices of the line, the output values as their number literals.
