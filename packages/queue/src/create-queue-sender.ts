@@ -75,12 +75,11 @@ type Outcome =
   | { kind: "dead" | "split" | "empty" }
   | { kind: "failed"; delayMs: number; error: unknown; entries?: number };
 
-/** The requests of one step: consecutive runs of one key, each up to `maxBytes` (one entry at least), at most `count`. */
+/** The requests of one step: consecutive runs of one key, each up to `maxBytes` (or its key's own cap; one entry at least). */
 function requestsOf(
   entries: readonly QueueEntry[],
   mergeKey: ((entry: QueueEntry) => string) | undefined,
   maxBytes: number,
-  count: number,
   maxBytesOf: ((key: string) => number | undefined) | undefined,
 ): QueueEntry[][] {
   const requests: QueueEntry[][] = [];
@@ -92,7 +91,6 @@ function requestsOf(
     const entryKey = mergeKey?.(entry);
     if (current.length > 0 && (entryKey !== key || bytes + entry.bytes > limit)) {
       requests.push(current);
-      if (requests.length === count) return requests;
       current = [];
       bytes = 0;
     }
@@ -167,8 +165,10 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   };
 
   /**
-   * One step: the next entries as up to maxInFlight requests (each merged up to the batch size),
-   * sent at once and marked sent in order; the first failure decides the outcome.
+   * One step: the next entries (up to maxInFlight requests' worth) as requests merged up to the
+   * batch size, sent maxInFlight at a time and marked sent in order; the first failure decides
+   * the outcome. Every request of what was read is sent, so entries behind a change of merge key
+   * are not read again by the next step.
    */
   const step = async (signal: AbortSignal, failures: number): Promise<Outcome> => {
     await options.beforeSend?.(signal);
@@ -180,33 +180,29 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
           ? { maxBytes: batchBytes * maxInFlight }
           : { maxEntries: maxInFlight, maxBytes: Number.POSITIVE_INFINITY },
     );
-    const requests = requestsOf(
-      peeked,
-      options.mergeKey,
-      single ? 0 : batchBytes,
-      maxInFlight,
-      options.maxBatchBytesOf,
-    );
+    const requests = requestsOf(peeked, options.mergeKey, single ? 0 : batchBytes, options.maxBatchBytesOf);
     if (requests.length === 0) return { kind: "empty" };
     if (single) singlesLeft--;
-    // What is sent, not what was peeked: neighbours of another key wait for the next step.
-    await takeTokens(
-      requests.reduce((n, entries) => entries.reduce((m, e) => m + e.bytes, n), 0),
-      signal,
-    );
-    const results = await Promise.allSettled(requests.map((entries) => options.send(entries, signal)));
     let sent = 0;
-    for (const [i, entries] of requests.entries()) {
-      const result = results[i] as PromiseSettledResult<void>;
-      if (result.status === "rejected") {
-        if (signal.aborted) throw result.reason;
-        const outcome = await onFailed(entries, result.reason, failures);
-        return outcome.kind === "failed" ? { ...outcome, entries: sent } : outcome;
+    for (let first = 0; first < requests.length; first += maxInFlight) {
+      const wave = requests.slice(first, first + maxInFlight);
+      await takeTokens(
+        wave.reduce((n, entries) => entries.reduce((m, e) => m + e.bytes, n), 0),
+        signal,
+      );
+      const results = await Promise.allSettled(wave.map((entries) => options.send(entries, signal)));
+      for (const [i, entries] of wave.entries()) {
+        const result = results[i] as PromiseSettledResult<void>;
+        if (result.status === "rejected") {
+          if (signal.aborted) throw result.reason;
+          const outcome = await onFailed(entries, result.reason, failures);
+          return outcome.kind === "failed" ? { ...outcome, entries: sent } : outcome;
+        }
+        credentialsRefused = false;
+        await queue.markSent(entries, { sentAt: now(), tag: options.sentTag?.() ?? 0 });
+        await options.onSent?.(entries);
+        sent += entries.length;
       }
-      credentialsRefused = false;
-      await queue.markSent(entries, { sentAt: now(), tag: options.sentTag?.() ?? 0 });
-      await options.onSent?.(entries);
-      sent += entries.length;
     }
     return { kind: "sent", entries: sent };
   };
