@@ -160,10 +160,13 @@ export function scanRecordLine(line: string): ScannedLine | undefined {
 }
 
 function scanLine(line: string): ScannedLine | undefined {
-  let queryKey: string | undefined;
-  let modelAlias: string | undefined;
-  let schedulerAlias: string | undefined;
-  let preset: string | undefined;
+  // The record's string fields, each at most once.
+  const strings: Record<string, string | undefined> = {
+    query_key: undefined,
+    model_alias: undefined,
+    scheduler_alias: undefined,
+    preset: undefined,
+  };
   let labelNames: string[] | undefined;
   let labelValues: string[] | undefined;
   let timestampText: string | undefined;
@@ -188,22 +191,11 @@ function scanLine(line: string): ScannedLine | undefined {
       if (timestampText !== undefined) return undefined;
       timestampText = single();
       if (timestampText === undefined) return undefined;
-    } else if (key === "query_key") {
-      if (queryKey !== undefined) return undefined;
-      queryKey = string();
-      if (queryKey === undefined) return undefined;
-    } else if (key === "model_alias") {
-      if (modelAlias !== undefined) return undefined;
-      modelAlias = string();
-      if (modelAlias === undefined) return undefined;
-    } else if (key === "scheduler_alias") {
-      if (schedulerAlias !== undefined) return undefined;
-      schedulerAlias = string();
-      if (schedulerAlias === undefined) return undefined;
-    } else if (key === "preset") {
-      if (preset !== undefined) return undefined;
-      preset = string();
-      if (preset === undefined) return undefined;
+    } else if (Object.hasOwn(strings, key)) {
+      if (strings[key] !== undefined) return undefined;
+      const value = string();
+      if (value === undefined) return undefined;
+      strings[key] = value;
     } else {
       // Keys a record ignores: skipped when their value is a string or a number.
       if (awkwardKey(key)) return undefined;
@@ -212,6 +204,7 @@ function scanLine(line: string): ScannedLine | undefined {
   } while (next());
   // After the object, only spaces (peek is NaN at the end).
   if (!closed || !Number.isNaN(peek())) return undefined;
+  const queryKey = strings.query_key;
   if (
     queryKey === undefined ||
     labelNames === undefined ||
@@ -227,9 +220,9 @@ function scanLine(line: string): ScannedLine | undefined {
   return {
     line,
     query_key: queryKey,
-    model_alias: modelAlias,
-    scheduler_alias: schedulerAlias,
-    preset,
+    model_alias: strings.model_alias,
+    scheduler_alias: strings.scheduler_alias,
+    preset: strings.preset,
     labelNames,
     labelValues,
     timestamp,
