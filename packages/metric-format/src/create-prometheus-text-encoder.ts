@@ -7,7 +7,7 @@ import { escapeLabelValue } from "./escape-label-value.ts";
 import { isPrometheusName } from "./is-prometheus-name.ts";
 import { resolveMaxLineBytes } from "./push-series-lines.ts";
 import { type ResolvedMetricFormat, resolveMetricFormat } from "./resolve-metric-format.ts";
-import { asTemplateInput, resolveTemplateChecks } from "./resolve-template-checks.ts";
+import { encodeIfTemplate, resolveTemplateChecks } from "./resolve-template-checks.ts";
 import type { ModelOutputRecord } from "./types.ts";
 import { utf8Length } from "./utf8-length.ts";
 
@@ -52,11 +52,7 @@ export function createPrometheusTextEncoder(options: PrometheusTextEncoderOption
   const { checker, limits } = resolveTemplateChecks(options);
   const template = options.templatePath === false ? undefined : createTextTemplatePath(format, maxLineBytes, limits);
   return {
-    encodeIfValid(input) {
-      if (template === undefined) return undefined;
-      const record = asTemplateInput(input);
-      return record === undefined ? undefined : template(record);
-    },
+    encodeIfValid: (input) => encodeIfTemplate(template, input),
     encode(record) {
       return template?.(record) ?? encodeGeneral(record, format, maxLineBytes, checker);
     },

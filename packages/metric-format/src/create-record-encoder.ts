@@ -12,8 +12,8 @@ import {
   type SeriesPrefix,
 } from "./push-series-lines.ts";
 import { type ResolvedMetricFormat, resolveMetricFormat } from "./resolve-metric-format.ts";
-import { asTemplateInput, resolveTemplateChecks } from "./resolve-template-checks.ts";
-import type { DroppedPoints, LabelLimitWarning, ModelOutputRecord } from "./types.ts";
+import { encodeIfTemplate, resolveTemplateChecks } from "./resolve-template-checks.ts";
+import type { EncodedCounts, LabelLimitWarning, ModelOutputRecord } from "./types.ts";
 
 interface CachedSeries extends SeriesPrefix {
   readonly labels: Readonly<Record<string, string>>;
@@ -46,20 +46,11 @@ export interface RecordEncoderOptions {
 }
 
 /** One record as JSON lines, with what it holds. */
-export interface EncodedRecord {
+export interface EncodedRecord extends EncodedCounts {
   /** The record's JSON lines as one text (what `lines.join("")` gives); "" when nothing is left to write. */
   readonly text: string;
-  /** The UTF-8 length of `text`, exact. */
-  readonly bytes: number;
   /** Complete JSON lines, each ending in "\n"; empty when nothing is left to write. May be computed on first read (a getter). */
   readonly lines: readonly string[];
-  /** Series with at least one finite point. */
-  readonly series: number;
-  /** Finite points written. */
-  readonly datapoints: number;
-  readonly dropped: DroppedPoints;
-  /** The label set of each series (`__name__` included), e.g. for the tenancy check. */
-  readonly labelSets: readonly Readonly<Record<string, string>>[];
 }
 
 /** Encodes records for `/api/v1/import`, remembering the encoded label sets between inferences. */
@@ -214,11 +205,7 @@ export function createRecordEncoder(options: RecordEncoderOptions): RecordEncode
   };
 
   return {
-    encodeIfValid(input) {
-      if (template === undefined) return undefined;
-      const record = asTemplateInput(input);
-      return record === undefined ? undefined : template(record);
-    },
+    encodeIfValid: (input) => encodeIfTemplate(template, input),
     encode(record) {
       const fast = template?.(record);
       if (fast) return fast;

@@ -4,7 +4,7 @@ import type { RecordEncoderOptions } from "./create-record-encoder.ts";
 import { resolveMaxLineBytes } from "./push-series-lines.ts";
 import { type ResolvedMetricFormat, resolveMetricFormat } from "./resolve-metric-format.ts";
 import { resolveTemplateChecks } from "./resolve-template-checks.ts";
-import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
+import type { DroppedPoints, EncodedCounts, ModelOutputRecord } from "./types.ts";
 
 /** Options of createRemoteWriteEncoder: those of the JSON-lines encoder that apply. */
 export type RemoteWriteEncoderOptions = Pick<
@@ -26,17 +26,10 @@ export interface RemoteWritePart {
  * Concatenated entries are a `WriteRequest` again, so records, requests and queue entries join by
  * concatenation; `frameSnappyLiteral` makes a request body of them.
  */
-export interface EncodedRemoteWriteRecord {
+export interface EncodedRemoteWriteRecord extends EncodedCounts {
   readonly body: Uint8Array;
-  readonly bytes: number;
   /** The entries of `body` in order; a series longer than one entry (maxLineBytes) has several. */
   readonly parts: readonly RemoteWritePart[];
-  /** Series with at least one finite point. */
-  readonly series: number;
-  readonly datapoints: number;
-  readonly dropped: DroppedPoints;
-  /** The label set of each series (`__name__` included). */
-  readonly labelSets: readonly Readonly<Record<string, string>>[];
 }
 
 /** Encodes validated records as remote-write protobuf, for VictoriaMetrics' `/api/v1/write`. */

@@ -1,4 +1,4 @@
-import type { TemplateLimits } from "./create-template-path.ts";
+import type { TemplateLimits } from "./resolve-template-checks.ts";
 import type { ModelOutputRecord } from "./types.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;

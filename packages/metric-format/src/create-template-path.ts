@@ -3,7 +3,8 @@ import { classifyValue } from "./classify-value.ts";
 import { createPiecesCache } from "./create-pieces-cache.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
 import { createSharedAliases } from "./create-shared-aliases.ts";
-import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
+import type { ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import { renderFormatLabels, type TemplateLimits } from "./resolve-template-checks.ts";
 import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
@@ -27,13 +28,6 @@ interface ValueTally extends DroppedPoints {
   kept: string[] | undefined;
 }
 
-/** Label limits the fast path must stay clear of (beyond them the general path warns). */
-export interface TemplateLimits {
-  readonly maxLabels: number;
-  readonly maxValueBytes: number;
-  readonly maxNameBytes: number;
-}
-
 /** The `"__name__":...` head and the `,"k":"v"` tail of one (query key, variable); null when it needs the general path. */
 function jsonPiecesOf(
   entries: ResolvedMetricFormat["entries"],
@@ -41,26 +35,12 @@ function jsonPiecesOf(
   variable: string,
   limits: TemplateLimits | undefined,
 ): Pieces | null {
-  if (SURROGATE.test(queryKey) || SURROGATE.test(variable)) return null;
-  let head = "";
+  const rendered = renderFormatLabels(entries, queryKey, variable, limits);
+  if (rendered === null || rendered.name === "") return null;
+  const head = `"__name__":${JSON.stringify(rendered.name)}`;
   let tail = "";
-  let labels = 0;
-  for (const entry of entries) {
-    const value = renderEntry(entry, variable, queryKey);
-    if (SURROGATE.test(value)) return null;
-    if (entry.name === "__name__") head = value === "" ? "" : `"__name__":${JSON.stringify(value)}`;
-    else if (value !== "") {
-      const tooLong =
-        limits &&
-        (Buffer.byteLength(value) > limits.maxValueBytes || Buffer.byteLength(entry.name) > limits.maxNameBytes);
-      if (tooLong) return null;
-      tail += `,${JSON.stringify(entry.name)}:${JSON.stringify(value)}`;
-      labels++;
-    }
-  }
-  return head === ""
-    ? null
-    : { head, tail, bytes: Buffer.byteLength(head) + Buffer.byteLength(tail), labels: labels + 1 };
+  for (const [name, value] of rendered.others) tail += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;
+  return { head, tail, bytes: Buffer.byteLength(head) + Buffer.byteLength(tail), labels: rendered.others.length + 1 };
 }
 
 /**

@@ -2,10 +2,11 @@ import { classifyValue } from "./classify-value.ts";
 import { createPiecesCache } from "./create-pieces-cache.ts";
 import type { EncodedRecord } from "./create-record-encoder.ts";
 import { createSharedAliases } from "./create-shared-aliases.ts";
-import { LazyRecord, type TemplateLimits } from "./create-template-path.ts";
+import { LazyRecord } from "./create-template-path.ts";
 import { escapeLabelValue } from "./escape-label-value.ts";
 import { isPrometheusName } from "./is-prometheus-name.ts";
-import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
+import type { ResolvedMetricFormat } from "./resolve-metric-format.ts";
+import { renderFormatLabels, type TemplateLimits } from "./resolve-template-checks.ts";
 import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
@@ -138,27 +139,17 @@ function textPiecesOf(
   variable: string,
   limits: TemplateLimits | undefined,
 ): TextPieces | null {
-  if (SURROGATE.test(queryKey) || SURROGATE.test(variable)) return null;
-  let name = "";
+  const rendered = renderFormatLabels(entries, queryKey, variable, limits);
+  if (rendered === null || !isPrometheusName(rendered.name, "metric")) return null;
   let tail = "";
-  let labels = 1;
-  for (const entry of entries) {
-    const value = renderEntry(entry, variable, queryKey);
-    if (entry.name === "__name__") {
-      name = value;
-      continue;
-    }
-    if (value === "") continue;
-    if (
-      SURROGATE.test(value) ||
-      (limits && (Buffer.byteLength(value) > limits.maxValueBytes || entry.name.length > limits.maxNameBytes))
-    )
-      return null;
-    tail += `,${entry.name}="${escapeLabelValue(value)}"`;
-    labels++;
-  }
-  if (!isPrometheusName(name, "metric")) return null;
-  return { name, tail, tailOpen: tail === "" ? "" : `{${tail.slice(1)}`, tailBytes: Buffer.byteLength(tail), labels };
+  for (const [name, value] of rendered.others) tail += `,${name}="${escapeLabelValue(value)}"`;
+  return {
+    name: rendered.name,
+    tail,
+    tailOpen: tail === "" ? "" : `{${tail.slice(1)}`,
+    tailBytes: Buffer.byteLength(tail),
+    labels: rendered.others.length + 1,
+  };
 }
 
 /**

@@ -32,6 +32,7 @@ export type { SafeParseRecordResult } from "./safe-parse-record.ts";
 export { safeParseRecord } from "./safe-parse-record.ts";
 export type {
   DroppedPoints,
+  EncodedCounts,
   FormattedSeries,
   LabelLimitWarning,
   ModelOutputRecord,

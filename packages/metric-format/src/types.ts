@@ -42,6 +42,19 @@ export interface DroppedPoints {
   inf: number;
 }
 
+/** What an encoded record holds, in every wire format. */
+export interface EncodedCounts {
+  /** The UTF-8 or binary length of the encoded body, exact. */
+  readonly bytes: number;
+  /** Series with at least one finite point. */
+  readonly series: number;
+  /** Finite points written. */
+  readonly datapoints: number;
+  readonly dropped: DroppedPoints;
+  /** The label set of each series (`__name__` included), e.g. for the tenancy check. */
+  readonly labelSets: readonly Readonly<Record<string, string>>[];
+}
+
 /** One output series: its final label set and its finite points. */
 export interface FormattedSeries {
   /** The output label set, `__name__` included; labels with an empty value are left out. */
