@@ -1,5 +1,5 @@
 // Part of the number-preserving scanner experiment (measure-line-scanner.ts), not used by the
-// writer: the version built into the writer is on the branch experiment/line-scanner.
+// writer (the version wired into the writer was measured in the CLI and not kept).
 
 /** Significant digits that every decimal keeps through a double and back (DBL_DIG). */
 const EXACT_DIGITS = 15;

@@ -1,5 +1,5 @@
 // Part of the number-preserving scanner experiment (measure-line-scanner.ts), not used by the
-// writer: the version built into the writer is on the branch experiment/line-scanner.
+// writer (the version wired into the writer was measured in the CLI and not kept).
 
 /**
  * A single-point model-output record read from its JSON line without building it: the pieces a
