@@ -1,8 +1,8 @@
 import type { TemplateLimits } from "./resolve-template-checks.ts";
 import type { ModelOutputRecord } from "./types.ts";
+import { SURROGATE } from "./well-formed.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
-const SURROGATE = /[\ud800-\udfff]/;
 
 /** The aliases' part of a template path's line: their text, how many labels, its UTF-8 bytes. */
 export interface AliasPart {

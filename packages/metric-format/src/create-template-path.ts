@@ -6,9 +6,9 @@ import { createSharedAliases } from "./create-shared-aliases.ts";
 import type { ResolvedMetricFormat } from "./resolve-metric-format.ts";
 import { renderFormatLabels, type TemplateLimits } from "./resolve-template-checks.ts";
 import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
+import { SURROGATE } from "./well-formed.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
-const SURROGATE = /[\ud800-\udfff]/;
 const MIDDLE = '],"timestamps":[';
 const END = "]}\n";
 

@@ -8,9 +8,9 @@ import { isPrometheusName } from "./is-prometheus-name.ts";
 import type { ResolvedMetricFormat } from "./resolve-metric-format.ts";
 import { renderFormatLabels, type TemplateLimits } from "./resolve-template-checks.ts";
 import type { DroppedPoints, ModelOutputRecord } from "./types.ts";
+import { SURROGATE } from "./well-formed.ts";
 
 const ALIASES = ["model_alias", "scheduler_alias", "preset"] as const;
-const SURROGATE = /[\ud800-\udfff]/;
 /** What a label value needs beyond quoting: escaping, or the general path (a lone surrogate). */
 const SPECIAL = /[\\"\n\ud800-\udfff]/;
 /** Label names seen, and whether each is a Prometheus label name (bounded: names repeat). */

@@ -3,6 +3,7 @@ import type { EncodedRecord, RecordEncoderOptions } from "./create-record-encode
 import { isPlainObject } from "./is-plain-object.ts";
 import { type ResolvedMetricFormat, renderEntry } from "./resolve-metric-format.ts";
 import type { ModelOutputRecord } from "./types.ts";
+import { SURROGATE } from "./well-formed.ts";
 
 /**
  * The label-limit checker of an encoder (when it warns) and the limits its template path must stay
@@ -28,8 +29,6 @@ export interface TemplateLimits {
   readonly maxValueBytes: number;
   readonly maxNameBytes: number;
 }
-
-const SURROGATE = /[\ud800-\udfff]/;
 
 /**
  * The metric_format labels of one (query key, variable) for a template path: the metric name and

@@ -1,4 +1,5 @@
-const SURROGATE = /[\ud800-\udfff]/;
+/** Any UTF-16 surrogate, paired or lone: where a template path leaves a text to the general path. */
+export const SURROGATE = /[\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
